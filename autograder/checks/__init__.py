@@ -1,0 +1,34 @@
+"""The check library: each kind judges saved artifacts and returns a CheckResult (never a bare assert).
+
+A kind may also ask for scoring requests (a saved model to run on some data in a fresh child process)
+before it judges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from autograder.checks import basic, custom, dataframe, metrics, persistence, pipeline
+
+
+@dataclass(frozen=True)
+class CheckKind:
+    """How one kind of check judges, and what it needs scored first."""
+
+    judge: Callable
+    score_requests: Callable | None = None
+
+
+CHECK_KINDS: dict[str, CheckKind] = {
+    "task_ok": CheckKind(basic.judge_task_ok),
+    "value": CheckKind(basic.judge_value),
+    "pipeline": CheckKind(pipeline.judge),
+    "schema": CheckKind(dataframe.judge_schema),
+    "values": CheckKind(dataframe.judge_values),
+    "metric": CheckKind(metrics.judge, metrics.score_requests),
+    "persistence": CheckKind(persistence.judge, persistence.score_requests),
+    "custom": CheckKind(custom.judge, custom.score_requests),
+}
+
+__all__ = ["CHECK_KINDS", "CheckKind"]

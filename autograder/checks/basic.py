@@ -1,0 +1,23 @@
+"""Checks on plain results: the task ran, or its returned value equals what is expected."""
+
+from __future__ import annotations
+
+from autograder.checks.context import JudgeContext
+from autograder.checks.dataframe import _close
+from autograder.results import CheckResult
+from autograder.spec import CheckSpec
+
+
+def judge_task_ok(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
+    """Passes when every task of the check ran without error (the runner has already verified that)."""
+    return CheckResult.passed(f"{', '.join(check.tasks)} ran without error")
+
+
+def judge_value(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
+    """The returned value equals ``params.expected`` (floats within ``tolerance``, relative)."""
+    got = ctx.value(check.tasks[0])
+    want = check.params["expected"]
+    want = list(want) if isinstance(want, tuple) else want
+    if not _close(got, want, float(check.params.get("tolerance", 1e-9))):
+        return CheckResult.failed(f"returned {got!r}; expected {want!r}")
+    return CheckResult.passed(f"returned {got!r}")

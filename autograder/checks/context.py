@@ -1,0 +1,83 @@
+"""What a check sees: the artifacts the children left, the prepared data and a Spark session of the
+grader's own (used only to read Parquet and compute metrics; never to load student models)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from autograder.data import PreparedData
+from autograder.harness.artifacts import read_json, stage_metadata
+from autograder.spec import AssignmentSpec, CheckSpec
+
+
+class MissingArtifact(Exception):
+    """A task succeeded but left no usable artifact; the message explains what was expected."""
+
+
+@dataclass
+class JudgeContext:
+    """Read-only access to one submission's artifacts for the checks."""
+
+    spec: AssignmentSpec
+    artifacts: Path
+    scores: Path
+    data: PreparedData
+    spark_factory: Callable[[], Any]
+    _spark: Any = field(default=None, repr=False)
+
+    @property
+    def spark(self):
+        if self._spark is None:
+            self._spark = self.spark_factory()
+        return self._spark
+
+    def task_dir(self, task: str) -> Path:
+        return self.artifacts / task
+
+    def outcome(self, task: str) -> dict[str, Any]:
+        try:
+            return read_json(self.task_dir(task) / "outcome.json")
+        except (OSError, ValueError):
+            return {"status": "not run"}
+
+    def metadata(self, task: str, name: str = "stage") -> dict[str, Any]:
+        try:
+            return stage_metadata(self.task_dir(task) / name)
+        except (OSError, ValueError) as exc:
+            raise MissingArtifact(f"task '{task}' saved no readable stage: {exc}") from None
+
+    def value(self, task: str, name: str = "value") -> Any:
+        try:
+            return read_json(self.task_dir(task) / f"{name}.json")
+        except (OSError, ValueError) as exc:
+            raise MissingArtifact(f"task '{task}' saved no readable value: {exc}") from None
+
+    def dataframe(self, task: str, name: str = "data"):
+        path = self.task_dir(task) / name
+        if not path.is_dir():
+            raise MissingArtifact(f"task '{task}' saved no DataFrame")
+        return self.spark.read.parquet(str(path))
+
+    def schema(self, task: str, name: str = "data") -> dict[str, Any]:
+        try:
+            return read_json(self.task_dir(task) / f"{name}.schema.json")
+        except (OSError, ValueError) as exc:
+            raise MissingArtifact(f"task '{task}' saved no schema: {exc}") from None
+
+    def score_dir(self, check: CheckSpec, label: str = "hidden") -> Path:
+        return self.scores / f"{check.name}-{label}"
+
+    def train_columns(self) -> list[str]:
+        import pyarrow.parquet as pq
+
+        files = sorted(self.data.train.glob("*.parquet"))
+        return list(pq.read_schema(files[0]).names)
+
+    def scored(self, out: Path) -> dict[str, Any]:
+        """The outcome the scoring child recorded for one request (``not run`` if none)."""
+        try:
+            return read_json(Path(out) / "outcome.json")
+        except (OSError, ValueError):
+            return {"status": "not run", "message": "the scoring process did not reach this model"}

@@ -1,0 +1,115 @@
+"""The ``sparkgrade`` command: list | validate | grade | check | build | verify."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from autograder.errors import SparkgradeError
+from autograder.registry import discover, load_assignment, project_root
+from autograder.spark import SparkOptions
+
+
+def _spark_options(args) -> SparkOptions:
+    return SparkOptions(master=args.master, remote=args.remote)
+
+
+def _add_spark_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--master", default="local[2]", help="Spark master URL (default local[2]), e.g. spark://host:7077")
+    p.add_argument("--remote", default=None, help="Spark Connect URL, e.g. sc://localhost:15002")
+
+
+def cmd_list(args) -> int:
+    from autograder.spec import load_spec
+
+    for path in discover():
+        spec = load_spec(path)
+        public = sum(c.points for c in spec.public_checks())
+        print(f"{spec.slug:28} {spec.total_points:5g} pts ({public:g} public)  {spec.title}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from autograder.validate import problems
+
+    spec = load_assignment(args.assignment)
+    found = problems(spec, project_root())
+    for p in found:
+        print(f"{spec.slug}: {p}", file=sys.stderr)
+    if not found:
+        print(f"{spec.slug}: valid ({len(spec.checks)} checks, {spec.total_points:g} points)")
+    return 1 if found else 0
+
+
+def _write(text: str, out: str | None) -> None:
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_grade(args, public_only: bool = False) -> int:
+    from autograder.runner import Grader
+    from autograder.writers import WRITERS
+
+    spec = load_assignment(args.assignment)
+    grader = Grader(spark_options=_spark_options(args), keep_workdir=args.keep)
+    report = grader.grade(spec, Path(args.submission), public_only=public_only)
+    _write(WRITERS[args.writer](report), args.out)
+    return 0
+
+
+def cmd_check(args) -> int:
+    return cmd_grade(args, public_only=True)
+
+
+def cmd_verify(args) -> int:
+    from autograder.verify import verify
+
+    return verify([load_assignment(a) for a in args.assignments] if args.assignments else None,
+                   _spark_options(args), mutants=args.mutants)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from autograder.writers import WRITERS
+
+    parser = argparse.ArgumentParser(prog="sparkgrade", description="Gradeable Spark MLlib assignments.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the assignments").set_defaults(func=cmd_list)
+    p = sub.add_parser("validate", help="check an assignment's spec, stubs, solution, data and mutants")
+    p.add_argument("assignment")
+    p.set_defaults(func=cmd_validate)
+    for name, func, helptext in (("grade", cmd_grade, "grade a submission with every check"),
+                                 ("check", cmd_check, "run the public checks on your own work")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("assignment", help="slug (02-pipelines), number (02) or folder")
+        p.add_argument("submission", help=".py module, .ipynb notebook, folder or .zip")
+        p.add_argument("--writer", choices=sorted(WRITERS), default="console")
+        p.add_argument("--out", help="write the report here instead of standard output")
+        p.add_argument("--keep", action="store_true", help="keep the working folder (for debugging)")
+        _add_spark_args(p)
+        p.set_defaults(func=func)
+    p = sub.add_parser("verify", help="grade every reference solution and stub (and mutants) and print a table")
+    p.add_argument("assignments", nargs="*")
+    p.add_argument("--mutants", action="store_true", help="also grade every mutant")
+    _add_spark_args(p)
+    p.set_defaults(func=cmd_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SparkgradeError as exc:
+        print(f"sparkgrade: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

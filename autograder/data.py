@@ -1,0 +1,85 @@
+"""Prepared data of an assignment: public train rows and sample, hidden test features and labels.
+
+The split is by a hash of the stable id (independent of partitioning). Prepared files are cached under
+``<cache>/<slug>-<key>/`` where the key covers the dataset checksum and the split settings, and they are
+written once (to a temporary folder, then renamed) so concurrent graders never see half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.datasets import dataset_path
+from autograder.spec import AssignmentSpec
+
+LABEL = "label"
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """Paths of the four prepared Parquet folders; only train and sample are ever shown to students."""
+
+    root: Path
+
+    @property
+    def train(self) -> Path:
+        return self.root / "public" / "train.parquet"
+
+    @property
+    def sample(self) -> Path:
+        return self.root / "public" / "sample.parquet"
+
+    @property
+    def test_features(self) -> Path:
+        return self.root / "hidden" / "test_features.parquet"
+
+    @property
+    def test_labels(self) -> Path:
+        return self.root / "hidden" / "test_labels.parquet"
+
+    def exists(self) -> bool:
+        return all(p.exists() for p in (self.train, self.sample, self.test_features, self.test_labels))
+
+
+def cache_key(spec: AssignmentSpec, datasets_dir: Path | None = None) -> str:
+    d = spec.data
+    source = dataset_path(d.dataset, datasets_dir)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    settings = json.dumps([digest, d.label, d.positive, d.id_col, d.folds, d.test_fold, d.salt, d.sample_rows])
+    return hashlib.sha256(settings.encode()).hexdigest()[:12]
+
+
+def prepare(spec: AssignmentSpec, spark, cache_dir: Path, datasets_dir: Path | None = None) -> PreparedData:
+    """Split the assignment's dataset into the four prepared folders (reusing the cache when present)."""
+    from pyspark.sql import functions as F
+
+    from autograder.datasets import split_train_test
+
+    prepared = PreparedData(Path(cache_dir) / f"{spec.slug}-{cache_key(spec, datasets_dir)}")
+    if prepared.exists():
+        return prepared
+    d = spec.data
+    df = spark.read.parquet(str(dataset_path(d.dataset, datasets_dir)))
+    label_cols: list[str] = []
+    if d.label:
+        label = F.col(d.label)
+        df = df.withColumn(LABEL, (label == F.lit(d.positive)).cast("double") if d.positive
+                           else label.cast("double"))
+        label_cols = [LABEL] + ([d.label] if d.label != LABEL else [])
+    train, test = split_train_test(df, id_col=d.id_col, test_fold=d.test_fold, folds=d.folds, salt=d.salt)
+    staging = prepared.root.with_name(prepared.root.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    tmp = PreparedData(staging)
+    train.orderBy(d.id_col).coalesce(1).write.parquet(str(tmp.train))
+    train.orderBy(d.id_col).limit(d.sample_rows).coalesce(1).write.parquet(str(tmp.sample))
+    test.orderBy(d.id_col).drop(*label_cols).coalesce(1).write.parquet(str(tmp.test_features))
+    test.orderBy(d.id_col).select(d.id_col, *label_cols).coalesce(1).write.parquet(str(tmp.test_labels))
+    if prepared.root.exists():
+        shutil.rmtree(staging)
+    else:
+        staging.rename(prepared.root)
+    return prepared

@@ -1,0 +1,91 @@
+"""Artifact layout and (de)serialisation shared by the child processes and the grader's checks.
+
+``<artifacts>/<task>/outcome.json``  status of the task: started | ok | raised | timeout
+``<artifacts>/<task>/stage``         a saved pyspark.ml stage or model (``write().save``)
+``<artifacts>/<task>/data``          a saved DataFrame (Parquet) and ``schema.json``
+``<artifacts>/<task>/value.json``    a returned plain value
+``<artifacts>/<task>/sample_predictions``  predictions of the in-memory model on the public sample
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+MAX_JSON_BYTES = 2_000_000
+PREDICTION_COLUMNS = ("prediction", "probability", "rawPrediction")
+
+
+class NotPlainData(TypeError):
+    """A returned value is not made only of bool/int/float/str/None/list/dict."""
+
+
+def to_plain(value: Any, depth: int = 0) -> Any:
+    """A JSON-safe copy of ``value`` built only from exact builtin types (rigged objects are refused)."""
+    if depth > 20:
+        raise NotPlainData("value is nested more than 20 levels deep")
+    kind = type(value)
+    if value is None or kind in (bool, str):
+        return value
+    if kind is int:
+        return int(value)
+    if kind is float:
+        return float(value) if math.isfinite(value) else repr(value)
+    if kind.__module__ == "numpy" and hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        return to_plain(value.item(), depth + 1)
+    if kind in (list, tuple):
+        return [to_plain(v, depth + 1) for v in value]
+    if kind is dict:
+        return {str(to_plain(k, depth + 1)): to_plain(v, depth + 1) for k, v in value.items()}
+    raise NotPlainData(f"a {kind.__module__}.{kind.__qualname__} is not plain data "
+                       "(return numbers, strings, lists or dicts)")
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_json(path: Path) -> Any:
+    """Parse a JSON file written by a child, refusing oversized files."""
+    if path.is_symlink() or not path.is_file():
+        raise FileNotFoundError(str(path))
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise ValueError(f"{path.name} is larger than {MAX_JSON_BYTES} bytes")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def stage_metadata(stage_dir: Path) -> dict[str, Any]:
+    """The metadata JSON Spark writes beside a saved stage (``metadata/part-*``)."""
+    parts = sorted((Path(stage_dir) / "metadata").glob("part-*"))
+    if not parts:
+        raise FileNotFoundError(f"no metadata/part-* under {stage_dir}: nothing was saved there")
+    for part in parts:
+        text = part.read_text(encoding="utf-8").strip()
+        if text:
+            return json.loads(text.splitlines()[0])
+    raise ValueError(f"the metadata under {stage_dir} is empty")
+
+
+def prediction_frame(df, id_col: str):
+    """``df`` reduced to the id and prediction columns, vectors turned into arrays (Parquet-portable)."""
+    from pyspark.ml.functions import vector_to_array
+    from pyspark.ml.linalg import VectorUDT
+    from pyspark.sql import functions as F
+
+    types = {f.name: f.dataType for f in df.schema.fields}
+    cols = [F.col(id_col)]
+    for name in PREDICTION_COLUMNS:
+        if name in types:
+            cols.append(vector_to_array(F.col(name)).alias(name) if isinstance(types[name], VectorUDT)
+                        else F.col(name).cast("double").alias(name))
+    return df.select(*cols)
+
+
+def write_predictions(df, path: Path, id_col: str) -> None:
+    """Score ``df`` (already transformed) into one Parquet file ordered by id."""
+    prediction_frame(df, id_col).orderBy(id_col).coalesce(1).write.mode("overwrite").parquet(str(path))

@@ -1,0 +1,113 @@
+"""What a task sees in the student phase: the Spark session, public data, fixtures and artifact helpers."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.harness.artifacts import NotPlainData, to_plain, write_json, write_predictions
+from autograder.submission import LoadedSubmission
+
+
+class TaskFailed(Exception):
+    """The student's code did not produce what the task needs; the message is shown to the student."""
+
+
+@dataclass
+class TaskContext:
+    """Everything one task may use; created per task so tasks cannot leak state into each other."""
+
+    spark: Any
+    submission: LoadedSubmission
+    assignment_dir: Path
+    artifact_dir: Path
+    data: dict[str, str]
+    id_col: str
+    results: dict[str, Any] = field(default_factory=dict)
+
+    def student(self, name: str) -> Any:
+        try:
+            return self.submission.lookup(name)
+        except AttributeError as exc:
+            raise TaskFailed(str(exc)) from None
+
+    def dataframe(self, which: str):
+        """A public DataFrame: ``train`` or ``sample`` (read fresh each time, from Parquet)."""
+        return self.spark.read.parquet(self.data[which])
+
+    def fixture(self, name: str):
+        """A small DataFrame from ``fixtures/<name>.json`` (``{"schema": DDL, "rows": [[...], ...]}``)."""
+        spec = json.loads((self.assignment_dir / "fixtures" / f"{name}.json").read_text(encoding="utf-8"))
+        return self.spark.createDataFrame([tuple(r) for r in spec["rows"]], spec["schema"])
+
+    def path(self, name: str) -> str:
+        target = self.artifact_dir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return str(target)
+
+    def resolve(self, arg: Any) -> Any:
+        """Turn a task argument reference (spark, train, sample, fixture:x, path:x, @task) into a value."""
+        if not isinstance(arg, str):
+            return arg
+        if arg == "spark":
+            return self.spark
+        if arg in ("train", "sample"):
+            return self.dataframe(arg)
+        if arg.startswith("fixture:"):
+            return self.fixture(arg.split(":", 1)[1])
+        if arg.startswith("path:"):
+            return self.path(arg.split(":", 1)[1])
+        if arg.startswith("value:"):
+            return arg.split(":", 1)[1]
+        if arg.startswith("@"):
+            if arg[1:] not in self.results:
+                raise TaskFailed(f"skipped: it needs the result of task '{arg[1:]}', which did not succeed")
+            return self.results[arg[1:]]
+        return arg
+
+    def save_stage(self, obj: Any, name: str = "stage") -> None:
+        """Persist a pyspark.ml stage with Spark's own writer."""
+        from pyspark.ml.util import MLWritable
+
+        if not isinstance(obj, MLWritable):
+            raise TaskFailed(f"expected a pyspark.ml stage (Pipeline, Transformer, Estimator or Model), got "
+                             f"{type(obj).__module__}.{type(obj).__qualname__}")
+        try:
+            obj.write().overwrite().save(self.path(name))
+        except Exception as exc:
+            raise TaskFailed(f"the returned {type(obj).__name__} could not be saved ({type(exc).__name__}: "
+                             f"{str(exc)[:300]}); custom stages need DefaultParamsReadable/Writable") from None
+
+    def save_dataframe(self, df: Any, name: str = "data", limit: int = 100_000) -> None:
+        from pyspark.sql import DataFrame
+
+        if not isinstance(df, DataFrame):
+            raise TaskFailed(f"expected a pyspark DataFrame, got {type(df).__module__}.{type(df).__qualname__}")
+        write_json(self.artifact_dir / f"{name}.schema.json", json.loads(df.schema.json()))
+        df.limit(limit).coalesce(1).write.mode("overwrite").parquet(self.path(name))
+
+    def save_value(self, value: Any, name: str = "value") -> None:
+        try:
+            write_json(self.artifact_dir / f"{name}.json", to_plain(value))
+        except NotPlainData as exc:
+            raise TaskFailed(f"the returned value cannot be graded: {exc}") from None
+
+    def save_sample_predictions(self, model: Any) -> None:
+        """Predictions of an in-memory model on the public sample (compared after reload)."""
+        if not hasattr(model, "transform"):
+            raise TaskFailed(f"expected a fitted model with transform(), got {type(model).__qualname__}")
+        write_predictions(model.transform(self.dataframe("sample")), Path(self.path("sample_predictions")),
+                          self.id_col)
+
+
+def load_tasks_module(assignment_dir: Path):
+    """The assignment's ``tasks.py`` (trusted harness code), imported under a private name."""
+    path = assignment_dir / "tasks.py"
+    spec = importlib.util.spec_from_file_location(f"_sparkgrade_tasks_{assignment_dir.name.replace('-', '_')}",
+                                                  path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

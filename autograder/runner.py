@@ -1,0 +1,157 @@
+"""Grade one submission: stage it, run the student phase and the scoring phase in sandboxed children,
+then judge every check from the artifacts. A crashing check is an ``error`` for that check only."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.checks import CHECK_KINDS
+from autograder.checks.context import JudgeContext, MissingArtifact
+from autograder.data import PreparedData, prepare
+from autograder.errors import SubmissionError
+from autograder.harness.artifacts import read_json, write_json
+from autograder.registry import project_root
+from autograder.results import CheckResult, GradeReport
+from autograder.sandbox import ChildRun, run_child
+from autograder.spark import SparkOptions, build_session
+from autograder.spec import AssignmentSpec, CheckSpec, TaskSpec
+from autograder.staging import stage
+
+
+def task_label(task: TaskSpec) -> str:
+    return f"{task.call}()" if task.call else f"task '{task.name}'"
+
+
+@dataclass
+class Grader:
+    """Grades submissions; holds the grader's own Spark session (created on first need) across a batch."""
+
+    spark_options: SparkOptions = field(default_factory=SparkOptions)
+    cache_dir: Path = field(default_factory=lambda: project_root() / ".cache")
+    prepared_dir: Path | None = None
+    keep_workdir: bool = False
+    _spark: Any = field(default=None, repr=False)
+
+    def spark(self):
+        if self._spark is None:
+            self._spark = build_session(self.spark_options)
+        return self._spark
+
+    def prepared(self, spec: AssignmentSpec) -> PreparedData:
+        """Prepared data: a shipped folder (autograder bundles) or the cache, built on first use."""
+        if self.prepared_dir is not None:
+            return PreparedData(self.prepared_dir)
+        return prepare(spec, self.spark(), self.cache_dir)
+
+    def grade(self, spec: AssignmentSpec, submission: Path, public_only: bool = False) -> GradeReport:
+        started = time.monotonic()
+        checks = spec.public_checks() if public_only else spec.checks
+        workdir = Path(tempfile.mkdtemp(prefix="sparkgrade-"))
+        try:
+            results, notes = self._grade_in(spec, Path(submission), checks, workdir)
+        finally:
+            if not self.keep_workdir:
+                shutil.rmtree(workdir, ignore_errors=True)
+        return GradeReport(assignment=spec.slug, submission=str(submission), checks=tuple(results),
+                           seconds=time.monotonic() - started, notes=tuple(notes))
+
+    def _grade_in(self, spec: AssignmentSpec, submission: Path, checks: tuple[CheckSpec, ...],
+                  workdir: Path) -> tuple[list[CheckResult], list[str]]:
+        try:
+            staged = stage(submission, spec, workdir / "submission")
+        except SubmissionError as exc:
+            return [_attach(CheckResult.failed(str(exc)), c) for c in checks], [str(exc)]
+        notes = list(staged.notes)
+        data = self.prepared(spec)
+        artifacts, scores = workdir / "artifacts", workdir / "scores"
+        tasks = spec.tasks_for(checks)
+        job = {"submission": str(staged.path), "module_name": spec.module_name, "assignment_dir": str(spec.path),
+               "artifacts": str(artifacts), "id_col": spec.data.id_col, "spark": self.child_spark(),
+               "data": {"train": str(data.train), "sample": str(data.sample)},
+               "tasks": [_task_dict(t) for t in tasks]}
+        write_json(workdir / "student-job.json", job)
+        run = run_child("autograder.harness.student", workdir / "student-job.json", workdir,
+                        spec.time_limit_s, spec.memory_mb)
+        load = _read(artifacts / "_load.json")
+        notes += [f"while loading the submission: {p}" for p in load.get("problems", [])]
+        ctx = JudgeContext(spec=spec, artifacts=artifacts, scores=scores, data=data, spark_factory=self.spark)
+        ready = [c for c in checks if not _task_problem(ctx, spec, c, run)]
+        requests = [r for c in ready if CHECK_KINDS[c.kind].score_requests
+                    for r in CHECK_KINDS[c.kind].score_requests(ctx, c)]
+        if requests:
+            score_job = {"submission": str(staged.path), "module_name": spec.module_name,
+                         "spark": self.child_spark(), "id_col": spec.data.id_col, "requests": requests}
+            write_json(workdir / "score-job.json", score_job)
+            scoring = run_child("autograder.harness.scorer", workdir / "score-job.json", workdir,
+                                spec.time_limit_s, spec.memory_mb)
+            if scoring.timed_out or scoring.memory_exceeded:
+                notes.append(f"scoring saved models: {scoring.describe(spec.time_limit_s, spec.memory_mb)}")
+        results = []
+        for check in checks:
+            t0 = time.monotonic()
+            problem = _task_problem(ctx, spec, check, run)
+            try:
+                verdict = problem or CHECK_KINDS[check.kind].judge(ctx, check)
+            except MissingArtifact as exc:
+                verdict = CheckResult.failed(str(exc))
+            except Exception as exc:  # noqa: BLE001 - a broken check must not sink the run
+                verdict = CheckResult.error(f"the check itself failed ({type(exc).__name__}: {str(exc)[:300]}); "
+                                            "this is a grader problem, please report it to your instructor")
+            results.append(_attach(verdict, check, time.monotonic() - t0))
+        return results, notes
+
+    def child_spark(self) -> dict:
+        return self.spark_options.to_dict()
+
+
+def _attach(verdict: CheckResult, check: CheckSpec, seconds: float = 0.0) -> CheckResult:
+    from dataclasses import replace
+
+    return replace(verdict.scored(check.name, check.points, check.question, check.visibility, check.hint),
+                   seconds=round(seconds, 3))
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = read_json(path)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _task_dict(task: TaskSpec) -> dict:
+    return {"name": task.name, "call": task.call, "function": task.function, "args": list(task.args),
+            "kwargs": dict(task.kwargs), "save": task.save, "timeout_s": task.timeout_s,
+            "predict_sample": task.predict_sample}
+
+
+def _task_problem(ctx: JudgeContext, spec: AssignmentSpec, check: CheckSpec, run: ChildRun) -> CheckResult | None:
+    """A failed verdict if a task the check needs did not succeed, else None."""
+    for name in check.tasks:
+        task = spec.task(name)
+        outcome = ctx.outcome(name)
+        status = outcome.get("status")
+        if status == "ok":
+            continue
+        label = task_label(task)
+        if status == "raised":
+            return CheckResult.failed(f"{label} failed: {outcome.get('message', '')}")
+        if status == "timeout":
+            return CheckResult.failed(f"{label} did not finish within {task.timeout_s:g} s; look for an endless "
+                                      "loop or an action on a very large DataFrame")
+        ended = run.describe(spec.time_limit_s, spec.memory_mb)
+        if status == "started":
+            return CheckResult.failed(f"{label} did not return: {ended}")
+        return CheckResult.failed(f"{label} was not run: {ended}")
+    return None
+
+
+def grade_submission(assignment: AssignmentSpec, submission: Path, public_only: bool = False,
+                     spark_options: SparkOptions | None = None) -> GradeReport:
+    """Grade one submission with a fresh Grader (convenience for scripts and tests)."""
+    return Grader(spark_options=spark_options or SparkOptions()).grade(assignment, submission, public_only)
