@@ -7,6 +7,7 @@ broken exploration cell does not hide the functions defined elsewhere.
 
 from __future__ import annotations
 
+import linecache
 import sys
 import traceback
 import types
@@ -81,6 +82,7 @@ def load_submission(path: Path, module_name: str) -> LoadedSubmission:
             loaded.problems.append(f"{path.name} could not be read: {exc}")
             return loaded
     for filename, source in chunks:
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
             code = compile(source, filename, "exec")
             exec(code, module.__dict__)
