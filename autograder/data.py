@@ -53,8 +53,9 @@ def cache_key(spec: AssignmentSpec, datasets_dir: Path | None = None) -> str:
     return hashlib.sha256(settings.encode()).hexdigest()[:12]
 
 
-def prepare(spec: AssignmentSpec, spark, cache_dir: Path, datasets_dir: Path | None = None) -> PreparedData:
-    """Split the assignment's dataset into the four prepared folders (reusing the cache when present)."""
+def prepare(spec: AssignmentSpec, spark_factory, cache_dir: Path, datasets_dir: Path | None = None) -> PreparedData:
+    """Split the assignment's dataset into the four prepared folders (reusing the cache when present;
+    ``spark_factory`` is called only when the split has to be computed)."""
     from pyspark.sql import functions as F
 
     from autograder.datasets import split_train_test
@@ -63,6 +64,7 @@ def prepare(spec: AssignmentSpec, spark, cache_dir: Path, datasets_dir: Path | N
     if prepared.exists():
         return prepared
     d = spec.data
+    spark = spark_factory()
     df = spark.read.parquet(str(dataset_path(d.dataset, datasets_dir)))
     label_cols: list[str] = []
     if d.label:

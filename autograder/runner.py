@@ -46,7 +46,7 @@ class Grader:
         """Prepared data: a shipped folder (autograder bundles) or the cache, built on first use."""
         if self.prepared_dir is not None:
             return PreparedData(self.prepared_dir)
-        return prepare(spec, self.spark(), self.cache_dir)
+        return prepare(spec, self.spark, self.cache_dir)
 
     def grade(self, spec: AssignmentSpec, submission: Path, public_only: bool = False) -> GradeReport:
         started = time.monotonic()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from autograder.checks.context import JudgeContext
-from autograder.checks.dataframe import _close
+from autograder.checks.dataframe import close_enough
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
@@ -18,6 +18,6 @@ def judge_value(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     got = ctx.value(check.tasks[0])
     want = check.params["expected"]
     want = list(want) if isinstance(want, tuple) else want
-    if not _close(got, want, float(check.params.get("tolerance", 1e-9))):
+    if not close_enough(got, want, float(check.params.get("tolerance", 1e-9))):
         return CheckResult.failed(f"returned {got!r}; expected {want!r}")
     return CheckResult.passed(f"returned {got!r}")

@@ -60,11 +60,24 @@ class JudgeContext:
             raise MissingArtifact(f"task '{task}' saved no DataFrame")
         return self.spark.read.parquet(str(path))
 
+    def frame(self, task: str, name: str = "data"):
+        """A DataFrame a task saved, read with pandas (no JVM in the grader)."""
+        path = self.task_dir(task) / name
+        if not path.is_dir():
+            raise MissingArtifact(f"task '{task}' saved no DataFrame")
+        return self.read_parquet(path)
+
     def schema(self, task: str, name: str = "data") -> dict[str, Any]:
         try:
             return read_json(self.task_dir(task) / f"{name}.schema.json")
         except (OSError, ValueError) as exc:
             raise MissingArtifact(f"task '{task}' saved no schema: {exc}") from None
+
+    def read_parquet(self, path: Path):
+        """A Parquet folder or file written by a child, as pandas (vectors arrive as arrays)."""
+        import pandas as pd
+
+        return pd.read_parquet(path)
 
     def score_dir(self, check: CheckSpec, label: str = "hidden") -> Path:
         return self.scores / f"{check.name}-{label}"

@@ -23,11 +23,20 @@ def type_name(field_type: Any) -> str:
     return str(field_type.get("type"))
 
 
+def vector_values(value: Any) -> Any:
+    """A Spark ML vector read from Parquet by pandas (a struct) as a plain list of floats."""
+    if isinstance(value, dict) and "type" in value and "values" in value:
+        if value["type"] == 1:
+            return [float(v) for v in value["values"]]
+        dense = [0.0] * int(value["size"])
+        for i, v in zip(value["indices"], value["values"]):
+            dense[int(i)] = float(v)
+        return dense
+    return value
+
+
 def judge_schema(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     """Columns present with the declared types; optional vector sizes, row count and non-null columns."""
-    from pyspark.ml.functions import vector_to_array
-    from pyspark.sql import functions as F
-
     task = check.tasks[0]
     params = dict(check.params)
     fields = {f["name"]: type_name(f["type"]) for f in ctx.schema(task)["fields"]}
@@ -42,33 +51,42 @@ def judge_schema(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
             problems.append(f"column '{col}' should not be in the output")
     if problems:
         return CheckResult.failed("; ".join(problems))
-    df = ctx.dataframe(task)
-    if "rows" in params and (n := df.count()) != params["rows"]:
-        problems.append(f"expected {params['rows']} rows, got {n}")
+    df = ctx.frame(task)
+    if "rows" in params and len(df) != params["rows"]:
+        problems.append(f"expected {params['rows']} rows, got {len(df)}")
     for col, size in dict(params.get("vector_size", {})).items():
-        sizes = {r[0] for r in df.select(F.size(vector_to_array(F.col(col)))).distinct().collect()}
+        sizes = {len(v) for v in map(vector_values, df[col]) if v is not None}
         if sizes != {size}:
-            problems.append(f"vectors in '{col}' have size {sorted(s for s in sizes if s is not None)}, expected {size}")
+            problems.append(f"vectors in '{col}' have size {sorted(sizes)}, expected {size}")
     for col in params.get("no_nulls", []):
-        if (n := df.filter(F.col(col).isNull()).count()):
+        if (n := int(df[col].isna().sum())):
             problems.append(f"column '{col}' has {n} nulls")
     if problems:
         return CheckResult.failed("; ".join(problems))
     return CheckResult.passed(f"schema as expected ({len(fields)} columns)")
 
 
-def _close(a: Any, b: Any, tol: float) -> bool:
+def _plain(value: Any) -> Any:
+    value = vector_values(value)
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def close_enough(a: Any, b: Any, tol: float) -> bool:
     """Equal within a relative tolerance; an expected NaN (TOML has no null) matches null or NaN."""
     if isinstance(b, float) and math.isnan(b):
         return a is None or isinstance(a, float) and math.isnan(a)
     if isinstance(a, float) or isinstance(b, float):
         if a is None or b is None:
             return a is b
-        if math.isnan(float(a)) or math.isnan(float(b)):
-            return math.isnan(float(a)) and math.isnan(float(b))
+        if math.isnan(float(a)):
+            return False
         return abs(float(a) - float(b)) <= tol * max(1.0, abs(float(b)))
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_close(x, y, tol) for x, y in zip(a, b))
+        return len(a) == len(b) and all(close_enough(x, y, tol) for x, y in zip(a, b))
     return a == b
 
 
@@ -78,22 +96,15 @@ def judge_values(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     key, tol = params["key"], float(params.get("tolerance", 1e-9))
     expected = {row[key]: row for row in params["expected"]}
     cols = [c for c in params["expected"][0] if c != key]
-    df = ctx.dataframe(check.tasks[0])
+    df = ctx.frame(check.tasks[0])
     missing = [c for c in [key, *cols] if c not in df.columns]
     if missing:
         return CheckResult.failed(f"the output has no column {', '.join(map(repr, missing))}")
-    from pyspark.ml.functions import vector_to_array
-    from pyspark.ml.linalg import VectorUDT
-    from pyspark.sql import functions as F
-
-    types = {f.name: f.dataType for f in df.schema.fields}
-    select = [vector_to_array(F.col(c)).alias(c) if isinstance(types[c], VectorUDT) else F.col(c)
-              for c in [key, *cols]]
-    got = {r[key]: r.asDict() for r in df.select(*select).collect()}
+    got = {_plain(r[key]): {c: _plain(r[c]) for c in cols} for r in df.to_dict("records")}
     for k, row in expected.items():
         if k not in got:
             return CheckResult.failed(f"row {key}={k} is missing from the output")
         for c in cols:
-            if not _close(got[k][c], row[c], tol):
+            if not close_enough(got[k][c], row[c], tol):
                 return CheckResult.failed(f"for {key}={k}, '{c}' is {got[k][c]!r}; expected {row[c]!r}")
     return CheckResult.passed(f"all {len(expected)} rows as expected")

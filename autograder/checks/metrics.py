@@ -1,7 +1,11 @@
 """Metric thresholds on held-out rows. The model is scored in a fresh child process on features only;
-the grader joins the predictions with the hidden labels and computes the metric with Spark's evaluators."""
+the grader joins the predictions with the hidden labels (pandas) and computes the metric with
+scikit-learn, so the grader's own process never needs a JVM for this."""
 
 from __future__ import annotations
+
+import numpy as np
+import pandas as pd
 
 from autograder.checks.context import JudgeContext
 from autograder.results import CheckResult
@@ -10,7 +14,6 @@ from autograder.spec import CheckSpec
 BINARY = {"areaUnderROC", "areaUnderPR"}
 MULTICLASS = {"accuracy", "f1", "weightedPrecision", "weightedRecall"}
 REGRESSION = {"rmse", "mse", "mae", "r2"}
-LOWER_IS_BETTER = {"rmse", "mse", "mae"}
 
 
 def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[dict]:
@@ -18,49 +21,74 @@ def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[dict]:
              "out": str(ctx.score_dir(check))}]
 
 
-def compute(spark, predictions, labels, metric: str, id_col: str) -> tuple[float, int]:
-    """The metric over held-out rows, and how many rows it covered."""
-    from pyspark.ml.evaluation import (BinaryClassificationEvaluator, MulticlassClassificationEvaluator,
-                                       RegressionEvaluator)
-    from pyspark.sql import functions as F
+def positive_score(frame: pd.DataFrame) -> np.ndarray:
+    """Score of the positive class: probability[1], else rawPrediction[1], else the prediction."""
+    for col in ("probability", "rawPrediction"):
+        if col in frame.columns:
+            return np.array([v[1] if v is not None and len(v) > 1 else np.nan for v in frame[col]], dtype=float)
+    return frame["prediction"].to_numpy(dtype=float)
 
-    joined = labels.select(id_col, "label").join(predictions, id_col, "inner")
-    rows = joined.count()
+
+def compute(joined: pd.DataFrame, metric: str) -> float:
+    """The metric over the joined frame (``label`` plus the prediction columns), as Spark's evaluators define it."""
+    from sklearn import metrics as m
+
+    y = joined["label"].to_numpy(dtype=float)
     if metric in BINARY:
-        cols = set(predictions.columns)
-        score = (F.col("probability")[1] if "probability" in cols else
-                 F.col("rawPrediction")[1] if "rawPrediction" in cols else F.col("prediction"))
-        frame = joined.select(F.col("label"), score.cast("double").alias("score"))
-        value = BinaryClassificationEvaluator(rawPredictionCol="score", labelCol="label",
-                                              metricName=metric).evaluate(frame)
-    elif metric in MULTICLASS:
-        value = MulticlassClassificationEvaluator(metricName=metric).evaluate(joined)
-    elif metric in REGRESSION:
-        value = RegressionEvaluator(metricName=metric).evaluate(joined)
-    else:
-        raise ValueError(f"unknown metric {metric!r}")
-    return float(value), rows
+        score = positive_score(joined)
+        if np.isnan(score).any():
+            raise ValueError("some predictions have no score")
+        if metric == "areaUnderROC":
+            return float(m.roc_auc_score(y, score))
+        precision, recall, _ = m.precision_recall_curve(y, score)
+        return float(m.auc(recall, precision))
+    pred = joined["prediction"].to_numpy(dtype=float)
+    if metric == "accuracy":
+        return float(m.accuracy_score(y, pred))
+    if metric == "f1":
+        return float(m.f1_score(y, pred, average="weighted"))
+    if metric == "weightedPrecision":
+        return float(m.precision_score(y, pred, average="weighted", zero_division=0))
+    if metric == "weightedRecall":
+        return float(m.recall_score(y, pred, average="weighted"))
+    if metric == "rmse":
+        return float(np.sqrt(m.mean_squared_error(y, pred)))
+    if metric == "mse":
+        return float(m.mean_squared_error(y, pred))
+    if metric == "mae":
+        return float(m.mean_absolute_error(y, pred))
+    if metric == "r2":
+        return float(m.r2_score(y, pred))
+    raise ValueError(f"unknown metric {metric!r}; known: {sorted(BINARY | MULTICLASS | REGRESSION)}")
+
+
+def held_out(ctx: JudgeContext, check: CheckSpec, label: str = "hidden") -> tuple[pd.DataFrame | None, str]:
+    """Predictions of a check's model on the hidden rows joined with their labels, or a failure message."""
+    out = ctx.score_dir(check, label)
+    outcome = ctx.scored(out)
+    if outcome.get("status") != "ok":
+        return None, (f"the fitted model could not score held-out rows after reloading: "
+                      f"{outcome.get('message') or outcome.get('status')}")
+    predictions = ctx.read_parquet(out / "predictions")
+    if "prediction" not in predictions.columns:
+        return None, "the model's output has no 'prediction' column"
+    labels = ctx.read_parquet(ctx.data.test_labels)
+    id_col = ctx.spec.data.id_col
+    joined = labels[[id_col, "label"]].merge(predictions, on=id_col, how="inner")
+    if len(joined) < len(labels):
+        return None, (f"the model returned predictions for {len(joined)} of {len(labels)} held-out rows; "
+                      "rows with missing or unseen values must not be dropped (use Imputer and "
+                      "handleInvalid='keep' so every row is scored)")
+    return joined, ""
 
 
 def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     params = dict(check.params)
     metric = params["metric"]
-    out = ctx.score_dir(check)
-    outcome = ctx.scored(out)
-    if outcome.get("status") != "ok":
-        return CheckResult.failed(f"the fitted model could not score held-out rows after reloading: "
-                                  f"{outcome.get('message') or outcome.get('status')}")
-    spark = ctx.spark
-    predictions = spark.read.parquet(str(out / "predictions"))
-    labels = spark.read.parquet(str(ctx.data.test_labels))
-    if "prediction" not in predictions.columns:
-        return CheckResult.failed("the model's output has no 'prediction' column")
-    value, rows = compute(spark, predictions, labels, metric, ctx.spec.data.id_col)
-    expected = labels.count()
-    if rows < expected:
-        return CheckResult.failed(f"the model returned predictions for {rows} of {expected} held-out rows; "
-                                  "rows with missing or unseen values must not be dropped",
-                                  hint="use Imputer and handleInvalid='keep' so every row is scored")
+    joined, problem = held_out(ctx, check)
+    if joined is None:
+        return CheckResult.failed(problem)
+    value, rows = compute(joined, metric), len(joined)
     if "min" in params and not value >= params["min"]:
         return CheckResult.failed(f"{metric} on {rows} held-out rows is {value:.4f}; at least {params['min']} is required")
     if "max" in params and not value <= params["max"]:

@@ -31,8 +31,8 @@ def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
                                   f"{outcome.get('message') or outcome.get('status')}")
     if not before_dir.is_dir():
         return CheckResult.error(f"task '{model_task}' left no in-memory predictions to compare with")
-    before = ctx.spark.read.parquet(str(before_dir)).toPandas()
-    after = ctx.spark.read.parquet(str(out / "predictions")).toPandas()
+    before = ctx.read_parquet(before_dir)
+    after = ctx.read_parquet(out / "predictions")
     id_col = ctx.spec.data.id_col
     if list(before[id_col]) != list(after[id_col]):
         return CheckResult.failed(f"the reloaded model scored {len(after)} rows, the original {len(before)}")
