@@ -21,6 +21,7 @@ class SparkOptions:
     shuffle_partitions: int = 4
     driver_memory: str = "1g"
     app_name: str = "sparkgrade"
+    java_options: str = ""
     conf: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,6 +50,8 @@ def settings(opts: SparkOptions) -> dict[str, str]:
             "spark.driver.bindAddress": "127.0.0.1",
             "spark.executorEnv.PYSPARK_PYTHON": sys.executable,
         })
+        if opts.java_options:
+            conf["spark.driver.extraJavaOptions"] = opts.java_options
     conf.update(opts.conf)
     return conf
 

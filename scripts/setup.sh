@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up sparkgrade on a fresh machine: Java 17+ (installed with apt-get where missing) and a virtual
+# environment in .venv with the project and its test dependencies. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+java_major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1; }
+if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; then
+  echo "setup: Java 17+ not found; installing openjdk-17-jre-headless" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+fi
+echo "setup: $(java -version 2>&1 | head -n1)"
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -m pip install -q -e ".[dev,deploy]" 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -c "import pyspark, autograder; print('setup: pyspark', pyspark.__version__, '- sparkgrade ready')"
