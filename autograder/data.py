@@ -41,8 +41,18 @@ class PreparedData:
     def test_labels(self) -> Path:
         return self.root / "hidden" / "test_labels.parquet"
 
-    def exists(self) -> bool:
-        return all(p.exists() for p in (self.train, self.sample, self.test_features, self.test_labels))
+    def exists(self, public_only: bool = False) -> bool:
+        wanted = (self.train, self.sample) + (() if public_only else (self.test_features, self.test_labels))
+        return all(p.is_file() for p in wanted)
+
+
+def _write_single(df, target: Path) -> None:
+    """Write ``df`` as one plain Parquet file at ``target`` (Spark writes a folder; keep its only part)."""
+    folder = target.with_name(target.name + ".spark")
+    df.coalesce(1).write.parquet(str(folder))
+    (part,) = folder.glob("part-*.parquet")
+    part.rename(target)
+    shutil.rmtree(folder)
 
 
 def cache_key(spec: AssignmentSpec, datasets_dir: Path | None = None) -> str:
@@ -76,10 +86,10 @@ def prepare(spec: AssignmentSpec, spark_factory, cache_dir: Path, datasets_dir: 
     staging = prepared.root.with_name(prepared.root.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     tmp = PreparedData(staging)
-    train.orderBy(d.id_col).coalesce(1).write.parquet(str(tmp.train))
-    train.orderBy(d.id_col).limit(d.sample_rows).coalesce(1).write.parquet(str(tmp.sample))
-    test.orderBy(d.id_col).drop(*label_cols).coalesce(1).write.parquet(str(tmp.test_features))
-    test.orderBy(d.id_col).select(d.id_col, *label_cols).coalesce(1).write.parquet(str(tmp.test_labels))
+    _write_single(train.orderBy(d.id_col), tmp.train)
+    _write_single(train.orderBy(d.id_col).limit(d.sample_rows), tmp.sample)
+    _write_single(test.orderBy(d.id_col).drop(*label_cols), tmp.test_features)
+    _write_single(test.orderBy(d.id_col).select(d.id_col, *label_cols), tmp.test_labels)
     if prepared.root.exists():
         shutil.rmtree(staging)
     else:

@@ -9,10 +9,20 @@ from autograder.errors import AssignmentNotFound
 from autograder.spec import AssignmentSpec, load_spec
 
 
+HANDOUT_DIR = ".sparkgrade"
+
+
 def project_root() -> Path:
-    """The folder holding assignments/ (``$SPARKGRADE_ROOT``, else the checkout this package lives in)."""
+    """The folder holding assignments/: ``$SPARKGRADE_ROOT``; else the ``.sparkgrade`` folder of a student
+    handout at or above the working directory; else the checkout this package lives in."""
     env = os.environ.get("SPARKGRADE_ROOT")
-    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / HANDOUT_DIR / "assignments").is_dir():
+            return folder / HANDOUT_DIR
+    return Path(__file__).resolve().parent.parent
 
 
 def discover(root: Path | None = None) -> list[Path]:

@@ -46,11 +46,22 @@ class Grader:
         """Prepared data: a shipped folder (autograder bundles) or the cache, built on first use."""
         if self.prepared_dir is not None:
             return PreparedData(self.prepared_dir)
+        shipped = project_root() / "prepared" / spec.slug
+        if shipped.is_dir():
+            return PreparedData(shipped)
         return prepare(spec, self.spark, self.cache_dir)
 
-    def grade(self, spec: AssignmentSpec, submission: Path, public_only: bool = False) -> GradeReport:
+    def grade(self, spec: AssignmentSpec, submission: Path, public_only: bool = False,
+              questions: tuple[str, ...] = ()) -> GradeReport:
+        """Grade one submission (all checks, or the public ones, optionally of some questions only)."""
         started = time.monotonic()
         checks = spec.public_checks() if public_only else spec.checks
+        if questions:
+            unknown = set(questions) - {q.name for q in spec.questions}
+            if unknown:
+                raise SubmissionError(f"unknown question {', '.join(sorted(unknown))}; "
+                                      f"{spec.slug} has {', '.join(q.name for q in spec.questions)}")
+            checks = tuple(c for c in checks if c.question in questions)
         workdir = Path(tempfile.mkdtemp(prefix="sparkgrade-"))
         try:
             results, notes = self._grade_in(spec, Path(submission), checks, workdir)
@@ -65,7 +76,7 @@ class Grader:
         try:
             staged = stage(submission, spec, workdir / "submission")
         except SubmissionError as exc:
-            return [_attach(CheckResult.failed(str(exc)), c) for c in checks], [str(exc)]
+            return [attach(CheckResult.failed(str(exc)), c) for c in checks], [str(exc)]
         notes = list(staged.notes)
         data = self.prepared(spec)
         artifacts, scores = workdir / "artifacts", workdir / "scores"
@@ -102,14 +113,15 @@ class Grader:
             except Exception as exc:  # noqa: BLE001 - a broken check must not sink the run
                 verdict = CheckResult.error(f"the check itself failed ({type(exc).__name__}: {str(exc)[:300]}); "
                                             "this is a grader problem, please report it to your instructor")
-            results.append(_attach(verdict, check, time.monotonic() - t0))
+            results.append(attach(verdict, check, time.monotonic() - t0))
         return results, notes
 
     def child_spark(self) -> dict:
         return self.spark_options.to_dict()
 
 
-def _attach(verdict: CheckResult, check: CheckSpec, seconds: float = 0.0) -> CheckResult:
+def attach(verdict: CheckResult, check: CheckSpec, seconds: float = 0.0) -> CheckResult:
+    """A verdict attached to its declared check (name, points, question, visibility)."""
     from dataclasses import replace
 
     return replace(verdict.scored(check.name, check.points, check.question, check.visibility, check.hint),

@@ -38,12 +38,16 @@ def _is_magic(line: str) -> bool:
     return stripped.startswith(("%", "!")) or "= !" in stripped and stripped.split("= !")[0].isidentifier()
 
 
+SKIP_TAG = "sparkgrade-skip"
+
+
 def notebook_cells(path: Path) -> list[str]:
-    """Source of each code cell of a notebook, with magics and shell lines blanked (line numbers kept)."""
+    """Source of each code cell of a notebook, with magics and shell lines blanked (line numbers kept).
+    Cells tagged ``sparkgrade-skip`` (the handout's set-up and check cells) are left out."""
     nb = nbformat.read(str(path), as_version=4)
     cells = []
     for cell in nb.cells:
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or SKIP_TAG in cell.get("metadata", {}).get("tags", []):
             continue
         source = cell.source
         if source.lstrip().startswith("%%"):
@@ -61,11 +65,13 @@ def _describe(exc: BaseException, filename: str) -> str:
     return f"{type(exc).__name__}{where}: {exc}"
 
 
-def load_submission(path: Path, module_name: str) -> LoadedSubmission:
-    """Run the submission at ``path`` as module ``module_name`` (registered in sys.modules)."""
+def load_submission(path: Path, module_name: str, preset: dict | None = None) -> LoadedSubmission:
+    """Run the submission at ``path`` as module ``module_name`` (registered in sys.modules); names in
+    ``preset`` (e.g. ``spark``) are defined before it runs, as in the handout notebook."""
     path = Path(path)
     module = types.ModuleType(module_name)
     module.__file__ = str(path)
+    module.__dict__.update(preset or {})
     sys.modules[module_name] = module
     loaded = LoadedSubmission(module)
     if path.suffix == ".ipynb":

@@ -85,8 +85,7 @@ class JudgeContext:
     def train_columns(self) -> list[str]:
         import pyarrow.parquet as pq
 
-        files = sorted(self.data.train.glob("*.parquet"))
-        return list(pq.read_schema(files[0]).names)
+        return list(pq.read_schema(self.data.train).names)
 
     def scored(self, out: Path) -> dict[str, Any]:
         """The outcome the scoring child recorded for one request (``not run`` if none)."""

@@ -35,7 +35,7 @@ def main(job_path: str) -> int:
     job = read_json(Path(job_path))
     spark = build_session(SparkOptions.from_dict(job["spark"]))
     if job.get("submission"):
-        load_submission(Path(job["submission"]), job["module_name"])
+        load_submission(Path(job["submission"]), job["module_name"], {"spark": spark})
     for request in job["requests"]:
         out = Path(request["out"])
         write_json(out / "outcome.json", {"status": "started"})

@@ -66,7 +66,7 @@ def main(job_path: str) -> int:
     artifacts = Path(job["artifacts"])
     started = time.monotonic()
     spark = build_session(SparkOptions.from_dict(job["spark"]))
-    submission = load_submission(Path(job["submission"]), job["module_name"])
+    submission = load_submission(Path(job["submission"]), job["module_name"], {"spark": spark})
     write_json(artifacts / "_load.json", {"problems": submission.problems[:20],
                                           "seconds": time.monotonic() - started})
     assignment_dir = Path(job["assignment_dir"])

@@ -1,0 +1,205 @@
+"""Harness tasks of assignment 01 (run in the sandboxed student process).
+
+Each task calls one student function on the session or on public data and saves plain values or a small
+DataFrame for the grader's checks. Nothing here trusts what the student returns: it is converted to
+plain numbers first, and every probe (job counts, partition ids) is measured by the harness itself.
+"""
+
+import time
+import uuid
+
+from autograder.harness.context import TaskFailed
+
+SHUFFLE = "spark.sql.shuffle.partitions"
+CONF_TARGET = 7
+CORR_COLS = ["seniority", "age", "income", "expenses", "amount", "price"]
+SUMMARY_COLS = ["seniority", "income", "expenses"]
+CATEGORICAL = ["home", "marital", "records", "job"]
+PARTITIONS, PARTITION_KEY = 6, "job"
+
+
+def _plain(x):
+    """Matrices, vectors and numpy arrays as (nested) lists; everything else unchanged."""
+    if hasattr(x, "toArray"):
+        x = x.toArray()
+    if hasattr(x, "tolist"):
+        return x.tolist()
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return x
+
+
+def _dataframe(result, function, columns):
+    from pyspark.sql import DataFrame
+
+    if not isinstance(result, DataFrame):
+        raise TaskFailed(f"{function}() returned a {type(result).__module__}.{type(result).__qualname__}, "
+                         "expected a pyspark.sql.DataFrame")
+    missing = [c for c in columns if c not in result.columns]
+    if missing:
+        raise TaskFailed(f"the DataFrame returned by {function}() has no column {', '.join(map(repr, missing))} "
+                         f"(columns: {', '.join(result.columns)})")
+    return result
+
+
+def _jobs_during(ctx, call):
+    """Run ``call()`` under a fresh job group; return its result and the ids of the Spark jobs it started.
+
+    The listener bus that feeds the status tracker is asynchronous, so after the call a marker job runs in
+    a second group and we wait until the tracker has seen it: every earlier job has been recorded by then.
+    """
+    sc = ctx.spark.sparkContext
+    group = f"sparkgrade-probe-{uuid.uuid4().hex}"
+    sc.setJobGroup(group, "sparkgrade laziness probe")
+    try:
+        result = call()
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
+    marker = f"{group}-marker"
+    sc.setJobGroup(marker, "sparkgrade listener flush")
+    try:
+        sc.parallelize([0], 1).count()
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
+    deadline = time.monotonic() + 20
+    while not sc.statusTracker().getJobIdsForGroup(marker):
+        if time.monotonic() > deadline:
+            raise TaskFailed("the grader could not observe Spark jobs (status tracker silent for 20 s)")
+        time.sleep(0.05)
+    return result, sorted(sc.statusTracker().getJobIdsForGroup(group))
+
+
+# ---- q1 ----------------------------------------------------------------------------------------------
+
+def configure(ctx):
+    """configure_session on a new session: returned and effective values, the partitions a groupBy of
+    that session really uses, and whether the root session was left alone (it is restored if not)."""
+    from pyspark.sql import functions as F
+
+    root = ctx.spark
+    before = root.conf.get(SHUFFLE)
+    session = root.newSession()
+    try:
+        returned = ctx.student("configure_session")(session, CONF_TARGET)
+        effective = int(session.conf.get(SHUFFLE))
+        grouped = session.range(64).groupBy((F.col("id") % 8).alias("k")).count()
+        used = grouped.rdd.getNumPartitions()
+    finally:
+        after = root.conf.get(SHUFFLE)
+        if after != before:
+            root.conf.set(SHUFFLE, before)
+    ctx.save_value({"returned": returned, "effective": effective, "groupby_partitions": used,
+                    "root_unchanged": after == before})
+
+
+def facts(ctx):
+    """session_facts next to the truth, read by the harness from the same session."""
+    returned = ctx.student("session_facts")(ctx.spark)
+    sc = ctx.spark.sparkContext
+    truth = {"spark_version": ctx.spark.version, "master": sc.master,
+             "default_parallelism": sc.defaultParallelism, "shuffle_partitions": int(ctx.spark.conf.get(SHUFFLE))}
+    ctx.save_value({"returned": returned, "truth": truth})
+
+
+# ---- q2 ----------------------------------------------------------------------------------------------
+
+def labeled_points(ctx):
+    """labeled_points_to_df on an RDD of (id, LabeledPoint) with dense and sparse pyspark.mllib vectors."""
+    from pyspark.mllib.linalg import Vectors as MLlibVectors
+    from pyspark.mllib.regression import LabeledPoint
+
+    rows = ctx.fixture("labeled_points").orderBy("id").collect()
+    points = [(r.id, LabeledPoint(r.label, MLlibVectors.sparse(r.size, r.indices, r.values) if r.sparse
+                                  else MLlibVectors.dense(r.values))) for r in rows]
+    rdd = ctx.spark.sparkContext.parallelize(points, 2)
+    df = _dataframe(ctx.student("labeled_points_to_df")(ctx.spark, rdd), "labeled_points_to_df",
+                    ["id", "label", "features"])
+    kinds = [f"{type(r.features).__module__}.{type(r.features).__name__}"
+             for r in df.select("id", "features").orderBy("id").collect()]
+    ctx.save_dataframe(df)
+    ctx.save_value(kinds)
+
+
+# ---- q3 ----------------------------------------------------------------------------------------------
+
+def sparse_vector(ctx):
+    """to_sparse on eight values, three of them non-zero: saved as [size, indices, values]."""
+    from pyspark.ml.linalg import SparseVector
+
+    v = ctx.student("to_sparse")([0.0, 3.0, 0.0, 0.0, -1.5, 0.0, 0.0, 2.0])
+    if not isinstance(v, SparseVector):
+        raise TaskFailed(f"to_sparse() returned a {type(v).__module__}.{type(v).__qualname__}; expected a "
+                         "pyspark.ml.linalg.SparseVector (Vectors.sparse(size, {index: value}))")
+    ctx.save_value([int(v.size), [int(i) for i in v.indices], [float(x) for x in v.values]])
+
+
+def assemble(ctx):
+    """assemble_features(fixture, ["a", "b", "c"]) on four rows, two of them with nulls."""
+    out = _dataframe(ctx.student("assemble_features")(ctx.fixture("assemble_cases"), ["a", "b", "c"]),
+                     "assemble_features", ["id", "features"])
+    ctx.save_dataframe(out.select("id", "features"))
+
+
+# ---- q4 ----------------------------------------------------------------------------------------------
+
+def _correlation(ctx, method):
+    matrix = _plain(ctx.student("correlation_matrix")(ctx.dataframe("train"), list(CORR_COLS), method))
+    n = len(CORR_COLS)
+    if not (isinstance(matrix, list) and len(matrix) == n and all(isinstance(r, list) and len(r) == n
+                                                                   for r in matrix)):
+        raise TaskFailed(f"correlation_matrix() must return a {n} x {n} list of lists, got {str(matrix)[:200]}")
+    ctx.save_value(matrix)
+
+
+def pearson(ctx):
+    _correlation(ctx, "pearson")
+
+
+def spearman(ctx):
+    _correlation(ctx, "spearman")
+
+
+def summary(ctx):
+    """column_summary on the training rows, saved as [mean, std, min, max, count]."""
+    result = ctx.student("column_summary")(ctx.dataframe("train"), list(SUMMARY_COLS))
+    keys = ["mean", "std", "min", "max", "count"]
+    if not isinstance(result, dict) or any(k not in result for k in keys):
+        raise TaskFailed(f"column_summary() must return a dict with keys {', '.join(keys)}; got {str(result)[:200]}")
+    ctx.save_value([_plain(result[k]) for k in keys])
+
+
+def chi_square(ctx):
+    """chi_square on the four categorical columns, saved as [[statistic, dof, p_value], ...] in column order."""
+    result = ctx.student("chi_square")(ctx.dataframe("train"), list(CATEGORICAL), "label")
+    if not isinstance(result, dict) or any(c not in result for c in CATEGORICAL):
+        raise TaskFailed(f"chi_square() must return a dict keyed by column ({', '.join(CATEGORICAL)}); "
+                         f"got {str(result)[:200]}")
+    try:
+        ctx.save_value([[_plain(result[c][k]) for k in ("statistic", "dof", "p_value")] for c in CATEGORICAL])
+    except (KeyError, TypeError) as exc:
+        raise TaskFailed(f"each value of chi_square() must be a dict with statistic, dof and p_value ({exc!r})")
+
+
+# ---- q5 ----------------------------------------------------------------------------------------------
+
+def prepare(ctx):
+    """prepare_features under a job group: how many Spark jobs it ran, then its output."""
+    train = ctx.dataframe("train")
+    out, jobs = _jobs_during(ctx, lambda: ctx.student("prepare_features")(train))
+    out = _dataframe(out, "prepare_features", ["id", "label", "loan_to_value", "disposable"])
+    ctx.save_value({"jobs": len(jobs)})
+    ctx.save_dataframe(out)
+
+
+def partitions(ctx):
+    """repartition_by_key(train, 6, "job"): partition count, keys spread over several partitions, rows."""
+    from pyspark.sql import functions as F
+
+    train = ctx.dataframe("train")
+    out = _dataframe(ctx.student("repartition_by_key")(train, PARTITIONS, PARTITION_KEY), "repartition_by_key",
+                     [PARTITION_KEY])
+    spread = (out.groupBy(PARTITION_KEY).agg(F.countDistinct(F.spark_partition_id()).alias("n"))
+              .filter(F.col("n") > 1).collect())
+    ctx.save_value({"partitions": out.rdd.getNumPartitions(), "expected_partitions": PARTITIONS,
+                    "split_keys": sorted(str(r[PARTITION_KEY]) for r in spread),
+                    "rows": out.count(), "train_rows": train.count()})
