@@ -107,10 +107,11 @@ def build_handout(spec: AssignmentSpec, data: PreparedData, dest: Path) -> None:
 
 
 def build_bundle(spec: AssignmentSpec, data: PreparedData, dest: Path) -> None:
-    """What Gradescope runs: setup.sh and run_autograder at the root, the grader and hidden material in
-    source/. Never the reference solution or the mutants."""
+    """What Gradescope runs. Gradescope unpacks the zip into /autograder/source: setup.sh and
+    run_autograder at the root, beside the grader, the assignment (with hidden checks) and its prepared
+    data. Never the reference solution or the mutants."""
     shutil.rmtree(dest, ignore_errors=True)
-    source = dest / "source"
+    source = dest
     source.mkdir(parents=True)
     for name, template in (("setup.sh", "gradescope/setup.sh.j2"), ("run_autograder", "gradescope/run_autograder.j2")):
         (dest / name).write_text(render(template, spec=spec), encoding="utf-8")
