@@ -96,12 +96,11 @@ def _differences(a, b, path=""):
 
 
 def fit_with_canaries(ctx):
-    """Fit on train with the canary fixture as test rows; save the fitted model, the transformed training
-    rows and what the model learnt. The tuple is kept for the next tasks."""
+    """Fit on train with the canary fixture as test rows; save the class names of the fitted stages and
+    the transformed training rows. The tuple is kept in memory for the next tasks."""
     train = ctx.dataframe("train")
     model, train_out, test_out = _fit(ctx, train, ctx.fixture(CANARY_FIXTURE))
-    ctx.save_stage(model)
-    ctx.save_value(learnt(model))
+    ctx.save_value([type(stage).__name__ for stage in _leaves(model)])
     ctx.save_dataframe(train_out.select("id", "features"))
     return model, train_out, test_out
 

@@ -21,7 +21,7 @@ def render(report: GradeReport, width: int = 120) -> str:
         table.add_row(f"{c.name}{' (hidden)' if c.visibility != 'visible' else ''}",
                       f"[{STYLE[c.status]}]{c.status.value}[/]", f"{c.score:g}/{c.max_score:g}", message)
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+    console = Console(file=buffer, width=width, force_terminal=False, force_jupyter=False, color_system=None)
     console.print(table)
     for note in report.notes:
         console.print(f"note: {note}")

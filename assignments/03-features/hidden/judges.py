@@ -1,16 +1,26 @@
 """Hidden checks of assignment 03 (run by the grader on saved artifacts; not shipped to students)."""
 
+import importlib.util
 import re
+from pathlib import Path
 
-from autograder.checks.pipeline import StageInfo, flatten, structure_problems
+from autograder.checks.pipeline import StageInfo
 from autograder.results import CheckResult
 
 _ALIAS = re.compile(r"\bAS\s+`?([A-Za-z_][A-Za-z0-9_]*)`?", re.IGNORECASE)
 
 
+def _public_judges():
+    path = Path(__file__).resolve().parent.parent / "judges.py"
+    spec = importlib.util.spec_from_file_location("_sparkgrade_03_features_public_judges", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _with_sql_outputs(stage: StageInfo) -> StageInfo:
     """A SQLTransformer declares its new columns in SQL, not in *Col params: read them from the
-    `... AS <name>` aliases of its statement so the wiring check knows they exist."""
+    ``... AS <name>`` aliases of its statement so the wiring check knows they exist."""
     if stage.name != "SQLTransformer":
         return stage
     aliases = _ALIAS.findall(str(stage.params.get("statement", "")))
@@ -18,19 +28,12 @@ def _with_sql_outputs(stage: StageInfo) -> StageInfo:
 
 
 def wiring(ctx, check):
-    """Every stage reads columns that exist (SQLTransformer outputs included); no label among the features;
-    plus any other structure params given (``params.structure``)."""
-    task = check.tasks[0]
-    try:
-        top, stages = flatten(ctx.task_dir(task) / "stage")
-    except (OSError, ValueError) as exc:
-        return CheckResult.failed(f"the pipeline returned by task '{task}' could not be read back: {exc}")
-    params = {"wiring": True, "not_features": list(check.params.get("not_features", [])),
-              **dict(check.params.get("structure", {}))}
-    problems = structure_problems(top, [_with_sql_outputs(s) for s in stages], params, ctx.train_columns())
-    if problems:
-        return CheckResult.failed("; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
-    return CheckResult.passed(f"every stage reads existing columns; no label among the features ({len(stages)} stages)")
+    """Every stage reads columns that exist or that an earlier stage wrote (SQLTransformer aliases count
+    as written), no stage instance is used twice, and no target column is a feature."""
+    result = _public_judges().structure(ctx, check, extra={"wiring": True}, stage_filter=_with_sql_outputs)
+    if result.status.value == "passed":
+        return CheckResult.passed("every stage reads existing columns; the target is never a feature")
+    return result
 
 
 def no_leakage(ctx, check):

@@ -1,0 +1,69 @@
+"""Hidden checks of assignment 04: scores on rows the students never see, and agreement with species."""
+
+import importlib.util
+from pathlib import Path
+
+from autograder.results import CheckResult
+
+
+def _public():
+    """The public judges module (shared helpers), loaded by path like the framework loads judges."""
+    path = Path(__file__).resolve().parent.parent / "judges.py"
+    spec = importlib.util.spec_from_file_location("_sparkgrade_04_algorithms_judges_shared", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def regression_rmse_score_requests(ctx, check):
+    """Score the fitted regressor on the hidden test features in a fresh process."""
+    return [{"model": str(ctx.task_dir(check.tasks[0]) / "stage"), "data": str(ctx.data.test_features),
+             "out": str(ctx.score_dir(check))}]
+
+
+def regression_rmse(ctx, check):
+    """RMSE of log10(amount) on the hidden test rows. The target is derived from the hidden rows'
+    `amount` column (a feature of the classification data set, never shown to the regressor)."""
+    from pyspark.ml.evaluation import RegressionEvaluator
+    from pyspark.sql import functions as F
+
+    out = ctx.score_dir(check)
+    outcome = ctx.scored(out)
+    if outcome.get("status") != "ok":
+        return CheckResult.failed(f"the fitted regressor could not score held-out rows after reloading: "
+                                  f"{outcome.get('message') or outcome.get('status')}")
+    id_col = ctx.spec.data.id_col
+    predictions = ctx.spark.read.parquet(str(out / "predictions"))
+    if "prediction" not in predictions.columns:
+        return CheckResult.failed("the regressor's output has no 'prediction' column")
+    target = ctx.spark.read.parquet(str(ctx.data.test_features)).select(
+        id_col, F.log10(F.col("amount").cast("double")).alias("label"))
+    joined = target.join(predictions.select(id_col, "prediction"), id_col, "inner")
+    rows, expected = joined.count(), target.count()
+    if rows < expected:
+        return CheckResult.failed(f"the regressor returned predictions for {rows} of {expected} held-out rows",
+                                  hint="impute missing values and use handleInvalid='keep' so every row is scored")
+    value = RegressionEvaluator(metricName="rmse").evaluate(joined)
+    limit = check.params["max"]
+    if not value <= limit:
+        return CheckResult.failed(f"RMSE of log10(amount) on {rows} held-out rows is {value:.4f}; at most {limit} "
+                                  "is required")
+    return CheckResult.passed(f"RMSE of log10(amount) on {rows} held-out rows is {value:.4f} (required <= {limit})")
+
+
+def purity(ctx, check):
+    """Share of penguins whose cluster's majority species is their own species."""
+    joined, problem = _public().assignments(ctx, check)
+    if problem:
+        return problem
+    counts = joined.groupBy("prediction", "species").count().collect()
+    majority: dict = {}
+    for r in counts:
+        majority[r.prediction] = max(majority.get(r.prediction, 0), r["count"])
+    total = sum(r["count"] for r in counts)
+    value = sum(majority.values()) / total
+    if not value >= check.params["min"]:
+        return CheckResult.failed(f"cluster purity against the species is {value:.3f} over {len(majority)} "
+                                  f"clusters; at least {check.params['min']} is required",
+                                  hint="standardise the measurements: body mass in grams dwarfs the others")
+    return CheckResult.passed(f"cluster purity against the species is {value:.3f} over {len(majority)} clusters")

@@ -1,0 +1,130 @@
+"""Assignment-specific checks of assignment 04 (run by the grader on saved artifacts).
+
+No student model is loaded here: the checks read plain values and Parquet files the tasks saved, and
+compute metrics with the grader's own Spark session.
+"""
+
+import json
+import math
+
+from autograder.results import CheckResult
+
+MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+
+
+def penguins(ctx):
+    """The penguins fixture (with species) as a DataFrame of the grader's session."""
+    spec = json.loads((ctx.spec.path / "fixtures" / "penguins.json").read_text(encoding="utf-8"))
+    return ctx.spark.createDataFrame([tuple(r) for r in spec["rows"]], spec["schema"])
+
+
+def assignments(ctx, check):
+    """The saved (id, prediction) rows joined to the complete fixture rows, or a failed CheckResult."""
+    from pyspark.sql import functions as F
+
+    data = penguins(ctx)
+    complete = data.dropna(subset=MEASUREMENTS)
+    saved = ctx.dataframe(check.tasks[0])
+    if set(saved.columns) != {"id", "prediction"}:
+        return None, CheckResult.failed(f"the saved clustering has columns {saved.columns}")
+    want = {r.id for r in complete.select("id").collect()}
+    got = [r.id for r in saved.select("id").collect()]
+    if len(got) != len(set(got)) or set(got) != want:
+        return None, CheckResult.failed(
+            f"{len(set(got))} penguins were clustered ({len(got)} rows); expected exactly the {len(want)} with all "
+            "four measurements", hint="VectorAssembler(handleInvalid='skip') drops the rows with missing measurements")
+    joined = complete.join(saved, "id")
+    k = joined.select("prediction").distinct().count()
+    if k < 2:
+        return None, CheckResult.failed(f"every penguin is in the same cluster ({k} cluster); the clustering "
+                                        "found no structure")
+    return joined.withColumn("prediction", F.col("prediction").cast("int")), None
+
+
+def silhouette(ctx, check):
+    """Silhouette of the student's cluster assignments, measured in one fixed space: the four
+    measurements standardised by the grader (so a clustering of unscaled data is judged fairly)."""
+    from pyspark.ml import Pipeline
+    from pyspark.ml.evaluation import ClusteringEvaluator
+    from pyspark.ml.feature import StandardScaler, VectorAssembler
+
+    joined, problem = assignments(ctx, check)
+    if problem:
+        return problem
+    space = Pipeline(stages=[VectorAssembler(inputCols=MEASUREMENTS, outputCol="raw"),
+                             StandardScaler(inputCol="raw", outputCol="features", withMean=True, withStd=True)])
+    scaled = space.fit(joined).transform(joined)
+    value = ClusteringEvaluator(featuresCol="features", predictionCol="prediction",
+                                metricName="silhouette", distanceMeasure="squaredEuclidean").evaluate(scaled)
+    k = joined.select("prediction").distinct().count()
+    if not value >= check.params["min"]:
+        return CheckResult.failed(f"silhouette {value:.4f} over {k} clusters (standardised measurements); at least "
+                                  f"{check.params['min']} is required")
+    return CheckResult.passed(f"silhouette {value:.4f} over {k} clusters (standardised measurements)")
+
+
+def centers(ctx, check):
+    """cluster_centers() equals, cluster by cluster, the mean measurements of the penguins assigned to it."""
+    from pyspark.sql import functions as F
+
+    got = ctx.value(check.tasks[1])
+    joined, problem = assignments(ctx, check)
+    if problem:
+        return problem
+    means = {r.prediction: [r[c] for c in MEASUREMENTS]
+             for r in joined.groupBy("prediction").agg(*[F.avg(c).alias(c) for c in MEASUREMENTS]).collect()}
+    if not isinstance(got, list) or len(got) != len(means):
+        return CheckResult.failed(f"cluster_centers() returned {type(got).__name__} of length "
+                                  f"{len(got) if isinstance(got, list) else '-'}; expected one centre per cluster "
+                                  f"({len(means)})")
+    tol = float(check.params["tolerance"])
+    for i, centre in enumerate(got):
+        if not (isinstance(centre, list) and len(centre) == len(MEASUREMENTS)
+                and all(isinstance(v, (int, float)) for v in centre)):
+            return CheckResult.failed(f"centre {i} is {centre!r}; expected a list of {len(MEASUREMENTS)} numbers")
+        if i not in means:
+            return CheckResult.failed(f"no penguin was assigned to cluster {i}")
+        want = means[i]
+        for name, a, b in zip(MEASUREMENTS, centre, want):
+            if not math.isclose(a, b, rel_tol=tol):
+                return CheckResult.failed(
+                    f"centre {i}: {name} is {a:.4g}, but the penguins in cluster {i} average {b:.4g}",
+                    hint="KMeans centres live in the scaled space: undo the StandardScaler (x * std + mean)")
+    return CheckResult.passed(f"{len(got)} centres in mm and g, each the mean of its cluster (within {tol:g})")
+
+
+def _column_of(slot, columns):
+    for col in sorted(columns, key=len, reverse=True):
+        if slot == col or slot.startswith(col + "_"):
+            return col
+    return None
+
+
+def importances(ctx, check):
+    """forest_importances() gives each data column the sum of the forest's importances over its slots."""
+    answer = ctx.value(check.tasks[0], "answer")
+    truth = ctx.value(check.tasks[0], "truth")
+    columns = list(check.params["columns"])
+    slots = {a["idx"]: a["name"] for group in truth["attrs"].values() for a in group}
+    weights = truth["weights"]
+    if len(slots) != len(weights):
+        return CheckResult.failed(f"the forest's features column has {len(slots)} named slots for {len(weights)} "
+                                  "importances; train the forest on the assembled column (its metadata names slots)")
+    expected = dict.fromkeys(columns, 0.0)
+    for i, w in enumerate(weights):
+        col = _column_of(slots[i], columns)
+        if col is None:
+            return CheckResult.failed(f"slot {i} ({slots[i]!r}) of the forest's features comes from no data column")
+        expected[col] += w
+    if set(answer) != set(columns):
+        missing, extra = sorted(set(columns) - set(answer)), sorted(set(answer) - set(columns))
+        return CheckResult.failed(f"forest_importances() keys differ from the data columns: missing {missing}, "
+                                  f"unexpected {extra}", hint="sum the one-hot slots of a column into one number")
+    tol = float(check.params["tolerance"])
+    for col in columns:
+        value = answer[col]
+        if not isinstance(value, (int, float)) or abs(value - expected[col]) > tol:
+            return CheckResult.failed(f"importance of '{col}' is {value!r}; the forest gives {expected[col]:.6f}")
+    top = max(expected, key=expected.get)
+    return CheckResult.passed(f"importances of {len(columns)} columns as in the forest (top: {top}, "
+                              f"{expected[top]:.3f})")

@@ -1,0 +1,88 @@
+"""Harness tasks of assignment 04 (run in the sandboxed student process).
+
+The student builds unfitted pipelines; these tasks fit them on the data the assignment prescribes and
+save what the grader needs: fitted models (scored on hidden rows in a fresh process), plain values
+and small DataFrames.
+"""
+
+from pyspark.sql import functions as F
+
+from autograder.harness.context import TaskFailed
+
+REGRESSION_TARGET = "log_amount"
+
+
+def _pipeline(ctx, task):
+    """The unfitted pipeline returned by an earlier task (a clear message if that task failed)."""
+    from pyspark.ml import Estimator
+
+    stage = ctx.resolve(f"@{task}")
+    if not isinstance(stage, Estimator):
+        raise TaskFailed(f"expected an unfitted Pipeline (an Estimator), got {type(stage).__qualname__}")
+    return stage
+
+
+def regression_frame(df):
+    """The regression training rows: the credit columns, the target log10(amount) and no `amount`
+    (nor the classification label), so the target cannot leak into the features."""
+    return df.withColumn(REGRESSION_TARGET, F.log10(F.col("amount").cast("double"))).drop(
+        "amount", "status", "label")
+
+
+def fit_regressor(ctx):
+    """build_regressor() fitted on the training rows; the grader scores it on the hidden rows."""
+    model = _pipeline(ctx, "regressor").fit(regression_frame(ctx.dataframe("train")))
+    ctx.save_stage(model)
+    return model
+
+
+def fit_logistic(ctx):
+    model = _pipeline(ctx, "logistic").fit(ctx.dataframe("train"))
+    ctx.save_stage(model)
+    return model
+
+
+def fit_forest(ctx):
+    model = _pipeline(ctx, "forest").fit(ctx.dataframe("train"))
+    ctx.save_stage(model)
+    return model
+
+
+def importances(ctx):
+    """forest_importances(model, sample) next to the raw ingredients the grader recomputes them from."""
+    model = ctx.resolve("@forest_model")
+    answer = ctx.student("forest_importances")(model, ctx.dataframe("sample"))
+    if not isinstance(answer, dict):
+        raise TaskFailed(f"forest_importances() should return a dict {{column: importance}}, got "
+                         f"{type(answer).__qualname__}")
+    forest = model.stages[-1]
+    if not hasattr(forest, "featureImportances"):
+        raise TaskFailed(f"the last stage of the forest pipeline is a {type(forest).__name__}, which has no "
+                         "featureImportances")
+    features_col = forest.getFeaturesCol()
+    meta = model.transform(ctx.dataframe("sample")).schema[features_col].metadata
+    ctx.save_value({str(k): v for k, v in answer.items()}, "answer")
+    ctx.save_value({"weights": [float(w) for w in forest.featureImportances.toArray()],
+                    "attrs": meta.get("ml_attr", {}).get("attrs", {})}, "truth")
+
+
+def _penguins(ctx):
+    """The penguin measurements, without the species (the clusterer must not see it)."""
+    return ctx.fixture("penguins").drop("species")
+
+
+def clusters(ctx):
+    """build_clusterer() fitted on the penguins; its assignments and cluster_centers() are saved."""
+    data = _penguins(ctx)
+    model = _pipeline(ctx, "clusterer").fit(data)
+    out = model.transform(data)
+    if "prediction" not in out.columns:
+        raise TaskFailed(f"the fitted clusterer added no 'prediction' column (columns: {out.columns})")
+    ctx.save_dataframe(out.select("id", F.col("prediction").cast("int").alias("prediction")))
+    return model
+
+
+def centers(ctx):
+    """cluster_centers(model): one list of four numbers (original units) per cluster."""
+    model = ctx.resolve("@clusters")
+    ctx.save_value(ctx.student("cluster_centers")(model))
