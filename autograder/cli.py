@@ -1,4 +1,4 @@
-"""The ``sparkgrade`` command: list | validate | grade | check | build | verify."""
+"""The ``sparkgrade`` command: list | validate | grade | check | build | verify | bench."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from autograder.batch import is_single_submission
 from autograder.errors import SparkgradeError
 from autograder.registry import discover, load_assignment, project_root
 from autograder.spark import SparkOptions
@@ -59,6 +60,9 @@ def cmd_grade(args, public_only: bool = False) -> int:
     from autograder.writers import WRITERS
 
     spec = load_assignment(args.assignment)
+    submission = Path(args.submission)
+    if not public_only and submission.is_dir() and not is_single_submission(submission, spec):
+        return cmd_grade_class(args, spec)
     questions = tuple(args.question or ())
     render = WRITERS[args.writer]
     if args.out:
@@ -73,6 +77,19 @@ def cmd_grade(args, public_only: bool = False) -> int:
     _write(render(report), args.out)
     if args.exit_code and any(c.status is not Status.PASSED for c in report.checks):
         return 1
+    return 0
+
+
+def cmd_grade_class(args, spec) -> int:
+    from autograder.batch import grade_class
+
+    if not args.out:
+        raise SparkgradeError(f"{args.submission} is a folder of submissions: give --out <folder> for the "
+                              "per-student feedback and the gradebook")
+    result = grade_class(spec, Path(args.submission), Path(args.out), _spark_options(args), workers=args.workers,
+                         engine_kind=args.engine)
+    print(f"graded {result.graded}, skipped {result.skipped} already graded, in {result.seconds:.1f} s; "
+          f"gradebook: {result.gradebook}")
     return 0
 
 
@@ -99,6 +116,20 @@ def cmd_verify(args) -> int:
                    _spark_options(args), mutants=args.mutants)
 
 
+def cmd_bench(args) -> int:
+    from autograder.bench import bench
+
+    spec = load_assignment(args.assignment)
+    figures = bench(spec, project_root(), args.n, args.workers)
+    print(f"{figures['assignment']}: {figures['submissions']} submissions (reference, stub, mutants), "
+          f"{figures['workers']} worker(s)")
+    print(f"  warm batch (Spark Connect): {figures['warm_s_per_submission']:6.2f} s per submission")
+    print(f"  cold process each (local):  {figures['cold_s_per_submission']:6.2f} s per submission")
+    print(f"  ratio cold / warm:          {figures['ratio']:6.2f}x")
+    print(f"  identical scores both ways: {'yes' if figures['identical_scores'] else 'NO'}")
+    return 0 if figures["identical_scores"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     from autograder.writers import WRITERS
 
@@ -118,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--keep", action="store_true", help="keep the working folder (for debugging)")
         p.add_argument("--question", action="append", help="only the checks of this question (repeatable)")
         p.add_argument("--exit-code", action="store_true", help="exit 1 unless every selected check passed")
+        p.add_argument("--workers", type=int, default=0, help="class folders: parallel submissions (default: cores)")
+        p.add_argument("--engine", choices=("connect", "local"), default="connect",
+                       help="class folders: one warm Spark Connect server (default) or local Spark per submission")
         _add_spark_args(p)
         p.set_defaults(func=func)
     p = sub.add_parser("build", help="build student handouts and Gradescope bundles into dist/")
@@ -125,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="dist")
     _add_spark_args(p)
     p.set_defaults(func=cmd_build)
+    p = sub.add_parser("bench", help="warm batch vs cold process per submission, side by side")
+    p.add_argument("assignment")
+    p.add_argument("--n", type=int, default=6, help="number of submissions (reference, stub, mutants, cycled)")
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=cmd_bench)
     p = sub.add_parser("verify", help="grade every reference solution and stub (and mutants) and print a table")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--mutants", action="store_true", help="also grade every mutant")

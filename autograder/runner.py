@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,11 +37,14 @@ class Grader:
     prepared_dir: Path | None = None
     keep_workdir: bool = False
     _spark: Any = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def spark(self):
-        if self._spark is None:
-            self._spark = build_session(self.spark_options)
-        return self._spark
+        """The grader's own session (data preparation, custom judges); created once, thread-safe."""
+        with self._lock:
+            if self._spark is None:
+                self._spark = build_session(self.spark_options)
+            return self._spark
 
     def prepared(self, spec: AssignmentSpec) -> PreparedData:
         """Prepared data: a shipped folder (autograder bundles) or the cache, built on first use."""

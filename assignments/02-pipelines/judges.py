@@ -1,14 +1,16 @@
 """Assignment-specific checks of assignment 02 (run by the grader on saved artifacts)."""
 
+from autograder.checks.pipeline import flatten
 from autograder.results import CheckResult
 
 
 def ratio_params(ctx, check):
     """The saved RatioTransformer metadata records the three Params with the values it was built with."""
-    meta = ctx.metadata(check.tasks[0])
-    if not str(meta.get("class", "")).endswith("RatioTransformer"):
-        return CheckResult.failed(f"the saved stage is a {meta.get('class')}, expected a RatioTransformer")
-    params = {**meta.get("defaultParamMap", {}), **meta.get("paramMap", {})}
+    _, stages = flatten(ctx.task_dir(check.tasks[0]) / "stage")
+    stage = stages[0]
+    if stage.name != "RatioTransformer":
+        return CheckResult.failed(f"the saved stage is a {stage.cls}, expected a RatioTransformer")
+    params = stage.params
     wrong = {k: params.get(k) for k, v in check.params["expected"].items() if params.get(k) != v}
     if wrong:
         return CheckResult.failed(f"saved Params differ from the constructor arguments: {wrong}; "

@@ -13,9 +13,12 @@ def ratio_transform(ctx):
 
 
 def ratio_save(ctx):
-    """RatioTransformer saved with its own writer, for the Params check."""
+    """RatioTransformer saved as the only stage of a Pipeline (the writer that works both in local mode
+    and over Spark Connect), for the Params check."""
+    from pyspark.ml import Pipeline
+
     stage = ctx.student("RatioTransformer")(numeratorCol="a", denominatorCol="b", outputCol="r")
-    ctx.save_stage(stage)
+    ctx.save_stage(Pipeline(stages=[stage]))
 
 
 def reload_with_student_loader(ctx):

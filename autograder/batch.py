@@ -1,0 +1,177 @@
+"""Grade a whole class: a folder of submissions -> per-student feedback, a gradebook and a class summary.
+
+Resumable and loss-free: each student's report is written atomically when it is final, a rerun skips
+students already graded, and the gradebook is rebuilt (atomically) from the reports on disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.build.templating import render
+from autograder.engine import ConnectServer
+from autograder.errors import SubmissionError
+from autograder.results import GradeReport, Status
+from autograder.runner import Grader
+from autograder.spark import SparkOptions
+from autograder.spec import AssignmentSpec
+
+SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
+
+
+@dataclass(frozen=True)
+class ClassResult:
+    """What a batch run produced."""
+
+    graded: int
+    skipped: int
+    reports: dict[str, GradeReport]
+    gradebook: Path
+    seconds: float
+
+
+def is_single_submission(folder: Path, spec: AssignmentSpec) -> bool:
+    """A folder holding the assignment's module or notebook at its top is one submission, not a class."""
+    return (folder / spec.module).is_file() or (folder / f"{spec.module_name}.ipynb").is_file()
+
+
+def class_submissions(folder: Path) -> list[tuple[str, Path]]:
+    """(student, path) for every entry of a class folder: files named after the student, or one folder each."""
+    found = []
+    for entry in sorted(Path(folder).iterdir()):
+        if entry.name.startswith(".") or entry.is_symlink():
+            continue
+        if entry.is_dir() or entry.suffix in SUBMISSION_SUFFIXES:
+            found.append((entry.stem if entry.is_file() else entry.name, entry))
+    return found
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    tmp.replace(path)
+
+
+def finished_report(out: Path, student: str, spec: AssignmentSpec) -> GradeReport | None:
+    path = out / student / "report.json"
+    try:
+        report = GradeReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return report if report.assignment == spec.slug else None
+
+
+def write_feedback(out: Path, student: str, report: GradeReport) -> None:
+    """report.md first, report.json last: report.json marks the student as finished."""
+    atomic_write(out / student / "report.md", render("feedback/report.md.j2", report=report, student=student))
+    atomic_write(out / student / "report.json", report.to_json())
+
+
+def write_gradebook(out: Path, spec: AssignmentSpec, reports: dict[str, GradeReport]) -> Path:
+    """gradebook.csv (one row per student, one column per check), canvas.csv, summary.csv and summary.png."""
+    import pandas as pd
+
+    rows = []
+    for student, report in sorted(reports.items()):
+        row = {"SID": student, "Score": report.score, "Max Score": report.max_score,
+               "Percent": round(100 * report.score / report.max_score, 2) if report.max_score else 0.0}
+        row.update({c.name: c.score for c in report.checks})
+        rows.append(row)
+    columns = ["SID", "Score", "Max Score", "Percent"] + [c.name for c in spec.checks]
+    frame = pd.DataFrame(rows, columns=columns)
+    atomic_write(out / "gradebook.csv", frame.to_csv(index=False))
+    canvas = pd.DataFrame({"Student": frame["SID"], "ID": "", "SIS User ID": "", "SIS Login ID": frame["SID"],
+                           "Section": "", f"{spec.title} ({spec.slug})": frame["Score"]})
+    atomic_write(out / "canvas.csv", canvas.to_csv(index=False))
+    summary = pd.DataFrame([{"check": c.name, "question": c.question, "points": c.points,
+                             "passed": sum(_passed(r, c.name) for r in reports.values()),
+                             "students": len(reports)} for c in spec.checks])
+    atomic_write(out / "summary.csv", summary.to_csv(index=False))
+    plot_summary(out / "summary.png", spec, frame, summary)
+    return out / "gradebook.csv"
+
+
+def _passed(report: GradeReport, check: str) -> bool:
+    result = report.by_name().get(check)
+    return result is not None and result.status is Status.PASSED
+
+
+def plot_summary(path: Path, spec: AssignmentSpec, frame, summary) -> None:
+    """Total score histogram and pass rate per check, as one PNG."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.hist(frame["Score"], bins=min(20, max(5, len(frame))), range=(0, spec.total_points), color="#4472c4")
+    left.set(title=f"{spec.slug}: total scores (n={len(frame)})", xlabel="score", ylabel="students")
+    rate = summary["passed"] / summary["students"].clip(lower=1)
+    right.barh(summary["check"], rate, color="#70ad47")
+    right.set(title="share of students passing each check", xlim=(0, 1))
+    right.invert_yaxis()
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, metadata={"Software": None})
+    plt.close(fig)
+    atomic_write(path, buffer.getvalue())
+
+
+@contextlib.contextmanager
+def engine(kind: str, options: SparkOptions):
+    """Spark options for the children: a warm local Spark Connect server, or the options as given."""
+    if kind == "connect" and options.remote is None:
+        with ConnectServer(options) as url:
+            yield SparkOptions(remote=url, shuffle_partitions=options.shuffle_partitions)
+    else:
+        yield options
+
+
+def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOptions, workers: int = 0,
+                engine_kind: str = "connect", progress: bool = True) -> ClassResult:
+    """Grade every submission in ``folder`` into ``out``; skip students already graded."""
+    import time
+
+    from rich.progress import Progress
+
+    started = time.monotonic()
+    out.mkdir(parents=True, exist_ok=True)
+    students = class_submissions(folder)
+    reports = {s: r for s, _ in students if (r := finished_report(out, s, spec)) is not None}
+    todo = [(s, p) for s, p in students if s not in reports]
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    if todo:
+        with engine(engine_kind, options) as child_options, \
+                Progress(disable=not progress, transient=False) as bar:
+            grader = Grader(spark_options=child_options)
+            grader.prepared(spec)
+            task = bar.add_task(f"grading {spec.slug}", total=len(todo))
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(grade_one, grader, spec, student, path): student for student, path in todo}
+                for future in as_completed(futures):
+                    student = futures[future]
+                    report = future.result()
+                    write_feedback(out, student, report)
+                    reports[student] = report
+                    bar.advance(task)
+    gradebook = write_gradebook(out, spec, reports)
+    return ClassResult(len(todo), len(students) - len(todo), reports, gradebook, time.monotonic() - started)
+
+
+def grade_one(grader: Grader, spec: AssignmentSpec, student: str, path: Path) -> GradeReport:
+    """One student's report; a submission that cannot even be staged still gets a report."""
+    try:
+        return grader.grade(spec, path)
+    except SubmissionError as exc:  # raised only for a bad --question; staging errors are reported
+        from autograder.results import CheckResult
+        from autograder.runner import attach
+
+        return GradeReport(spec.slug, str(path), tuple(attach(CheckResult.failed(str(exc)), c) for c in spec.checks))

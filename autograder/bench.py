@@ -1,0 +1,63 @@
+"""``sparkgrade bench``: grade the same N submissions (reference, stub, mutants) both ways in one run:
+a warm batch (one Spark Connect server, thin client children) and one cold process per submission
+(local Spark, as ``otter run`` does). Prints seconds per submission for each and the ratio."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from autograder.batch import grade_class
+from autograder.mutants import load_mutants, solution_file, write_mutant
+from autograder.results import GradeReport
+from autograder.spark import SparkOptions
+from autograder.spec import AssignmentSpec
+
+
+def bench_submissions(spec: AssignmentSpec, root: Path, folder: Path, n: int) -> list[Path]:
+    """Reference, stub and mutants, cycled to ``n`` files in ``folder``."""
+    sources = [solution_file(spec, root), spec.path / spec.module]
+    with tempfile.TemporaryDirectory() as tmp:
+        for m in load_mutants(spec):
+            sources.append(write_mutant(spec, m, root, Path(tmp) / m.name).read_text(encoding="utf-8"))
+    out = []
+    for i in range(n):
+        src = sources[i % len(sources)]
+        target = folder / f"s{i:03d}.py"
+        target.write_text(src.read_text(encoding="utf-8") if isinstance(src, Path) else src, encoding="utf-8")
+        out.append(target)
+    return out
+
+
+def cold_grade(spec: AssignmentSpec, path: Path) -> GradeReport:
+    """One fresh process per submission, local Spark: the cold baseline."""
+    proc = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", spec.slug, str(path), "--writer", "json"],
+                          capture_output=True, text=True, check=True)
+    return GradeReport.from_dict(json.loads(proc.stdout))
+
+
+def outcome(report: GradeReport) -> list[tuple[str, str, float]]:
+    return [(c.name, c.status.value, c.score) for c in report.checks]
+
+
+def bench(spec: AssignmentSpec, root: Path, n: int, workers: int = 1) -> dict:
+    """Run both ways and return the figures (also printed by the CLI)."""
+    with tempfile.TemporaryDirectory(prefix="sparkgrade-bench-") as tmp:
+        folder = Path(tmp) / "class"
+        folder.mkdir()
+        subs = bench_submissions(spec, root, folder, n)
+        t0 = time.monotonic()
+        warm = grade_class(spec, folder, Path(tmp) / "warm", SparkOptions(), workers=workers, progress=False)
+        warm_s = time.monotonic() - t0
+        t0 = time.monotonic()
+        cold = {p.stem: cold_grade(spec, p) for p in subs}
+        cold_s = time.monotonic() - t0
+    identical = all(outcome(warm.reports[s]) == outcome(cold[s]) for s in cold)
+    return {"assignment": spec.slug, "submissions": n, "workers": workers,
+            "warm_s_per_submission": warm_s / n, "cold_s_per_submission": cold_s / n,
+            "ratio": (cold_s / n) / (warm_s / n), "identical_scores": identical,
+            "scores": {s: warm.reports[s].score for s in sorted(cold)}}
