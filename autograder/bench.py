@@ -61,3 +61,27 @@ def bench(spec: AssignmentSpec, root: Path, n: int, workers: int = 1) -> dict:
             "warm_s_per_submission": warm_s / n, "cold_s_per_submission": cold_s / n,
             "ratio": (cold_s / n) / (warm_s / n), "identical_scores": identical,
             "scores": {s: warm.reports[s].score for s in sorted(cold)}}
+
+
+def bench_scale(spec: AssignmentSpec, root: Path, scales: list[int], options: SparkOptions) -> list[dict]:
+    """Grade the reference on synthetic variants of the data at each scale factor (local Spark), timing
+    each run; the data is generated before timing starts so only grading is measured."""
+    from autograder.runner import Grader
+
+    rows = []
+    for scale in scales:
+        grader = Grader(spark_options=options, scale=scale)
+        data = grader.prepared(spec)
+        import pyarrow.parquet as pq
+
+        train_rows = pq.read_metadata(data.train).num_rows
+        t0 = time.monotonic()
+        report = grader.grade(spec, solution_file(spec, root))
+        seconds = time.monotonic() - t0
+        rows.append({"scale": scale, "train_rows": train_rows, "seconds": seconds, "score": report.score,
+                     "max_score": report.max_score})
+    base = rows[0]
+    for row in rows:
+        row["time_ratio"] = row["seconds"] / base["seconds"]
+        row["rows_ratio"] = row["train_rows"] / base["train_rows"]
+    return rows

@@ -117,9 +117,17 @@ def cmd_verify(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from autograder.bench import bench
+    from autograder.bench import bench, bench_scale
 
     spec = load_assignment(args.assignment)
+    if args.scales:
+        rows = bench_scale(spec, project_root(), [int(x) for x in args.scales.split(",")], _spark_options(args))
+        print(f"{spec.slug}: grading the reference on generated data (local Spark)")
+        print(f"{'scale':>6} {'train rows':>11} {'seconds':>8} {'rows x':>7} {'time x':>7}  score")
+        for r in rows:
+            print(f"{r['scale']:>6} {r['train_rows']:>11} {r['seconds']:>8.1f} {r['rows_ratio']:>7.1f} "
+                  f"{r['time_ratio']:>7.2f}  {r['score']:g}/{r['max_score']:g}")
+        return 0
     figures = bench(spec, project_root(), args.n, args.workers)
     print(f"{figures['assignment']}: {figures['submissions']} submissions (reference, stub, mutants), "
           f"{figures['workers']} worker(s)")
@@ -163,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment")
     p.add_argument("--n", type=int, default=6, help="number of submissions (reference, stub, mutants, cycled)")
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--scales", help="instead: time grading the reference at these data scale factors, e.g. 1,10,100")
+    _add_spark_args(p)
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("verify", help="grade every reference solution and stub (and mutants) and print a table")
     p.add_argument("assignments", nargs="*")

@@ -55,27 +55,32 @@ def _write_single(df, target: Path) -> None:
     shutil.rmtree(folder)
 
 
-def cache_key(spec: AssignmentSpec, datasets_dir: Path | None = None) -> str:
+def cache_key(spec: AssignmentSpec, datasets_dir: Path | None = None, scale: int = 0) -> str:
     d = spec.data
     source = dataset_path(d.dataset, datasets_dir)
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
-    settings = json.dumps([digest, d.label, d.positive, d.id_col, d.folds, d.test_fold, d.salt, d.sample_rows])
+    settings = json.dumps([digest, d.label, d.positive, d.id_col, d.folds, d.test_fold, d.salt, d.sample_rows, scale])
     return hashlib.sha256(settings.encode()).hexdigest()[:12]
 
 
-def prepare(spec: AssignmentSpec, spark_factory, cache_dir: Path, datasets_dir: Path | None = None) -> PreparedData:
+def prepare(spec: AssignmentSpec, spark_factory, cache_dir: Path, datasets_dir: Path | None = None,
+            scale: int = 0) -> PreparedData:
     """Split the assignment's dataset into the four prepared folders (reusing the cache when present;
-    ``spark_factory`` is called only when the split has to be computed)."""
+    ``spark_factory`` is called only when the split has to be computed). ``scale`` > 0 grades on a
+    deterministic synthetic variant with ``scale`` times the rows (``datasets.generate_scaled``)."""
     from pyspark.sql import functions as F
 
-    from autograder.datasets import split_train_test
+    from autograder.datasets import generate_scaled, split_train_test
 
-    prepared = PreparedData(Path(cache_dir) / f"{spec.slug}-{cache_key(spec, datasets_dir)}")
+    suffix = f"-x{scale}" if scale else ""
+    prepared = PreparedData(Path(cache_dir) / f"{spec.slug}{suffix}-{cache_key(spec, datasets_dir, scale)}")
     if prepared.exists():
         return prepared
     d = spec.data
     spark = spark_factory()
     df = spark.read.parquet(str(dataset_path(d.dataset, datasets_dir)))
+    if scale:
+        df = generate_scaled(spark, df, scale, id_col=d.id_col, label_col=d.label)
     label_cols: list[str] = []
     if d.label:
         label = F.col(d.label)
