@@ -149,7 +149,8 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
     todo = [(s, p) for s, p in students if s not in reports]
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     if todo:
-        with engine(engine_kind, options) as child_options, \
+        kind = engine_kind if spec.spark_connect else "local"
+        with engine(kind, options) as child_options, \
                 Progress(disable=not progress, transient=False) as bar:
             grader = Grader(spark_options=child_options)
             grader.prepared(spec)

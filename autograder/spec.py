@@ -91,6 +91,7 @@ class AssignmentSpec:
     questions: tuple[QuestionSpec, ...]
     tasks: tuple[TaskSpec, ...]
     checks: tuple[CheckSpec, ...]
+    spark_connect: bool = True
 
     @property
     def module_name(self) -> str:
@@ -264,7 +265,7 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: set[str] | None 
     """Build an AssignmentSpec from parsed TOML, validating every key and cross-reference."""
     r = _Reader(path, "", raw)
     r.reject_unknown({"slug", "title", "module", "summary", "time_limit_s", "memory_mb", "data",
-                      "questions", "tasks", "checks"})
+                      "questions", "tasks", "checks", "spark_connect"})
     folder = path.parent
     slug = r.get("slug", str)
     if slug != folder.name:
@@ -307,6 +308,7 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: set[str] | None 
         questions=questions,
         tasks=tasks,
         checks=checks,
+        spark_connect=r.get("spark_connect", bool, True),
     )
 
 

@@ -29,3 +29,18 @@ def spark():
 @pytest.fixture(scope="session")
 def grader() -> Grader:
     return Grader()
+
+
+@pytest.fixture(scope="session")
+def connect_url():
+    """One warm Spark Connect server on 127.0.0.1 for the whole test session."""
+    from autograder.engine import ConnectServer
+
+    with ConnectServer() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def warm_grader(connect_url) -> Grader:
+    """A Grader whose children are thin Spark Connect clients of the shared server."""
+    return Grader(spark_options=SparkOptions(remote=connect_url))

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from autograder.engine import ConnectServer, free_port, spark_home
+from autograder.engine import free_port, spark_home
 from autograder.mutants import solution_file
 from autograder.registry import load_assignment
 from autograder.runner import Grader
@@ -79,10 +79,8 @@ def test_standalone_cluster_scores_like_local(cluster, local_reports, root, slug
     assert report.score == spec.total_points
 
 
-def test_spark_connect_scores_like_local(local_reports, root):
-    with ConnectServer() as url:
-        grader = Grader(spark_options=SparkOptions(remote=url))
-        for slug in CLUSTER_ASSIGNMENTS:
-            spec = load_assignment(slug)
-            report = grader.grade(spec, solution_file(spec, root))
-            assert outcome(report) == outcome(local_reports[slug]), report.to_json()
+def test_spark_connect_scores_like_local(local_reports, warm_grader, root):
+    for slug in CLUSTER_ASSIGNMENTS:
+        spec = load_assignment(slug)
+        report = warm_grader.grade(spec, solution_file(spec, root))
+        assert outcome(report) == outcome(local_reports[slug]), report.to_json()
