@@ -15,10 +15,12 @@ from autograder.checks import CHECK_KINDS
 from autograder.checks.context import JudgeContext, MissingArtifact
 from autograder.data import PreparedData, prepare
 from autograder.errors import SubmissionError
-from autograder.harness.artifacts import read_json, write_json
+from autograder.harness.artifacts import read_json
+from autograder.harness.scorer import run_scoring_phase
+from autograder.harness.student import run_student_phase
 from autograder.registry import project_root
 from autograder.results import CheckResult, GradeReport
-from autograder.sandbox import ChildRun, run_child
+from autograder.sandbox import ChildArea, ChildRun, isolation
 from autograder.spark import SparkOptions, build_session
 from autograder.spec import AssignmentSpec, CheckSpec, TaskSpec
 from autograder.staging import stage
@@ -83,15 +85,17 @@ class Grader:
             return [attach(CheckResult.failed(str(exc)), c) for c in checks], [str(exc)]
         notes = list(staged.notes)
         data = self.prepared(spec)
-        artifacts, scores = workdir / "artifacts", workdir / "scores"
+        area = ChildArea(workdir / "child", isolation())      # the only folder the children may see
+        area.create()
+        artifacts, scores = area.output("artifacts"), area.output("scores")
         tasks = spec.tasks_for(checks)
-        job = {"submission": str(staged.path), "module_name": spec.module_name, "assignment_dir": str(spec.path),
-               "artifacts": str(artifacts), "id_col": spec.data.id_col, "spark": self.child_spark(),
-               "data": {"train": str(data.train), "sample": str(data.sample)},
-               "tasks": [_task_dict(t) for t in tasks]}
-        write_json(workdir / "student-job.json", job)
-        run = run_child("autograder.harness.student", workdir / "student-job.json", workdir,
-                        spec.time_limit_s, spec.memory_mb)
+        hidden = (self.cache_dir, data.root, spec.path, project_root(), workdir)
+        started = time.monotonic()
+        run, phase_notes = run_student_phase(area, spec.path, spec.module_name, staged.path,
+                                             {"train": data.train, "sample": data.sample},
+                                             [_task_dict(t) for t in tasks], self.child_spark(), spec.data.id_col,
+                                             spec.time_limit_s, spec.memory_mb, hidden)
+        notes += area.iso.notes() + phase_notes
         load = _read(artifacts / "_load.json")
         notes += [f"while loading the submission: {p}" for p in load.get("problems", [])]
         ctx = JudgeContext(spec=spec, artifacts=artifacts, scores=scores, data=data, spark_factory=self.spark)
@@ -99,13 +103,13 @@ class Grader:
         requests = [r for c in ready if CHECK_KINDS[c.kind].score_requests
                     for r in CHECK_KINDS[c.kind].score_requests(ctx, c)]
         if requests:
-            score_job = {"submission": str(staged.path), "module_name": spec.module_name,
-                         "spark": self.child_spark(), "id_col": spec.data.id_col, "requests": requests}
-            write_json(workdir / "score-job.json", score_job)
-            scoring = run_child("autograder.harness.scorer", workdir / "score-job.json", workdir,
-                                spec.time_limit_s, spec.memory_mb)
-            if scoring.timed_out or scoring.memory_exceeded:
-                notes.append(f"scoring saved models: {scoring.describe(spec.time_limit_s, spec.memory_mb)}")
+            budget = max(spec.time_limit_s - (time.monotonic() - started), min(90.0, spec.time_limit_s / 3))
+            scoring, scoring_notes = run_scoring_phase(area, data, spec.module_name, staged.path, requests,
+                                                       self.child_spark(), spec.data.id_col, budget,
+                                                       spec.memory_mb, hidden)
+            notes += scoring_notes
+            if scoring is not None and (scoring.timed_out or scoring.memory_exceeded):
+                notes.append(f"scoring saved models: {scoring.describe(budget, spec.memory_mb)}")
         results = []
         for check in checks:
             t0 = time.monotonic()

@@ -77,10 +77,13 @@ class ChildRun:
     output_bytes: int
     peak_rss_mb: float
     during: str = ""
+    stopped: str = ""
 
     def describe(self, limit_s: float, memory_mb: int) -> str:
         """Why the process ended, in words a student can act on."""
-        if self.timed_out:
+        if self.stopped:
+            text = f"the grader stopped the submission process: {self.stopped}"
+        elif self.timed_out:
             text = f"the submission exceeded the time limit of {limit_s:g} s and was stopped"
         elif self.memory_exceeded:
             text = (f"the submission exceeded the memory limit of {memory_mb} MB (peak {self.peak_rss_mb:.0f} MB) "
@@ -95,7 +98,7 @@ class ChildRun:
 
     @property
     def ended_abnormally(self) -> bool:
-        return self.timed_out or self.memory_exceeded or self.returncode != 0
+        return bool(self.stopped) or self.timed_out or self.memory_exceeded or self.returncode != 0
 
 
 class _OutputCap:
@@ -477,9 +480,12 @@ class Jail:
     writable: tuple[Path, ...] = ()
     hidden: tuple[Path, ...] = ()
     nproc: int = 4096
+    network: bool = False           # share the grader's network (Spark on a cluster or Connect server)
 
     def config(self, argv: list[str], cwd: Path) -> dict:
-        return {"argv": argv, "cwd": str(cwd), "namespaces": self.iso.namespaces, "userns": self.iso.userns,
+        return {"argv": argv, "cwd": str(cwd), "grader_pid": os.getpid(), "namespaces": self.iso.namespaces,
+                "userns": self.iso.userns,
+                "network": self.network,
                 "uid": self.iso.uid, "gid": self.iso.gid, "nproc": self.nproc,
                 "hide": sorted({os.path.realpath(p) for p in (*default_hidden(), *map(str, self.hidden))}),
                 "keep": sorted({*runtime_paths(), os.path.realpath(self.area.root)}),
@@ -504,6 +510,18 @@ class Jail:
 # Running a child
 
 
+def needs_network(spark: dict) -> bool:
+    """Whether a child's Spark runs elsewhere (a Connect server or a cluster), so it needs the network."""
+    return bool(spark.get("remote")) or not str(spark.get("master") or "local").startswith("local")
+
+
+def network_notes(jail: Jail) -> list[str]:
+    if jail.iso.namespaces and jail.network:
+        return ["sandbox: network not restricted, because Spark runs on a server or cluster; files are read "
+                "there with the server's permissions"]
+    return []
+
+
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """A scrubbed environment: only what Python, Java and Spark need."""
     keep = ("PATH", "JAVA_HOME", "LANG", "LC_ALL", "TZ", "SPARK_HOME", "PYSPARK_SUBMIT_ARGS")
@@ -517,9 +535,10 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float, memory_mb: int,
               env: dict[str, str] | None = None, jail: Jail | None = None,
-              argv: list[str] | None = None) -> ChildRun:
+              argv: list[str] | None = None, watch=None) -> ChildRun:
     """Run ``python -m module job`` (or ``argv``) in ``cwd`` under the limits, inside ``jail`` when given
-    (else with no isolation beyond the limits), and return how it ended."""
+    (else with no isolation beyond the limits), and return how it ended. ``watch``, if given, is called
+    while the child runs and may return a reason to stop it."""
     token = secrets.token_hex(8)
     if jail is None:
         iso = Isolation()
@@ -537,18 +556,21 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
                             stderr=subprocess.STDOUT, start_new_session=True)
     output = _OutputCap(proc.stdout)
     timed_out = memory_exceeded = False
+    stopped = ""
     peak = 0.0
-    next_memory_check = 0.0
+    next_check = 0.0
     while proc.poll() is None:
         now = time.monotonic()
         if now - started > timeout_s:
             timed_out = True
             break
-        if now >= next_memory_check:
+        if now >= next_check:
             peak = max(peak, tree_rss_mb(tree_pids(proc.pid, token)))
-            next_memory_check = now + MEMORY_POLL_S
+            next_check = now + MEMORY_POLL_S
             if peak > memory_mb:
                 memory_exceeded = True
+                break
+            if watch is not None and (stopped := watch() or ""):
                 break
         time.sleep(0.02)
     kill_tree(proc.pid, token)
@@ -557,9 +579,10 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
     code = proc.returncode
     if code is not None and 128 < code <= 128 + 64:          # the launcher reports a signal as 128 + n
         code = -(code - 128)
-    return ChildRun(returncode=None if (timed_out or memory_exceeded) else code,
+    return ChildRun(returncode=None if (timed_out or memory_exceeded or stopped) else code,
                     seconds=time.monotonic() - started, timed_out=timed_out, memory_exceeded=memory_exceeded,
-                    output_head=head, output_tail=tail, output_bytes=output.total, peak_rss_mb=peak)
+                    output_head=head, output_tail=tail, output_bytes=output.total, peak_rss_mb=peak,
+                    stopped=stopped)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -571,7 +594,7 @@ MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_PRIVATE = 32, 1024, 2
 MS_RELATIME, MS_STRICTATIME = 1 << 21, 1 << 24
 MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
                "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME, "strictatime": MS_STRICTATIME}
-PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER, PR_CAPBSET_DROP = 38, 36, 24
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER, PR_CAPBSET_DROP = 1, 38, 36, 24
 PR_SET_SECUREBITS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 28, 47, 4
 SECURE_NOROOT_ALL_LOCKED = 0x2F   # noroot, no_setuid_fixup, keep_caps: set and locked
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
@@ -680,7 +703,7 @@ def _read_only_except(writable: list[str], scratch: dict[str, str]) -> None:
 
 
 def _enter_namespaces(cfg: dict) -> None:
-    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET
+    flags = CLONE_NEWNS | CLONE_NEWPID | (0 if cfg.get("network") else CLONE_NEWNET)
     if cfg["userns"]:
         uid, gid = os.geteuid(), os.getegid()
         _check(_c().unshare(ctypes.c_int(flags | CLONE_NEWUSER)), "unshare")
@@ -690,7 +713,8 @@ def _enter_namespaces(cfg: dict) -> None:
     else:
         _check(_c().unshare(ctypes.c_int(flags)), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    _loopback_up()
+    if not cfg.get("network"):
+        _loopback_up()
     _hide(cfg["hide"], cfg["keep"], cfg["writable"], cfg["scratch"])
     _read_only_except(cfg["writable"], cfg["scratch"])
 
@@ -763,7 +787,10 @@ def _supervise(cfg: dict, pid_one: bool) -> int:
     child = os.fork()
     if child == 0:
         try:
+            if pid_one:
+                os.environ["SPARKGRADE_PID_NAMESPACE"] = "1"
             _drop_privileges(cfg)
+            _die_with_parent(None)
             os.chdir(cfg["cwd"])
             os.execv(cfg["argv"][0], cfg["argv"])
         except BaseException as exc:  # noqa: BLE001
@@ -795,8 +822,20 @@ def _supervise(cfg: dict, pid_one: bool) -> int:
     return code
 
 
+def _die_with_parent(parent: int | None) -> None:
+    """SIGKILL this process when its parent dies (the grader, the launcher or pid 1 of the namespace);
+    if ``parent`` is given and already gone, exit at once."""
+    try:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        return
+    if parent is not None and os.getppid() != parent:
+        os._exit(START_FAILED)
+
+
 def _launch(cfg: dict) -> None:
     os.umask(0o022)
+    _die_with_parent(cfg.get("grader_pid") or os.getppid())
     if not cfg["namespaces"]:
         try:
             _prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -809,6 +848,7 @@ def _launch(cfg: dict) -> None:
         _fail(f"namespaces: {exc}")
     init = os.fork()
     if init == 0:                                       # pid 1 of the new pid namespace
+        _die_with_parent(None)                          # the launcher is outside: getppid() is 0 here
         try:
             _mount_proc()
         except OSError as exc:

@@ -57,7 +57,7 @@ def forest_importances(model, df):
 
 
 def build_clusterer():
-    """Unfitted Pipeline: VectorAssembler (skip incomplete rows) -> StandardScaler -> KMeans(k=3, seed=1)."""
+    """Unfitted Pipeline: VectorAssembler (skip incomplete rows) -> StandardScaler -> KMeans(k=3, seed=4)."""
     # TODO
     raise NotImplementedError("build_clusterer is not written yet")
 

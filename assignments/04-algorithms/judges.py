@@ -7,56 +7,66 @@ compute metrics with the grader's own Spark session.
 import json
 import math
 
+from autograder.checks.context import MissingArtifact
 from autograder.results import CheckResult
 
 MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
 
 
 def penguins(ctx):
-    """The penguins fixture (with species) as a DataFrame of the grader's session."""
+    """The penguins fixture (with species) as a pandas DataFrame indexed by id."""
+    import pandas as pd
+
     spec = json.loads((ctx.spec.path / "fixtures" / "penguins.json").read_text(encoding="utf-8"))
-    return ctx.spark.createDataFrame([tuple(r) for r in spec["rows"]], spec["schema"])
+    names = [part.strip().split()[0] for part in spec["schema"].split(",")]
+    return pd.DataFrame(spec["rows"], columns=names).set_index("id")
 
 
 def assignments(ctx, check):
-    """The saved (id, prediction) rows joined to the complete fixture rows, or a failed CheckResult."""
-    from pyspark.sql import functions as F
+    """(complete fixture rows with their saved cluster, None) or (None, a failed CheckResult).
 
-    data = penguins(ctx)
-    complete = data.dropna(subset=MEASUREMENTS)
-    saved = ctx.dataframe(check.tasks[0])
+    The clustering is tiny (342 rows): it is joined and counted with pandas; only the silhouette is
+    computed with Spark's evaluator."""
+    import pandas as pd
+
+    path = ctx.task_dir(check.tasks[0]) / "data"
+    if not path.is_dir():
+        raise MissingArtifact(f"task '{check.tasks[0]}' saved no DataFrame")
+    saved = pd.read_parquet(path)
     if set(saved.columns) != {"id", "prediction"}:
-        return None, CheckResult.failed(f"the saved clustering has columns {saved.columns}")
-    want = {r.id for r in complete.select("id").collect()}
-    got = [r.id for r in saved.select("id").collect()]
-    if len(got) != len(set(got)) or set(got) != want:
+        return None, CheckResult.failed(f"the saved clustering has columns {list(saved.columns)}")
+    complete = penguins(ctx).dropna(subset=MEASUREMENTS)
+    got = list(saved["id"])
+    if len(got) != len(set(got)) or set(got) != set(complete.index):
         return None, CheckResult.failed(
-            f"{len(set(got))} penguins were clustered ({len(got)} rows); expected exactly the {len(want)} with all "
-            "four measurements", hint="VectorAssembler(handleInvalid='skip') drops the rows with missing measurements")
-    joined = complete.join(saved, "id")
-    k = joined.select("prediction").distinct().count()
+            f"{len(set(got))} penguins were clustered ({len(got)} rows); expected exactly the {len(complete)} with "
+            "all four measurements", hint="VectorAssembler(handleInvalid='skip') drops the rows with missing measurements")
+    joined = complete.join(saved.set_index("id"), how="inner")
+    if joined["prediction"].isna().any():
+        return None, CheckResult.failed("some penguins have no cluster (null prediction)")
+    joined["prediction"] = joined["prediction"].astype(int)
+    k = joined["prediction"].nunique()
     if k < 2:
         return None, CheckResult.failed(f"every penguin is in the same cluster ({k} cluster); the clustering "
                                         "found no structure")
-    return joined.withColumn("prediction", F.col("prediction").cast("int")), None
+    return joined, None
 
 
 def silhouette(ctx, check):
     """Silhouette of the student's cluster assignments, measured in one fixed space: the four
     measurements standardised by the grader (so a clustering of unscaled data is judged fairly)."""
-    from pyspark.ml import Pipeline
     from pyspark.ml.evaluation import ClusteringEvaluator
-    from pyspark.ml.feature import StandardScaler, VectorAssembler
+    from pyspark.ml.feature import VectorAssembler
 
     joined, problem = assignments(ctx, check)
     if problem:
         return problem
-    space = Pipeline(stages=[VectorAssembler(inputCols=MEASUREMENTS, outputCol="raw"),
-                             StandardScaler(inputCol="raw", outputCol="features", withMean=True, withStd=True)])
-    scaled = space.fit(joined).transform(joined)
+    values = joined[MEASUREMENTS]
+    z = ((values - values.mean()) / values.std()).assign(prediction=joined["prediction"]).reset_index()
+    frame = VectorAssembler(inputCols=MEASUREMENTS, outputCol="features").transform(ctx.spark.createDataFrame(z))
     value = ClusteringEvaluator(featuresCol="features", predictionCol="prediction",
-                                metricName="silhouette", distanceMeasure="squaredEuclidean").evaluate(scaled)
-    k = joined.select("prediction").distinct().count()
+                                metricName="silhouette", distanceMeasure="squaredEuclidean").evaluate(frame)
+    k = joined["prediction"].nunique()
     if not value >= check.params["min"]:
         return CheckResult.failed(f"silhouette {value:.4f} over {k} clusters (standardised measurements); at least "
                                   f"{check.params['min']} is required")
@@ -65,14 +75,11 @@ def silhouette(ctx, check):
 
 def centers(ctx, check):
     """cluster_centers() equals, cluster by cluster, the mean measurements of the penguins assigned to it."""
-    from pyspark.sql import functions as F
-
     got = ctx.value(check.tasks[1])
     joined, problem = assignments(ctx, check)
     if problem:
         return problem
-    means = {r.prediction: [r[c] for c in MEASUREMENTS]
-             for r in joined.groupBy("prediction").agg(*[F.avg(c).alias(c) for c in MEASUREMENTS]).collect()}
+    means = {int(i): [float(v) for v in row] for i, row in joined.groupby("prediction")[MEASUREMENTS].mean().iterrows()}
     if not isinstance(got, list) or len(got) != len(means):
         return CheckResult.failed(f"cluster_centers() returned {type(got).__name__} of length "
                                   f"{len(got) if isinstance(got, list) else '-'}; expected one centre per cluster "
@@ -80,12 +87,11 @@ def centers(ctx, check):
     tol = float(check.params["tolerance"])
     for i, centre in enumerate(got):
         if not (isinstance(centre, list) and len(centre) == len(MEASUREMENTS)
-                and all(isinstance(v, (int, float)) for v in centre)):
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in centre)):
             return CheckResult.failed(f"centre {i} is {centre!r}; expected a list of {len(MEASUREMENTS)} numbers")
         if i not in means:
             return CheckResult.failed(f"no penguin was assigned to cluster {i}")
-        want = means[i]
-        for name, a, b in zip(MEASUREMENTS, centre, want):
+        for name, a, b in zip(MEASUREMENTS, centre, means[i]):
             if not math.isclose(a, b, rel_tol=tol):
                 return CheckResult.failed(
                     f"centre {i}: {name} is {a:.4g}, but the penguins in cluster {i} average {b:.4g}",

@@ -1,19 +1,32 @@
-"""Scoring phase, in a fresh process: ``python -m autograder.harness.scorer <job.json>``.
+"""Scoring phase: ``python -m autograder.harness.scorer <job.json>``, and its driver in the grader.
 
-Loads saved models from disk (the submission module is loaded first so custom stages resolve) and writes
-their predictions on the requested data as Parquet. The data given here never carries labels.
+Child side (:func:`main`): loads saved models from disk (the submission module is loaded first so custom
+stages resolve) and writes their predictions on the requested data as Parquet, each request under its
+own time limit. The data given here never carries labels: held-out requests get a copy of the hidden
+*features* only, and their error messages never quote the data (only the exception type and Spark's
+error condition). Ends with ``os._exit`` like the student phase.
+
+Grader side (:func:`run_scoring_phase`): copies the data each request needs into the child's area (the
+hidden features only for the duration of this phase), refuses any request for the labels, keeps the
+student's artifacts read-only, runs the child in the sandbox and sanitizes what it wrote.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
 
 from autograder.harness.artifacts import read_json, stage_metadata, write_json, write_predictions
+from autograder.harness.student import (CURRENT, ProgressWatch, TaskTimeout, _arm, _disarm, finish,
+                                        limit_python_memory, memory_message, pickle_by_value)
 from autograder.spark import SparkOptions, build_session
 from autograder.submission import load_submission
+
+REQUEST_TIMEOUT_S = 120.0
 
 
 def stage_class(metadata: dict):
@@ -31,26 +44,153 @@ def load_model(path: Path):
     return stage_class(stage_metadata(path)).load(str(path))
 
 
+def hidden_message(exc: BaseException) -> str:
+    """What may be said about a failure on held-out rows: the exception type and Spark's error condition,
+    never the message (it could quote held-out values)."""
+    condition = ""
+    try:
+        condition = str(exc.getCondition() or "") if hasattr(exc, "getCondition") else ""
+    except Exception:  # noqa: BLE001
+        condition = ""
+    what = type(exc).__name__ + (f" [{condition}]" if condition else "")
+    return (f"{what} while scoring the held-out rows (the details are not shown because they could reveal "
+            "held-out data; run your model on the training data to find the problem)")
+
+
 def main(job_path: str) -> int:
     job = read_json(Path(job_path))
     spark = build_session(SparkOptions.from_dict(job["spark"]))
+    python_mb = limit_python_memory(int(job.get("memory_mb", 2048)))
     if job.get("submission"):
-        load_submission(Path(job["submission"]), job["module_name"], {"spark": spark})
+        _arm(float(job.get("load_timeout_s", 120)))
+        try:
+            loaded = load_submission(Path(job["submission"]), job["module_name"], {"spark": spark})
+        finally:
+            _disarm()
+        pickle_by_value(loaded.module)
+    current = Path(job["current"]) if job.get("current") else None
     for request in job["requests"]:
         out = Path(request["out"])
         write_json(out / "outcome.json", {"status": "started"})
+        if current:
+            write_json(current, {"task": request["out"]})
+        timeout = float(request.get("timeout_s", REQUEST_TIMEOUT_S))
         t0 = time.monotonic()
         try:
+            _arm(timeout)
             model = load_model(Path(request["model"]))
             data = spark.read.parquet(request["data"])
             write_predictions(model.transform(data), out / "predictions", job["id_col"])
             status, message = "ok", ""
+        except TaskTimeout:
+            status, message = "timeout", f"scoring did not finish within {timeout:g} s"
+        except MemoryError:
+            status, message = "raised", f"MemoryError: {memory_message(python_mb, int(job.get('memory_mb', 2048)))}"
         except BaseException as exc:  # noqa: BLE001 - recorded for the grader
-            first = (str(exc).strip().splitlines() or [""])[0][:400]
-            status, message = "raised", f"{type(exc).__name__}: {first}"
+            if request.get("hidden"):
+                status, message = "raised", hidden_message(exc)
+            else:
+                first = (str(exc).strip().splitlines() or [""])[0][:400]
+                status, message = "raised", f"{type(exc).__name__}: {first}"
+        finally:
+            _disarm()
         write_json(out / "outcome.json", {"status": status, "message": message,
                                           "seconds": round(time.monotonic() - t0, 3)})
+    if current:
+        current.unlink(missing_ok=True)
+    finish(0)
     return 0
+
+
+# ------------------------------------------------------------------------------------------------------
+# Grader side
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        Path(os.path.realpath(path)).relative_to(os.path.realpath(folder))
+        return True
+    except ValueError:
+        return False
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=False, dirs_exist_ok=True)
+    else:
+        shutil.copyfile(source, target)
+
+
+def run_scoring_phase(area, data, module_name: str, submission: Path, requests: list[dict], spark: dict,
+                      id_col: str, limit_s: float, memory_mb: int, hidden: tuple = ()):
+    """Score saved models in a sandboxed child; returns (ChildRun, notes). ``data`` is the grader's
+    :class:`autograder.data.PreparedData`; ``submission`` is the staged file (copied by the student
+    phase into the area already, else copied here)."""
+    from dataclasses import replace
+
+    from autograder.harness.artifacts import read_json as _read
+    from autograder.sandbox import Jail, needs_network, run_child
+
+    inp = area.input
+    scores = area.output("scores")
+    staged = inp / submission.name
+    if not staged.is_file():
+        _copy(submission, staged)
+    labels = os.path.realpath(data.test_labels)
+    mapping = {os.path.realpath(data.test_features): (inp / "hidden" / "test_features.parquet", True),
+               os.path.realpath(data.sample): (inp / "data" / Path(data.sample).name, False),
+               os.path.realpath(data.train): (inp / "data" / Path(data.train).name, False)}
+    job_requests, skipped = [], []
+    for i, request in enumerate(requests):
+        source, out, model = os.path.realpath(request["data"]), Path(request["out"]), Path(request["model"])
+        if source == labels or labels.startswith(source.rstrip("/") + "/") or not _within(out, scores):
+            skipped.append(request)
+            continue
+        target, is_hidden = mapping.get(source, (inp / "extra" / f"{i}-{Path(source).name}", False))
+        if not target.exists():
+            _copy(Path(source), target)
+        if not _within(model, area.root) and model.exists():
+            copy = inp / "models" / f"{i}-{model.name}"
+            _copy(model, copy)
+            model = copy
+        job_requests.append({"model": str(model), "data": str(target), "out": str(out), "hidden": is_hidden,
+                             "timeout_s": min(REQUEST_TIMEOUT_S, limit_s)})
+    notes = []
+    if skipped:
+        notes.append(f"{len(skipped)} scoring request(s) were refused (labels or an output outside the "
+                     "scoring folder); this is a grader problem, please report it")
+    if not job_requests:
+        return None, notes
+    area.open_for_child(scores)
+    current = scores / CURRENT
+    job = {"submission": str(staged), "module_name": module_name, "spark": spark, "id_col": id_col,
+           "requests": job_requests, "memory_mb": memory_mb, "current": str(current),
+           "load_timeout_s": min(120.0, max(10.0, limit_s / 3))}
+    job_file = inp / "score-job.json"
+    write_json(job_file, job)
+    jail = Jail(area.iso, area, writable=(scores, area.home, area.tmp), hidden=tuple(hidden),
+                network=needs_network(spark))
+    watch = ProgressWatch(current, {r["out"]: r["timeout_s"] for r in job_requests})
+    try:
+        run = run_child("autograder.harness.scorer", job_file, area.home, limit_s, memory_mb, jail=jail,
+                        watch=watch)
+    finally:
+        shutil.rmtree(inp / "hidden", ignore_errors=True)
+    notes += area.seal(scores)
+    for request in job_requests:
+        try:
+            status = _read(Path(request["out"]) / "outcome.json").get("status")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if status == "started":
+            message = (f"scoring did not finish within {request['timeout_s']:g} s and was stopped"
+                       if watch.stopped == request["out"] else f"{run.describe(limit_s, memory_mb)} while scoring")
+            write_json(Path(request["out"]) / "outcome.json",
+                       {"status": "timeout" if watch.stopped == request["out"] else "raised", "message": message})
+    if run.ended_abnormally and not run.during:
+        run = replace(run, during="while scoring the saved models")
+    return run, notes
 
 
 if __name__ == "__main__":

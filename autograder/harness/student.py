@@ -1,11 +1,21 @@
-"""Student phase: ``python -m autograder.harness.student <job.json>``.
+"""Student phase: ``python -m autograder.harness.student <job.json>``, and its driver in the grader.
 
-Loads the submission, then runs each task with its own time limit, leaving one ``outcome.json`` per task
-(written as ``started`` before the task runs, so a task that kills the process is still identified).
+Child side (:func:`main`): loads the submission (its top-level code under a time limit), then runs each
+task with its own time limit, leaving one ``outcome.json`` per task (written as ``started`` before the
+task runs, so a task that kills the process is still identified). Before each task the Spark session is
+revived if the submission stopped it, and SQL settings the submission changed are put back. The process
+ends with ``os._exit`` so ``atexit`` hooks, finalizers and threads of the submission never run after the
+last outcome is written.
+
+Grader side (:func:`run_student_phase`): copies what the child may read into its area, runs it in the
+sandbox, stops a task that ignores its time limit, records how a task that killed the process ended,
+and starts a fresh child for the tasks after it (earlier successful tasks are re-run for their results).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import sys
 import time
@@ -17,21 +27,94 @@ from autograder.harness.context import TaskContext, TaskFailed, load_tasks_modul
 from autograder.spark import SparkOptions, build_session
 from autograder.submission import load_submission
 
+GRACE_S = 5.0                 # after a task's time limit, how long before the grader stops the process
+MAX_RESTARTS = 3
+CURRENT = "_current.json"
+HARNESS = "_harness.json"
+EXIT_OK = 0
+PID_NAMESPACE_ENV = "SPARKGRADE_PID_NAMESPACE"
+_PID_NAMESPACE = os.environ.pop(PID_NAMESPACE_ENV, "") == "1"    # read before any student code runs
+_EXIT, _KILL = os._exit, os.kill
+
 
 class TaskTimeout(BaseException):
     """Raised by the alarm when a task exceeds its time limit (BaseException: student code can't swallow
-    it with ``except Exception``)."""
+    it with ``except Exception``; the alarm fires again every second in case it is swallowed anyway)."""
 
 
 def _alarm(signum, frame):
-    raise TaskTimeout()
+    signal.setitimer(signal.ITIMER_REAL, 1.0)
+    raise TaskTimeout("did not finish within its time limit")
+
+
+def _arm(seconds: float) -> None:
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(float(seconds), 0.01))
+
+
+def _disarm() -> None:
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def memory_message(python_mb: int, memory_mb: int) -> str:
+    return (f"the submission ran out of memory (memory limit: {memory_mb} MB in all, {python_mb} MB for "
+            "Python objects); avoid collect() and toPandas() on large data and do not build huge Python objects")
+
+
+def finish(code: int = EXIT_OK) -> None:
+    """End the child now: flush, kill every other process of the private pid namespace (background
+    processes of the submission cannot outlive the last outcome), and exit without running atexit hooks,
+    finalizers or threads of the submission."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+    if _PID_NAMESPACE:
+        try:
+            _KILL(-1, signal.SIGKILL)
+        except OSError:
+            pass
+    _EXIT(code)
+
+
+def limit_python_memory(memory_mb: int) -> int:
+    """Cap this process's data segment (the JVM, started before, is not affected; Spark's own memory is
+    capped by spark.driver.memory and the whole tree by the grader). Returns the cap in MB."""
+    import resource
+
+    try:
+        with open("/proc/self/status") as fh:
+            vmdata_kb = next(int(line.split()[1]) for line in fh if line.startswith("VmData:"))
+    except (OSError, StopIteration, ValueError):
+        vmdata_kb = 0
+    limit = max(memory_mb // 2 * 2**20, vmdata_kb * 1024 + 512 * 2**20)
+    try:
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    except (ValueError, OSError):
+        return 0
+    return limit // 2**20
+
+
+def pickle_by_value(module) -> None:
+    """Python UDFs defined in the submission are shipped to Spark's Python workers by value: the workers
+    cannot import the submission module by name."""
+    try:
+        from pyspark import cloudpickle
+
+        cloudpickle.register_pickle_by_value(module)
+    except Exception:  # noqa: BLE001 - older cloudpickle: UDFs then fail with a clear ModuleNotFoundError
+        pass
 
 
 def _student_frames(exc: BaseException, submission: str) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(submission)]
     where = f" (at {frames[-1].filename} line {frames[-1].lineno}: {(frames[-1].line or '').strip()})" if frames else ""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:400] if text else ''}{where}"
+    text = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    first = text[0][:400] if text else ""
+    if len(text) > 1 and first.endswith(":"):      # e.g. PythonException: the worker's error is the last line
+        first = f"{first} {text[-1][:300]}"
+    return f"{type(exc).__name__}: {first}{where}"
 
 
 def _store(ctx: TaskContext, task: dict, result) -> None:
@@ -61,44 +144,248 @@ def run_task(ctx: TaskContext, task: dict, tasks_module) -> None:
     _store(ctx, task, result)
 
 
+# ------------------------------------------------------------------------------------------------------
+# Keeping the student's Spark session usable between tasks
+
+
+def _alive(spark) -> bool:
+    try:
+        jsc = spark.sparkContext._jsc
+        return jsc is not None and not jsc.sc().isStopped()
+    except Exception:  # noqa: BLE001 - a dead gateway raises anything
+        return False
+
+
+def _revive(options: SparkOptions):
+    """A working session after the submission stopped (or broke) the previous one."""
+    try:
+        return build_session(options)
+    except Exception:  # noqa: BLE001 - the JVM itself is gone: forget it and launch a new one
+        from pyspark import SparkContext
+        from pyspark.sql import SparkSession
+
+        SparkContext._gateway = SparkContext._jvm = SparkContext._active_spark_context = None
+        SparkSession._instantiatedSession = SparkSession._activeSession = None
+        return build_session(options)
+
+
+def _conf(spark) -> dict:
+    try:
+        return dict(spark.conf.getAll)
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+def _restore_conf(spark, baseline: dict) -> bool:
+    """Put back the SQL settings the submission changed; True if anything had changed."""
+    current = _conf(spark)
+    changed = False
+    for key in set(current) - set(baseline):
+        try:
+            spark.conf.unset(key)
+            changed = True
+        except Exception:  # noqa: BLE001 - static settings cannot be unset
+            pass
+    for key, value in baseline.items():
+        if current.get(key) != value:
+            try:
+                spark.conf.set(key, value)
+                changed = True
+            except Exception:  # noqa: BLE001
+                pass
+    try:
+        spark.sparkContext.setLogLevel("ERROR")
+    except Exception:  # noqa: BLE001
+        pass
+    return changed
+
+
 def main(job_path: str) -> int:
     job = read_json(Path(job_path))
     artifacts = Path(job["artifacts"])
     started = time.monotonic()
-    spark = build_session(SparkOptions.from_dict(job["spark"]))
-    submission = load_submission(Path(job["submission"]), job["module_name"], {"spark": spark})
+    options = SparkOptions.from_dict(job["spark"])
+    spark = build_session(options)
+    baseline = _conf(spark)
+    python_mb = limit_python_memory(int(job.get("memory_mb", 2048)))
+    events: dict = {"spark_restarted": 0, "conf_restored": 0}
+    _arm(float(job.get("load_timeout_s", 120)))
+    try:
+        submission = load_submission(Path(job["submission"]), job["module_name"], {"spark": spark})
+    finally:
+        _disarm()
+    pickle_by_value(submission.module)
     write_json(artifacts / "_load.json", {"problems": submission.problems[:20],
                                           "seconds": time.monotonic() - started})
     assignment_dir = Path(job["assignment_dir"])
     tasks_module = load_tasks_module(assignment_dir) if (assignment_dir / "tasks.py").is_file() else None
     results: dict = {}
-    signal.signal(signal.SIGALRM, _alarm)
     for task in job["tasks"]:
         task_dir = artifacts / task["name"]
         outcome = task_dir / "outcome.json"
+        if not _alive(spark):
+            spark = _revive(options)
+            submission.module.__dict__["spark"] = spark
+            events["spark_restarted"] += 1
+        elif _restore_conf(spark, baseline):
+            events["conf_restored"] += 1
         write_json(outcome, {"status": "started"})
+        write_json(artifacts / CURRENT, {"task": task["name"]})
         ctx = TaskContext(spark=spark, submission=submission, assignment_dir=assignment_dir,
                           artifact_dir=task_dir, data=job["data"], id_col=job["id_col"], results=results)
         t0 = time.monotonic()
         status, message = "ok", ""
         try:
-            signal.setitimer(signal.ITIMER_REAL, float(task["timeout_s"]))
+            _arm(float(task["timeout_s"]))
             run_task(ctx, task, tasks_module)
         except TaskTimeout:
             status, message = "timeout", f"did not finish within its time limit of {task['timeout_s']:g} s"
         except TaskFailed as exc:
             status, message = "raised", str(exc)
+        except MemoryError:
+            status, message = "raised", f"MemoryError: {memory_message(python_mb, int(job.get('memory_mb', 2048)))}"
         except BaseException as exc:  # noqa: BLE001 - any student failure becomes a recorded outcome
             status, message = "raised", _student_frames(exc, Path(job["submission"]).name)
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _disarm()
         if status == "timeout":
             try:
                 spark.sparkContext.cancelAllJobs()
-            except Exception:
+            except Exception:  # noqa: BLE001
                 pass
         write_json(outcome, {"status": status, "message": message, "seconds": round(time.monotonic() - t0, 3)})
-    return 0
+    write_json(artifacts / HARNESS, events)
+    (artifacts / CURRENT).unlink(missing_ok=True)
+    finish(EXIT_OK)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------------------
+# Grader side
+
+
+class ProgressWatch:
+    """Called by the sandbox while a child runs: stops it when the task it reports in ``_current.json``
+    has run longer than its time limit plus a grace period (a task that ignores or blocks the alarm)."""
+
+    def __init__(self, current: Path, timeouts: dict[str, float], grace_s: float = GRACE_S):
+        self.current, self.timeouts, self.grace_s = current, timeouts, grace_s
+        self.task: str | None = None
+        self.since = 0.0
+        self.stopped: str | None = None
+
+    def __call__(self) -> str | None:
+        try:
+            name = read_json(self.current).get("task")
+        except (OSError, ValueError, AttributeError):
+            name = None
+        now = time.monotonic()
+        if name != self.task:
+            self.task, self.since = name, now
+        limit = self.timeouts.get(self.task) if self.task else None
+        if limit is not None and now - self.since > limit + max(self.grace_s, 0.1 * limit):
+            self.stopped = self.task
+            return f"it ignored its time limit of {limit:g} s"
+        return None
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=False, dirs_exist_ok=True)
+    else:
+        shutil.copyfile(source, target)
+
+
+def _task_outcome(artifacts: Path, name: str) -> dict:
+    try:
+        data = read_json(artifacts / name / "outcome.json")
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def run_student_phase(area, assignment_dir: Path, module_name: str, submission: Path, data: dict,
+                      tasks: list[dict], spark: dict, id_col: str, limit_s: float, memory_mb: int,
+                      hidden: tuple = ()):
+    """Run the student phase in ``area`` (a :class:`autograder.sandbox.ChildArea`); return the last
+    :class:`ChildRun` and notes for the report. Artifacts end up in ``area.output('artifacts')``."""
+    from dataclasses import replace
+
+    from autograder.sandbox import Jail, needs_network, network_notes, run_child, sanitize
+
+    inp = area.input
+    _copy(submission, inp / submission.name)
+    if (assignment_dir / "tasks.py").is_file():
+        _copy(assignment_dir / "tasks.py", inp / "assignment" / "tasks.py")
+    if (assignment_dir / "fixtures").is_dir():
+        _copy(assignment_dir / "fixtures", inp / "assignment" / "fixtures")
+    (inp / "assignment").mkdir(exist_ok=True)
+    public = {}
+    for name, path in data.items():
+        public[name] = str(inp / "data" / Path(path).name)
+        _copy(Path(path), Path(public[name]))
+    artifacts = area.output("artifacts")
+    area.open_for_child(artifacts)
+    jail = Jail(area.iso, area, writable=(artifacts, area.home, area.tmp), hidden=tuple(hidden),
+                network=needs_network(spark))
+    notes = network_notes(jail) + [f"sandbox: made unreadable for the submission: {p}" for p in jail.protect()]
+    timeouts = {t["name"]: float(t["timeout_s"]) for t in tasks}
+    deadline = time.monotonic() + limit_s
+    pending = list(tasks)
+    ok: list[str] = []
+    run = None
+    for attempt in range(MAX_RESTARTS + 1):
+        remaining = deadline - time.monotonic()
+        if remaining < 1:
+            break
+        rerun = [t for t in tasks if t["name"] in ok and tasks.index(t) < tasks.index(pending[0])]
+        job = {"submission": str(inp / submission.name), "module_name": module_name,
+               "assignment_dir": str(inp / "assignment"), "artifacts": str(artifacts), "id_col": id_col,
+               "spark": spark, "data": public, "tasks": rerun + pending, "memory_mb": memory_mb,
+               "load_timeout_s": min(120.0, max(10.0, limit_s / 3))}
+        job_file = inp / f"student-job-{attempt}.json"
+        write_json(job_file, job)
+        (artifacts / CURRENT).unlink(missing_ok=True)
+        watch = ProgressWatch(artifacts / CURRENT, timeouts)
+        run = run_child("autograder.harness.student", job_file, area.home, remaining, memory_mb,
+                        jail=jail, watch=watch)
+        notes += sanitize(artifacts)
+        if attempt == 0 and not (artifacts / "_load.json").is_file():
+            run = replace(run, during="while running the submission's top-level code (before any task)")
+            break
+        outcomes = {t["name"]: _task_outcome(artifacts, t["name"]).get("status") for t in tasks}
+        ok = [name for name, status in outcomes.items() if status == "ok"]
+        killer = next((t for t in pending if outcomes[t["name"]] == "started"), None)
+        if killer is not None:
+            label = f"{killer['call']}()" if killer.get("call") else f"task '{killer['name']}'"
+            if watch.stopped == killer["name"]:
+                write_json(artifacts / killer["name"] / "outcome.json",
+                           {"status": "timeout", "message": f"did not finish within its time limit of "
+                                                            f"{killer['timeout_s']:g} s and was stopped"})
+            else:
+                write_json(artifacts / killer["name"] / "outcome.json",
+                           {"status": "raised", "message": f"{run.describe(limit_s, memory_mb)} while {label} "
+                                                           "was running"})
+            run = replace(run, during=f"while {label} was running")
+        left = [t for t in pending if not outcomes[t["name"]]]
+        if not left or killer is None or run.timed_out:
+            break
+        pending = left
+    if run is not None and run.output_bytes > 1_000_000:
+        notes.append(f"the submission printed {run.output_bytes / 2**20:.0f} MB; only the first and last "
+                     "16 KB of the output were kept")
+    try:
+        events = read_json(artifacts / HARNESS)
+    except (OSError, ValueError):
+        events = {}
+    if isinstance(events, dict) and events.get("spark_restarted"):
+        notes.append("the submission stopped the Spark session; the grader started a new one for the "
+                     "following tasks (never call spark.stop() in submitted code)")
+    if isinstance(events, dict) and events.get("conf_restored"):
+        notes.append("the submission changed Spark settings; the grader put them back before each task")
+    notes += area.seal(artifacts)
+    return run, notes
 
 
 if __name__ == "__main__":

@@ -24,8 +24,7 @@ def regression_rmse_score_requests(ctx, check):
 def regression_rmse(ctx, check):
     """RMSE of log10(amount) on the hidden test rows. The target is derived from the hidden rows'
     `amount` column (a feature of the classification data set, never shown to the regressor)."""
-    from pyspark.ml.evaluation import RegressionEvaluator
-    from pyspark.sql import functions as F
+    import numpy as np
 
     out = ctx.score_dir(check)
     outcome = ctx.scored(out)
@@ -33,17 +32,17 @@ def regression_rmse(ctx, check):
         return CheckResult.failed(f"the fitted regressor could not score held-out rows after reloading: "
                                   f"{outcome.get('message') or outcome.get('status')}")
     id_col = ctx.spec.data.id_col
-    predictions = ctx.spark.read.parquet(str(out / "predictions"))
+    predictions = ctx.read_parquet(out / "predictions")
     if "prediction" not in predictions.columns:
         return CheckResult.failed("the regressor's output has no 'prediction' column")
-    target = ctx.spark.read.parquet(str(ctx.data.test_features)).select(
-        id_col, F.log10(F.col("amount").cast("double")).alias("label"))
-    joined = target.join(predictions.select(id_col, "prediction"), id_col, "inner")
-    rows, expected = joined.count(), target.count()
+    target = ctx.read_parquet(ctx.data.test_features)[[id_col, "amount"]]
+    joined = target.merge(predictions[[id_col, "prediction"]], on=id_col, how="inner")
+    rows, expected = len(joined), len(target)
     if rows < expected:
         return CheckResult.failed(f"the regressor returned predictions for {rows} of {expected} held-out rows",
                                   hint="impute missing values and use handleInvalid='keep' so every row is scored")
-    value = RegressionEvaluator(metricName="rmse").evaluate(joined)
+    error = joined["prediction"].to_numpy(dtype=float) - np.log10(joined["amount"].to_numpy(dtype=float))
+    value = float(np.sqrt(np.mean(error ** 2)))
     limit = check.params["max"]
     if not value <= limit:
         return CheckResult.failed(f"RMSE of log10(amount) on {rows} held-out rows is {value:.4f}; at most {limit} "
@@ -56,12 +55,9 @@ def purity(ctx, check):
     joined, problem = _public().assignments(ctx, check)
     if problem:
         return problem
-    counts = joined.groupBy("prediction", "species").count().collect()
-    majority: dict = {}
-    for r in counts:
-        majority[r.prediction] = max(majority.get(r.prediction, 0), r["count"])
-    total = sum(r["count"] for r in counts)
-    value = sum(majority.values()) / total
+    counts = joined.groupby(["prediction", "species"]).size()
+    majority = counts.groupby(level=0).max()
+    value = float(majority.sum()) / float(counts.sum())
     if not value >= check.params["min"]:
         return CheckResult.failed(f"cluster purity against the species is {value:.3f} over {len(majority)} "
                                   f"clusters; at least {check.params['min']} is required",
