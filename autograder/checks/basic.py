@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from autograder.checks.context import JudgeContext
 from autograder.checks.dataframe import close_enough
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
+
+
+def thaw(value):
+    """A spec value (read-only mappings, tuples) as the plain JSON shapes a task saves (dicts, lists)."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
 
 
 def judge_task_ok(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
@@ -16,8 +27,7 @@ def judge_task_ok(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
 def judge_value(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     """The returned value equals ``params.expected`` (floats within ``tolerance``, relative)."""
     got = ctx.value(check.tasks[0])
-    want = check.params["expected"]
-    want = list(want) if isinstance(want, tuple) else want
+    want = thaw(check.params["expected"])
     if not close_enough(got, want, float(check.params.get("tolerance", 1e-9))):
         return CheckResult.failed(f"returned {got!r}; expected {want!r}")
     return CheckResult.passed(f"returned {got!r}")

@@ -87,6 +87,8 @@ def close_enough(a: Any, b: Any, tol: float) -> bool:
         return abs(float(a) - float(b)) <= tol * max(1.0, abs(float(b)))
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(close_enough(x, y, tol) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(close_enough(a[k], b[k], tol) for k in a)
     return a == b
 
 

@@ -53,7 +53,9 @@ def flatten(stage_dir: Path) -> tuple[StageInfo, list[StageInfo]]:
         return top, [top]
     leaves: list[StageInfo] = []
     for i, uid in enumerate(uids):
-        matches = sorted((stage_dir / "stages").glob(f"{i}_*"))
+        # Spark zero-pads the index to the width of the stage count: 0_<uid>, or 00_<uid> for 10+ stages
+        matches = [p for p in sorted((stage_dir / "stages").glob(f"*_{uid}")) if p.name.split("_", 1)[0].isdigit()
+                   and int(p.name.split("_", 1)[0]) == i]
         if not matches:
             raise FileNotFoundError(f"stage {i} ({uid}) of the saved pipeline has no folder")
         leaves += flatten(matches[0])[1]
