@@ -93,3 +93,11 @@ def test_contains_in_order(spark, tmp_path):
 def test_missing_metadata_raises(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing was saved"):
         flatten(tmp_path)
+
+
+def test_ten_or_more_stages_are_read_in_order(spark, tmp_path):
+    from pyspark.ml.feature import SQLTransformer
+
+    stages = [SQLTransformer(statement=f"SELECT *, {i} AS c{i} FROM __THIS__") for i in range(11)]
+    top, flat = saved(tmp_path, stages)
+    assert [s.params["statement"] for s in flat] == [s.getStatement() for s in stages]
