@@ -1,52 +1,43 @@
 """Self-validation of every assignment: reference = full marks; stub = 0 with every check `failed`
 (never `error`); each mutant fails exactly its listed checks; the same submission scores identically twice.
 
-Submissions run on the warm Spark Connect engine (as batch grading does), except assignments that
-declare ``spark_connect = false`` (they need the JVM: RDDs, SparkContext); local mode is covered by
-the Gradescope emulation, the cluster equivalence tests and the hostile corpus."""
+Each assignment's reference, stub and mutants are graded as one class through the batch path (two
+workers) on the warm Spark Connect engine, or with local Spark where the assignment declares
+``spark_connect = false``. Local mode is also covered by the Gradescope emulation, the cluster
+equivalence tests and the hostile corpus."""
+
+import shutil
 
 import pytest
 
+from autograder.batch import grade_class
 from autograder.mutants import load_mutants, solution_file, write_mutant
 from autograder.registry import discover, load_assignment, project_root
+from autograder.spark import SparkOptions
 from autograder.verify import expect_full, expect_lost, expect_stub
 
 pytestmark = pytest.mark.slow
 SLUGS = [p.parent.name for p in discover(project_root())]
 
 
-@pytest.fixture
-def engine(request, grader):
-    """The grader for ``slug``: warm Connect engine, or local Spark where the assignment needs the JVM."""
-    def pick(spec):
-        return request.getfixturevalue("warm_grader") if spec.spark_connect else grader
-    return pick
-MUTANTS = [(slug, m.name) for slug in SLUGS for m in load_mutants(load_assignment(slug))]
-
-
 @pytest.mark.parametrize("slug", SLUGS)
-def test_reference_scores_full_marks(engine, root, slug):
+def test_reference_stub_and_mutants(request, root, tmp_path, slug):
     spec = load_assignment(slug)
-    report = engine(spec).grade(spec, solution_file(spec, root))
-    assert expect_full(report) == [], report.to_json()
-    assert report.score == spec.total_points
-
-
-@pytest.mark.parametrize("slug", SLUGS)
-def test_stub_fails_every_check_cleanly(engine, slug):
-    spec = load_assignment(slug)
-    report = engine(spec).grade(spec, spec.path / spec.module)
-    assert expect_stub(report) == [], report.to_json()
-    assert report.score == 0
-    assert all(c.message for c in report.checks)
-
-
-@pytest.mark.parametrize("slug, mutant", MUTANTS)
-def test_mutant_loses_exactly_its_checks(engine, root, tmp_path, slug, mutant):
-    spec = load_assignment(slug)
-    (m,) = [x for x in load_mutants(spec) if x.name == mutant]
-    report = engine(spec).grade(spec, write_mutant(spec, m, root, tmp_path))
-    assert expect_lost(report, m.lost) == [], report.to_json()
+    klass = tmp_path / "class"
+    klass.mkdir()
+    shutil.copyfile(solution_file(spec, root), klass / "reference.py")
+    shutil.copyfile(spec.path / spec.module, klass / "stub.py")
+    mutants = {m.name: m for m in load_mutants(spec)}
+    for name, m in mutants.items():
+        write_mutant(spec, m, root, tmp_path / "m" / name).rename(klass / f"mutant_{name}.py")
+    options = SparkOptions(remote=request.getfixturevalue("connect_url")) if spec.spark_connect else SparkOptions()
+    result = grade_class(spec, klass, tmp_path / "graded", options, workers=2, progress=False)
+    reports = result.reports
+    problems = {"reference": expect_full(reports["reference"]), "stub": expect_stub(reports["stub"])}
+    problems.update({f"mutant_{n}": expect_lost(reports[f"mutant_{n}"], m.lost) for n, m in mutants.items()})
+    assert {k: v for k, v in problems.items() if v} == {}
+    assert reports["reference"].score == spec.total_points
+    assert reports["stub"].score == 0 and all(c.message for c in reports["stub"].checks)
 
 
 def test_same_submission_scores_identically_twice(warm_grader, root):
