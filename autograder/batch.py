@@ -7,6 +7,7 @@ students already graded, and the gradebook is rebuilt (atomically) from the repo
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -128,7 +129,9 @@ def plot_summary(path: Path, spec: AssignmentSpec, frame, summary) -> None:
 @contextlib.contextmanager
 def engine(kind: str, options: SparkOptions):
     """Spark options for the children: a warm local Spark Connect server, or the options as given."""
-    if kind == "connect" and options.remote is None:
+    if kind == "local":
+        yield dataclasses.replace(options, remote=None)
+    elif options.remote is None:
         with ConnectServer(options) as url:
             yield SparkOptions(remote=url, shuffle_partitions=options.shuffle_partitions)
     else:
