@@ -43,7 +43,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 MARKER = "SPARKGRADE_SANDBOX"
@@ -57,7 +57,7 @@ ALWAYS_HIDDEN = ("/root", "/home", "/run", "/mnt", "/media", "/srv", "/autograde
 MAX_OUTPUT_FILE = 256 * 2**20
 MAX_OUTPUT_TOTAL = 2 * 2**30
 MAX_OUTPUT_ENTRIES = 50_000
-ISOLATION_ENV = "SPARKGRADE_ISOLATION"   # "auto" (default) or "none" (no namespaces, same user)
+ISOLATION_ENV = "SPARKGRADE_ISOLATION"   # auto (default) | namespaces+user | namespaces | user | none
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -302,18 +302,20 @@ def isolation() -> Isolation:
     with _ISOLATION_LOCK:
         if _ISOLATION is not None:
             return _ISOLATION
-        if os.environ.get(ISOLATION_ENV, "auto") == "none" or not sys.platform.startswith("linux"):
+        wanted = os.environ.get(ISOLATION_ENV, "auto")
+        if wanted == "none" or not sys.platform.startswith("linux"):
             _ISOLATION = Isolation(reasons=(f"{ISOLATION_ENV}=none" if sys.platform.startswith("linux")
                                             else "not Linux",))
             return _ISOLATION
-        reasons: list[str] = []
+        reasons: list[str] = [f"{ISOLATION_ENV}={wanted}"] if wanted != "auto" else []
         nobody = _nobody() if os.geteuid() == 0 else None
         candidates = []
         if os.geteuid() == 0:
-            if nobody:
+            if nobody and wanted in ("auto", "namespaces+user"):
                 candidates.append(Isolation(namespaces=True, uid=nobody[0], gid=nobody[1]))
-            candidates.append(Isolation(namespaces=True))
-            if nobody:
+            if wanted in ("auto", "namespaces"):
+                candidates.append(Isolation(namespaces=True))
+            if nobody and wanted in ("auto", "user"):
                 candidates.append(Isolation(uid=nobody[0], gid=nobody[1]))
         else:
             candidates.append(Isolation(namespaces=True, userns=True))
@@ -494,15 +496,32 @@ class Jail:
 
     def protect(self) -> list[str]:
         """Without namespaces, but with an unprivileged child user: make the hidden folders unreadable by
-        that user (they are the grader's own files). Returns what was changed."""
+        that user (they are the grader's own files). A hidden folder that holds something the child needs
+        (the runtime, the child's area) becomes traversable but not listable, and its other entries are
+        protected one by one. Returns what was changed."""
         if self.iso.namespaces or self.iso.uid is None:
             return []
-        changed = []
+        keeps = [os.path.realpath(p) for p in (*runtime_paths(), self.area.root)]
+        changed: list[str] = []
+
+        def visit(path: str, depth: int) -> None:
+            if os.path.islink(path) or not os.path.isdir(path) or any(_within(path, k) for k in keeps):
+                return
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+            if not any(_within(k, path) for k in keeps):
+                if mode & 0o077:
+                    os.chmod(path, mode & 0o700)
+                    changed.append(path)
+                return
+            if mode & 0o066 or not mode & 0o011:
+                os.chmod(path, (mode & 0o700) | 0o011)
+                changed.append(path)
+            if depth < 6:
+                for entry in os.scandir(path):
+                    visit(entry.path, depth + 1)
+
         for p in self.hidden:
-            p = Path(p)
-            if p.is_dir() and not p.is_symlink() and p.stat().st_mode & 0o077:
-                p.chmod(p.stat().st_mode & 0o700)
-                changed.append(str(p))
+            visit(os.path.realpath(p), 0)
         return changed
 
 

@@ -63,7 +63,8 @@ def silhouette(ctx, check):
         return problem
     values = joined[MEASUREMENTS]
     z = ((values - values.mean()) / values.std()).assign(prediction=joined["prediction"]).reset_index()
-    frame = VectorAssembler(inputCols=MEASUREMENTS, outputCol="features").transform(ctx.spark.createDataFrame(z))
+    rows = ctx.spark.createDataFrame(z)    # the session first: constructing a pyspark.ml stage needs one
+    frame = VectorAssembler(inputCols=MEASUREMENTS, outputCol="features").transform(rows)
     value = ClusteringEvaluator(featuresCol="features", predictionCol="prediction",
                                 metricName="silhouette", distanceMeasure="squaredEuclidean").evaluate(frame)
     k = joined["prediction"].nunique()
@@ -117,11 +118,12 @@ def importances(ctx, check):
         return CheckResult.failed(f"the forest's features column has {len(slots)} named slots for {len(weights)} "
                                   "importances; train the forest on the assembled column (its metadata names slots)")
     expected = dict.fromkeys(columns, 0.0)
-    for i, w in enumerate(weights):
-        col = _column_of(slots[i], columns)
+    for slot, weight in enumerate(weights):
+        col = _column_of(slots[slot], columns)
         if col is None:
-            return CheckResult.failed(f"slot {i} ({slots[i]!r}) of the forest's features comes from no data column")
-        expected[col] += w
+            return CheckResult.failed(f"slot {slot} ({slots[slot]!r}) of the forest's features comes from no data "
+                                      "column")
+        expected[col] += weight
     if set(answer) != set(columns):
         missing, extra = sorted(set(columns) - set(answer)), sorted(set(answer) - set(columns))
         return CheckResult.failed(f"forest_importances() keys differ from the data columns: missing {missing}, "

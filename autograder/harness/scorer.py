@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from autograder.harness.artifacts import read_json, stage_metadata, write_json, write_predictions
-from autograder.harness.student import (CURRENT, ProgressWatch, TaskTimeout, _arm, _disarm, finish,
-                                        limit_python_memory, memory_message, pickle_by_value)
+from autograder.harness.student import (CURRENT, ProgressWatch, TaskTimeout, _alive, _arm, _disarm, _revive,
+                                        finish, jvm_broken, limit_python_memory, memory_message, pickle_by_value)
 from autograder.spark import SparkOptions, build_session
 from autograder.submission import load_submission
 
@@ -59,7 +59,8 @@ def hidden_message(exc: BaseException) -> str:
 
 def main(job_path: str) -> int:
     job = read_json(Path(job_path))
-    spark = build_session(SparkOptions.from_dict(job["spark"]))
+    options = SparkOptions.from_dict(job["spark"])
+    spark = build_session(options)
     python_mb = limit_python_memory(int(job.get("memory_mb", 2048)))
     if job.get("submission"):
         _arm(float(job.get("load_timeout_s", 120)))
@@ -69,7 +70,11 @@ def main(job_path: str) -> int:
             _disarm()
         pickle_by_value(loaded.module)
     current = Path(job["current"]) if job.get("current") else None
+    broken = False
     for request in job["requests"]:
+        if broken or not _alive(spark):                 # the submission stopped or broke the session
+            spark = _revive(options, fresh_jvm=broken)
+        broken = False
         out = Path(request["out"])
         write_json(out / "outcome.json", {"status": "started"})
         if current:
@@ -87,10 +92,15 @@ def main(job_path: str) -> int:
         except MemoryError:
             status, message = "raised", f"MemoryError: {memory_message(python_mb, int(job.get('memory_mb', 2048)))}"
         except BaseException as exc:  # noqa: BLE001 - recorded for the grader
+            try:
+                raw = f"{type(exc).__name__}: {exc}"
+            except Exception:  # noqa: BLE001
+                raw = type(exc).__name__
+            broken = jvm_broken(raw)
             if request.get("hidden"):
                 status, message = "raised", hidden_message(exc)
             else:
-                first = (str(exc).strip().splitlines() or [""])[0][:400]
+                first = (raw.split(": ", 1)[-1].strip().splitlines() or [""])[0][:400]
                 status, message = "raised", f"{type(exc).__name__}: {first}"
         finally:
             _disarm()

@@ -33,7 +33,7 @@ CURRENT = "_current.json"
 HARNESS = "_harness.json"
 EXIT_OK = 0
 PID_NAMESPACE_ENV = "SPARKGRADE_PID_NAMESPACE"
-_PID_NAMESPACE = os.environ.pop(PID_NAMESPACE_ENV, "") == "1"    # read before any student code runs
+_PID_NAMESPACE = os.environ.get(PID_NAMESPACE_ENV, "") == "1"    # read before any student code runs
 _EXIT, _KILL = os._exit, os.kill
 
 
@@ -110,11 +110,27 @@ def pickle_by_value(module) -> None:
 def _student_frames(exc: BaseException, submission: str) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(submission)]
     where = f" (at {frames[-1].filename} line {frames[-1].lineno}: {(frames[-1].line or '').strip()})" if frames else ""
-    text = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    try:
+        text = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    except Exception:  # noqa: BLE001 - a rigged exception whose __str__ raises
+        text = []
     first = text[0][:400] if text else ""
-    if len(text) > 1 and first.endswith(":"):      # e.g. PythonException: the worker's error is the last line
+    java = next((line[2:] for line in text[1:] if line.startswith(": ")), "")
+    if java:                                      # Py4JJavaError: the Java exception is on the next line
+        first = f"{first} {java[:300]}"
+    elif len(text) > 1 and first.endswith(":"):   # PythonException: the worker's error is the last line
         first = f"{first} {text[-1][:300]}"
+    if "OutOfMemoryError" in first:
+        first += " (the Spark driver ran out of its memory limit; avoid collect()/toPandas() on large data)"
     return f"{type(exc).__name__}: {first}{where}"
+
+
+def jvm_broken(message: str) -> bool:
+    """Whether a failure suggests the JVM is gone or unusable (it is then restarted before the next task)."""
+    return any(s in message for s in ("OutOfMemoryError", "Py4JNetworkError", "Connection refused",
+                                      "ConnectionRefusedError", "ConnectionResetError", "BrokenPipeError",
+                                      "Answer from Java side is empty", "SparkContext was shut down",
+                                      "Py4JError"))
 
 
 def _store(ctx: TaskContext, task: dict, result) -> None:
@@ -156,17 +172,41 @@ def _alive(spark) -> bool:
         return False
 
 
-def _revive(options: SparkOptions):
-    """A working session after the submission stopped (or broke) the previous one."""
-    try:
-        return build_session(options)
-    except Exception:  # noqa: BLE001 - the JVM itself is gone: forget it and launch a new one
-        from pyspark import SparkContext
-        from pyspark.sql import SparkSession
+def _new_jvm() -> None:
+    """Kill the current JVM (if any) and forget it, so that the next session launches a fresh one."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
 
-        SparkContext._gateway = SparkContext._jvm = SparkContext._active_spark_context = None
-        SparkSession._instantiatedSession = SparkSession._activeSession = None
-        return build_session(options)
+    proc = getattr(SparkContext._gateway, "proc", None)
+    if proc is not None:
+        try:
+            proc.kill()
+            proc.wait(timeout=30)
+        except Exception:  # noqa: BLE001
+            pass
+    try:
+        SparkContext._gateway.shutdown()
+    except Exception:  # noqa: BLE001
+        pass
+    SparkContext._gateway = SparkContext._jvm = SparkContext._active_spark_context = None
+    SparkSession._instantiatedSession = SparkSession._activeSession = None
+    try:
+        SparkSession._defaultSession = None
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _revive(options: SparkOptions, fresh_jvm: bool = False):
+    """A working session after the submission stopped (or broke) the previous one."""
+    if not fresh_jvm:
+        try:
+            spark = build_session(options)
+            if _alive(spark):
+                return spark
+        except Exception:  # noqa: BLE001 - the JVM itself is gone: launch a new one
+            pass
+    _new_jvm()
+    return build_session(options)
 
 
 def _conf(spark) -> dict:
@@ -180,14 +220,22 @@ def _restore_conf(spark, baseline: dict) -> bool:
     """Put back the SQL settings the submission changed; True if anything had changed."""
     current = _conf(spark)
     changed = False
-    for key in set(current) - set(baseline):
+
+    def modifiable(key: str) -> bool:
         try:
-            spark.conf.unset(key)
-            changed = True
-        except Exception:  # noqa: BLE001 - static settings cannot be unset
-            pass
+            return bool(spark.conf.isModifiable(key))
+        except Exception:  # noqa: BLE001
+            return False
+
+    for key in set(current) - set(baseline):
+        if modifiable(key):
+            try:
+                spark.conf.unset(key)
+                changed = True
+            except Exception:  # noqa: BLE001
+                pass
     for key, value in baseline.items():
-        if current.get(key) != value:
+        if current.get(key) != value and modifiable(key):
             try:
                 spark.conf.set(key, value)
                 changed = True
@@ -220,11 +268,12 @@ def main(job_path: str) -> int:
     assignment_dir = Path(job["assignment_dir"])
     tasks_module = load_tasks_module(assignment_dir) if (assignment_dir / "tasks.py").is_file() else None
     results: dict = {}
+    broken = False
     for task in job["tasks"]:
         task_dir = artifacts / task["name"]
         outcome = task_dir / "outcome.json"
-        if not _alive(spark):
-            spark = _revive(options)
+        if broken or not _alive(spark):
+            spark = _revive(options, fresh_jvm=broken)
             submission.module.__dict__["spark"] = spark
             events["spark_restarted"] += 1
         elif _restore_conf(spark, baseline):
@@ -253,6 +302,7 @@ def main(job_path: str) -> int:
                 spark.sparkContext.cancelAllJobs()
             except Exception:  # noqa: BLE001
                 pass
+        broken = status == "raised" and jvm_broken(message)
         write_json(outcome, {"status": status, "message": message, "seconds": round(time.monotonic() - t0, 3)})
     write_json(artifacts / HARNESS, events)
     (artifacts / CURRENT).unlink(missing_ok=True)
@@ -380,8 +430,8 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
     except (OSError, ValueError):
         events = {}
     if isinstance(events, dict) and events.get("spark_restarted"):
-        notes.append("the submission stopped the Spark session; the grader started a new one for the "
-                     "following tasks (never call spark.stop() in submitted code)")
+        notes.append("the submission stopped (or broke) the Spark session; the grader started a new one for "
+                     "the following tasks (never call spark.stop() in submitted code)")
     if isinstance(events, dict) and events.get("conf_restored"):
         notes.append("the submission changed Spark settings; the grader put them back before each task")
     notes += area.seal(artifacts)

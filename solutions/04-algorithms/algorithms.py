@@ -38,15 +38,15 @@ def build_regressor():
 
 def build_logistic():
     """Binomial logistic regression on the scaled credit features."""
-    lr = LogisticRegression(featuresCol="features", labelCol="label", family="binomial", regParam=0.01,
-                            elasticNetParam=0.0, maxIter=100)
+    lr = LogisticRegression(featuresCol="features", labelCol="label", family="binomial", maxIter=100,
+                            regParam=0.01, elasticNetParam=0.0)
     return Pipeline(stages=feature_stages(NUMERIC) + [lr])
 
 
 def build_forest():
     """A seeded random forest on the unscaled assembled features."""
-    rf = RandomForestClassifier(featuresCol="raw", labelCol="label", numTrees=50, maxDepth=6,
-                                featureSubsetStrategy="sqrt", seed=42)
+    rf = RandomForestClassifier(featuresCol="raw", labelCol="label", numTrees=50, maxDepth=6, seed=42,
+                                featureSubsetStrategy="sqrt")
     return Pipeline(stages=feature_stages(NUMERIC, scale=False) + [rf])
 
 

@@ -1,0 +1,160 @@
+"""Assignment-specific checks of assignment 05 (run by the grader on saved artifacts).
+
+They read the metadata Spark saved for the unfitted CrossValidator and the plain values the tasks saved;
+no student model is loaded in the grader's process.
+"""
+
+import itertools
+import json
+import math
+
+from autograder.checks.context import MissingArtifact
+from autograder.harness.artifacts import stage_metadata
+from autograder.results import CheckResult
+
+
+def _close(a, b, tol=1e-9):
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(float(a), float(b), rel_tol=tol, abs_tol=tol)
+    return a == b
+
+
+def evaluators(ctx, check):
+    """Each evaluator's metric name, direction and value on its fixture table."""
+    got = ctx.value(check.tasks[0])
+    problems = []
+    for kind, want in check.params["expected"].items():
+        have = got.get(kind, {})
+        if have.get("class") != want["class"]:
+            problems.append(f"'{kind}' is a {have.get('class')}, expected a {want['class']}")
+        elif have.get("metric") != want["metric"]:
+            problems.append(f"'{kind}' computes {have.get('metric')}, expected {want['metric']}")
+        elif not _close(have.get("value"), want["value"]):
+            problems.append(f"'{kind}' gives {have.get('value')!r} on its table, expected {want['value']!r} "
+                            "(check the column names it reads)")
+        elif have.get("larger_better") is not want["larger_better"]:
+            problems.append(f"'{kind}' says larger is {'better' if have.get('larger_better') else 'worse'}")
+    if problems:
+        return CheckResult.failed("; ".join(problems))
+    return CheckResult.passed(", ".join(f"{k}: {v['metric']} = {got[k]['value']:.4f}"
+                                        for k, v in check.params["expected"].items()))
+
+
+def _stage_classes(ctx, task):
+    """uid -> class name of every stage of the tuner's saved estimator (a Pipeline or a single stage)."""
+    root = ctx.task_dir(task) / "stage" / "estimator"
+    try:
+        meta = stage_metadata(root)
+    except (OSError, ValueError) as exc:
+        raise MissingArtifact(f"the tuner saved no readable estimator: {exc}") from None
+    classes = {meta["uid"]: meta["class"].rsplit(".", 1)[-1]}
+    for folder in sorted((root / "stages").glob("*_*")):
+        try:
+            sub = stage_metadata(folder)
+        except (OSError, ValueError):
+            continue
+        classes[sub["uid"]] = sub["class"].rsplit(".", 1)[-1]
+    return classes
+
+
+def grid(ctx, check):
+    """The saved estimatorParamMaps are the full cross product of the values asked for, on the right stages."""
+    meta = ctx.metadata(check.tasks[0])
+    raw_maps = {**meta.get("defaultParamMap", {}), **meta.get("paramMap", {})}.get("estimatorParamMaps") or []
+    classes = _stage_classes(ctx, check.tasks[0])
+    want = {k: [v for v in values] for k, values in check.params["grid"].items()}
+    combos = []
+    for i, raw in enumerate(raw_maps):
+        point = {}
+        for entry in raw:
+            key = f"{classes.get(entry['parent'], '?')}.{entry['name']}"
+            value = json.loads(entry["value"]) if str(entry.get("isJson", "true")).lower() == "true" else entry["value"]
+            point[key] = value
+        if set(point) != set(want):
+            return CheckResult.failed(f"grid point {i} sets {', '.join(sorted(point)) or 'nothing'}; every point "
+                                      f"should set exactly {', '.join(sorted(want))}")
+        combos.append(tuple(point[k] for k in sorted(want)))
+    expected = list(itertools.product(*[want[k] for k in sorted(want)]))
+    if len(raw_maps) != len(expected):
+        return CheckResult.failed(f"the grid has {len(raw_maps)} points; expected {len(expected)} "
+                                  f"({' x '.join(str(len(want[k])) for k in sorted(want))})")
+    missing = [e for e in expected if not any(all(_close(a, b) for a, b in zip(c, e)) for c in combos)]
+    if missing:
+        names = sorted(want)
+        return CheckResult.failed(f"the grid lacks {', '.join(str(dict(zip(names, m))) for m in missing[:3])}")
+    return CheckResult.passed(f"{len(combos)} points: " + " x ".join(f"{k} {want[k]}" for k in sorted(want)))
+
+
+def no_test_leak(ctx, check):
+    """The tuned model never saw the test split: none of its canary category, no more rows than given."""
+    run = ctx.value(check.tasks[0], "run")
+    labels, canary = run.get("labels_seen") or [], run.get("canary")
+    if not labels:
+        return CheckResult.failed("the best model has no fitted StringIndexer, so what it was fitted on cannot be "
+                                  "verified; keep the feature stages inside the tuned pipeline")
+    if canary in labels:
+        return CheckResult.failed("the tuned model was fitted on rows of the test split: its StringIndexer learned "
+                                  "a category that only the test rows have",
+                                  hint="fit the tuner on train_df only; use test_df once, to evaluate the result")
+    seen, given = run.get("rows_seen"), run.get("tuning_rows")
+    if seen is not None and given is not None and seen > given:
+        return CheckResult.failed(f"the best model was fitted on {seen} rows, more than the {given} training rows",
+                                  hint="fit the tuner on train_df only")
+    return CheckResult.passed(f"fitted on the {seen if seen is not None else given} training rows only; no test row "
+                              "reached tuning")
+
+
+def test_metric(ctx, check):
+    """The test metric returned is the tuner's evaluator on the best model's predictions for test_df."""
+    run = ctx.value(check.tasks[0], "run")
+    got, want = run.get("student_test_metric"), run.get("harness_test_metric")
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
+        return CheckResult.failed(f"tune_and_test() returned {got!r} as the test metric; expected a number")
+    if not _close(got, want, float(check.params.get("tolerance", 1e-9))):
+        return CheckResult.failed(f"the test metric returned is {got:.6f}; the tuner's evaluator gives {want:.6f} on "
+                                  "the best model's predictions for test_df",
+                                  hint="evaluate cv_model.transform(test_df) with tuner.getEvaluator()")
+    return CheckResult.passed(f"test metric {got:.4f}, measured once on the test rows")
+
+
+def best(ctx, check):
+    """The best grid point is the one with the best average validation metric, both in the fitted model
+    and in best_params()."""
+    run = ctx.value(check.tasks[0], "run")
+    answer = ctx.value(check.tasks[1])
+    metrics, maps = run["metrics"], run["maps"]
+    if not metrics or len(metrics) != len(maps):
+        return CheckResult.failed(f"{len(metrics)} validation metrics for {len(maps)} grid points")
+    pick = max if run["larger_better"] else min
+    i = pick(range(len(metrics)), key=lambda j: metrics[j])
+    winner = {p["name"]: p["value"] for p in maps[i]}
+    model_values = run["best_model_values"][i]
+    if not all(_close(a, p["value"]) for a, p in zip(model_values, maps[i])):
+        return CheckResult.failed(f"the best model does not carry the params of the best grid point {winner}: "
+                                  f"it has {model_values}")
+    if not isinstance(answer, dict) or set(answer) != set(winner) or not all(
+            _close(answer[k], winner[k]) for k in winner):
+        direction = "largest" if run["larger_better"] else "smallest"
+        return CheckResult.failed(f"best_params() returned {answer!r}; the grid point with the {direction} average "
+                                  f"validation metric ({metrics[i]:.4f}) is {winner}")
+    return CheckResult.passed(f"best grid point {winner} (average validation metric {metrics[i]:.4f})")
+
+
+def avg_metrics(ctx, check):
+    """The saved model is a CrossValidatorModel whose metadata keeps the validation metrics."""
+    run = ctx.value(check.tasks[0], "run")
+    path = ctx.artifacts / check.params["saved"]
+    try:
+        meta = stage_metadata(path)
+    except (OSError, ValueError) as exc:
+        return CheckResult.failed(f"nothing readable was saved by save_tuned(): {exc}")
+    cls = str(meta.get("class", "")).rsplit(".", 1)[-1]
+    if cls != "CrossValidatorModel":
+        return CheckResult.failed(f"save_tuned() saved a {cls}; save the whole CrossValidatorModel so the grid and "
+                                  "its validation metrics are kept")
+    saved = meta.get("avgMetrics") or []
+    if len(saved) != len(run["metrics"]) or not all(_close(a, b) for a, b in zip(saved, run["metrics"])):
+        return CheckResult.failed(f"the saved avgMetrics {saved} differ from the fitted model's {run['metrics']}")
+    return CheckResult.passed(f"saved CrossValidatorModel keeps avgMetrics for {len(saved)} grid points")

@@ -1,0 +1,162 @@
+"""Harness tasks of assignment 05 (run in the sandboxed student process).
+
+Tuning runs on a small, fixed sample of the public training rows. The student's tune_and_test() gets
+that sample and a separate "test" split of the public rows; the test split carries a few canary rows
+(copies of real rows whose `home` and `job` are a category that occurs nowhere else). A model fitted on
+the training rows alone has never seen that category; one whose tuning touched the test rows has.
+The assignment's hidden test fold never reaches this process: the grader scores on it separately.
+"""
+
+from pyspark.sql import functions as F
+
+from autograder.harness.context import TaskFailed
+
+SPLIT_SALT = 29
+CANARY = "zz_canary"
+CANARY_ID_OFFSET = 1_000_000
+
+
+def splits(ctx):
+    """(tuning rows, test rows with canaries): 2/6 and 1/6 of the public training rows, by a hash of id."""
+    train = ctx.dataframe("train")
+    part = F.abs(F.xxhash64(F.col(ctx.id_col), F.lit(SPLIT_SALT)) % 6)
+    tune_rows = train.filter(part < 2)
+    test = train.filter(part == 2)
+    canaries = (test.filter(F.col(ctx.id_col) % 10 == 0)
+                .withColumn(ctx.id_col, F.col(ctx.id_col) + F.lit(CANARY_ID_OFFSET))
+                .withColumn("home", F.lit(CANARY)).withColumn("job", F.lit(CANARY)))
+    return tune_rows, test.unionByName(canaries)
+
+
+# ------------------------------------------------------------------------------------------- evaluators
+
+def _fixture_frames(ctx):
+    from pyspark.ml.feature import VectorAssembler
+
+    clusters = VectorAssembler(inputCols=["x", "y"], outputCol="features").transform(ctx.fixture("cluster_cases"))
+    return {"binary": ctx.fixture("binary_cases"), "multiclass": ctx.fixture("multiclass_cases"),
+            "regression": ctx.fixture("regression_cases"), "clustering": clusters}
+
+
+def evaluators(ctx):
+    """Each evaluator of build_evaluators() applied to its fixture table."""
+    from pyspark.ml.evaluation import Evaluator
+
+    found = ctx.student("build_evaluators")()
+    if not isinstance(found, dict):
+        raise TaskFailed(f"build_evaluators() should return a dict, got {type(found).__qualname__}")
+    out = {}
+    for kind, frame in _fixture_frames(ctx).items():
+        ev = found.get(kind)
+        if not isinstance(ev, Evaluator):
+            raise TaskFailed(f"build_evaluators()['{kind}'] should be a pyspark.ml Evaluator, got "
+                             f"{type(ev).__qualname__}")
+        try:
+            value = ev.evaluate(frame)
+        except Exception as exc:  # noqa: BLE001 - reported to the student with the kind that failed
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            raise TaskFailed(f"the '{kind}' evaluator failed on a table with columns {frame.columns}: "
+                             f"{type(exc).__name__}: {first}") from None
+        out[kind] = {"class": type(ev).__name__, "metric": ev.getMetricName(), "value": float(value),
+                     "larger_better": bool(ev.isLargerBetter())}
+    ctx.save_value(out)
+
+
+# ---------------------------------------------------------------------------------------------- tuning
+
+def _tuner(ctx):
+    from pyspark.ml.tuning import CrossValidator, TrainValidationSplit
+
+    tuner = ctx.resolve("@tuner")
+    if not isinstance(tuner, (CrossValidator, TrainValidationSplit)):
+        raise TaskFailed(f"build_tuner() should return an unfitted CrossValidator, got {type(tuner).__qualname__}")
+    return tuner
+
+
+def _stage_param(model, uid, name):
+    """The value of param ``name`` on the fitted stage with ``uid`` (models keep their estimator's uid)."""
+    for stage in getattr(model, "stages", [model]):
+        if stage.uid == uid and stage.hasParam(name):
+            return stage.getOrDefault(stage.getParam(name))
+    return None
+
+
+def _labels_seen(model):
+    """Every category the fitted StringIndexers learned."""
+    labels = []
+    for stage in getattr(model, "stages", []):
+        if hasattr(stage, "labelsArray"):
+            labels += [label for group in stage.labelsArray for label in group]
+    return labels
+
+
+def _rows_seen(model):
+    """Rows the final classifier was fitted on (from its training summary), or None."""
+    last = getattr(model, "stages", [model])[-1]
+    try:
+        return int(last.summary.predictions.count()) if last.hasSummary else None
+    except Exception:  # noqa: BLE001 - a model without a training summary
+        return None
+
+
+def tuned(ctx):
+    """tune_and_test(tuner, tuning rows, test rows); saves the fitted model and what it shows."""
+    tuner = _tuner(ctx)
+    tune_rows, test = splits(ctx)
+    result = ctx.student("tune_and_test")(tuner, tune_rows, test)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TaskFailed(f"tune_and_test() should return (fitted model, test metric), got {type(result).__qualname__}")
+    cv_model, test_metric = result
+    if not (hasattr(cv_model, "avgMetrics") or hasattr(cv_model, "validationMetrics")):
+        raise TaskFailed(f"tune_and_test() should return the fitted CrossValidatorModel first, got "
+                         f"{type(cv_model).__qualname__}")
+    metrics = [float(m) for m in getattr(cv_model, "avgMetrics", None) or cv_model.validationMetrics]
+    maps = cv_model.getEstimatorParamMaps()
+    best = cv_model.bestModel
+    evaluator = cv_model.getEvaluator()
+    ctx.save_stage(cv_model)
+    ctx.save_sample_predictions(cv_model)
+    ctx.save_value({
+        "metrics": metrics,
+        "larger_better": bool(evaluator.isLargerBetter()),
+        "maps": [[{"parent": p.parent, "name": p.name, "value": v} for p, v in m.items()] for m in maps],
+        "best_model_values": [[_stage_param(best, p.parent, p.name) for p in m] for m in maps],
+        "student_test_metric": test_metric if isinstance(test_metric, (int, float)) else repr(test_metric),
+        "harness_test_metric": float(evaluator.evaluate(best.transform(test))),
+        "labels_seen": _labels_seen(best),
+        "rows_seen": _rows_seen(best),
+        "tuning_rows": tune_rows.count(),
+        "canary": CANARY,
+    }, "run")
+    return cv_model
+
+
+def best(ctx):
+    """best_params(cv_model) as plain data."""
+    cv_model = ctx.resolve("@tuned")
+    ctx.save_value(ctx.student("best_params")(cv_model))
+
+
+def baseline(ctx):
+    """The tuner's own estimator fitted on the tuning rows with its own (untuned) params."""
+    tuner = _tuner(ctx)
+    tune_rows, _ = splits(ctx)
+    ctx.save_stage(tuner.getEstimator().fit(tune_rows))
+
+
+def reload_with_student_loader(ctx):
+    """load_tuned() on what save_tuned() wrote: same validation metrics, same predictions."""
+    original = ctx.resolve("@tuned")
+    model = ctx.student("load_tuned")(ctx.artifact_dir.parent.joinpath("save", "student_model").as_posix())
+    if not hasattr(model, "avgMetrics"):
+        raise TaskFailed(f"load_tuned() returned a {type(model).__qualname__}, not a CrossValidatorModel: the "
+                         "grid's validation metrics are lost")
+    before = [float(m) for m in original.avgMetrics]
+    after = [float(m) for m in model.avgMetrics]
+    if before != after:
+        raise TaskFailed(f"the reloaded model's avgMetrics {after} differ from the fitted model's {before}")
+    sample = ctx.dataframe("sample")
+    rows_before = [tuple(r) for r in original.transform(sample).select("id", "prediction").orderBy("id").collect()]
+    rows_after = [tuple(r) for r in model.transform(sample).select("id", "prediction").orderBy("id").collect()]
+    if rows_before != rows_after:
+        raise TaskFailed("the model returned by load_tuned() predicts differently from the fitted model")

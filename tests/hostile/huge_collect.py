@@ -1,0 +1,31 @@
+"""Hostile: add_ratio() collects 300 million rows to the driver before answering."""
+
+from pyspark.ml import Pipeline
+from pyspark.ml.classification import LogisticRegression
+from pyspark.ml.feature import Imputer, VectorAssembler
+from pyspark.sql import functions as F
+
+FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+
+
+def double(x):
+    return 2 * x
+
+
+def add_ratio(df):
+    rows = df.sparkSession.range(300_000_000).collect()
+    return df.withColumn("r", F.lit(float(len(rows))))
+
+
+def build_pipeline():
+    imputer = Imputer(inputCols=FEATURES, outputCols=[f"{c}_imp" for c in FEATURES])
+    assembler = VectorAssembler(inputCols=[f"{c}_imp" for c in FEATURES], outputCol="features")
+    return Pipeline(stages=[imputer, assembler, LogisticRegression(labelCol="label", maxIter=50)])
+
+
+def fit_pipeline(pipeline, train_df):
+    return pipeline.fit(train_df)
+
+
+def save_model(model, path):
+    model.write().overwrite().save(path)

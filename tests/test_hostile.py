@@ -1,0 +1,483 @@
+"""Hardened grading of untrusted submissions.
+
+1. Sandbox and staging properties, checked directly with small child processes (no Spark, seconds).
+2. The hostile-submission corpus (tests/hostile/corpus.toml), graded for real against the tiny assignment
+   in tests/fixtures/root with one module-scoped Grader: every case must end with a valid report, earn
+   exactly the checks it declares, never `error`, and explain itself. The reference is graded before and
+   after the corpus and must score the same (no effect on the next submission).
+3. The CLI writes the fallback result first and the final one once, whatever the submission forges.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import sandbox
+from autograder.errors import SubmissionError
+from autograder.registry import load_assignment
+from autograder.results import GradeReport, Status
+from autograder.runner import Grader
+from autograder.staging import stage
+
+HERE = Path(__file__).resolve().parent
+CORPUS_DIR = HERE / "hostile"
+FIXTURE_ROOT = HERE / "fixtures" / "root"
+CORPUS = tomllib.loads((CORPUS_DIR / "corpus.toml").read_text(encoding="utf-8"))["case"]
+DAEMON_TAG = "sparkgrade-hostile-daemon"
+TIMES: dict[str, float] = {}
+BASELINE: dict[str, GradeReport] = {}
+
+
+# ------------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def tagged_pids(tag: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                    if tag.encode() in fh.read():
+                        with open(f"/proc/{entry}/stat") as st:
+                            if st.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+                                found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def no_tagged_processes(tag: str, wait_s: float = 3.0) -> bool:
+    deadline = time.monotonic() + wait_s
+    while tagged_pids(tag):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def run_code(tmp_path: Path, code: str, iso: sandbox.Isolation | None = None, timeout_s: float = 60,
+             memory_mb: int = 2048, hidden: tuple = ()) -> sandbox.ChildRun:
+    """Run a small Python program as a sandboxed child with its own area under ``tmp_path``."""
+    iso = iso if iso is not None else sandbox.isolation()
+    area = sandbox.ChildArea(tmp_path / "child", iso)
+    area.create()
+    area.open_for_child()
+    (area.input / "prog.py").write_text(textwrap.dedent(code), encoding="utf-8")
+    jail = sandbox.Jail(iso, area, writable=(area.home, area.tmp), hidden=tuple(hidden))
+    return sandbox.run_child(None, None, area.home, timeout_s, memory_mb, jail=jail,
+                             argv=[sys.executable, str(area.input / "prog.py")])
+
+
+ISOLATIONS = [pytest.param(None, id="platform"), pytest.param(sandbox.Isolation(), id="no-namespaces")]
+
+DAEMONS = f"""
+    import os, subprocess, sys, time
+    code = "import os, time\\nos.setsid()\\nif os.fork():\\n    os._exit(0)\\ntime.sleep(120)\\n"
+    subprocess.Popen([sys.executable, "-c", code, "{DAEMON_TAG}-unit"], env={{}}, start_new_session=True,
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if os.fork() == 0:
+        os.setsid()
+        os.execve(sys.executable, [sys.executable, "-c", code, "{DAEMON_TAG}-unit"], {{}})
+    time.sleep(1.5)
+"""
+
+
+# ------------------------------------------------------------------------------------------------------
+# 1. Sandbox and staging
+
+
+def test_isolation_is_probed_and_described():
+    iso = sandbox.isolation()
+    assert iso is sandbox.isolation()                       # probed once, then cached
+    assert "children run as" in iso.summary()
+    if sys.platform.startswith("linux") and os.geteuid() == 0 and os.environ.get(sandbox.ISOLATION_ENV) != "none":
+        # root on Linux: either namespaces or an unprivileged user must be available, else say why
+        assert iso.hides_files or iso.notes(), iso
+
+
+def test_falls_back_to_the_same_user_with_a_note_when_nobody_cannot_start_python(monkeypatch):
+    """Without namespaces, `nobody` must be able to execute the interpreter itself; here the venv's python
+    lives under /root (mode 700), so the probe fails and the children run as the grader's user, with a
+    note in every report (instead of failing)."""
+    if os.geteuid() != 0 or sandbox._nobody() is None:
+        pytest.skip("needs root and a `nobody` user")
+    monkeypatch.setenv(sandbox.ISOLATION_ENV, "user")
+    monkeypatch.setattr(sandbox, "_ISOLATION", None)
+    iso = sandbox.isolation()
+    monkeypatch.setattr(sandbox, "_ISOLATION", None)     # the next caller probes the platform again
+    blocked = any(os.stat(p).st_mode & 0o005 == 0 for p in Path(os.path.realpath(sys.executable)).parents
+                  if p != Path("/"))
+    if blocked:
+        assert iso.uid is None and not iso.namespaces, iso
+        assert any("unavailable" in n for n in iso.notes()), iso.notes()
+    else:
+        assert iso.uid == sandbox._nobody()[0], iso
+
+
+def test_protect_hides_grader_folders_but_keeps_the_area_reachable(tmp_path):
+    project, work = tmp_path / "project", tmp_path / "work"
+    for d in (project / "solutions", project / "assignments" / "00-tiny", work / "submission"):
+        d.mkdir(parents=True, mode=0o755)
+    area = sandbox.ChildArea(work / "child", sandbox.Isolation(uid=65534, gid=65534))
+    area.create()
+    jail = sandbox.Jail(area.iso, area, hidden=(project, work))
+    changed = jail.protect()
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+    assert mode(project) == 0o700 and str(project) in changed
+    assert mode(work) == 0o711                            # traversable to reach the area, not listable
+    assert mode(work / "submission") == 0o700
+    assert mode(area.root) == 0o755 and mode(area.input) == 0o755
+
+
+@pytest.mark.parametrize("iso", ISOLATIONS)
+def test_detached_background_processes_are_killed(tmp_path, iso):
+    run = run_code(tmp_path, DAEMONS, iso=iso)
+    assert run.returncode == 0, run.output_head
+    assert no_tagged_processes(f"{DAEMON_TAG}-unit"), "a background process outlived its sandbox"
+
+
+@pytest.mark.parametrize("iso", ISOLATIONS)
+def test_timeout_kills_the_whole_tree(tmp_path, iso):
+    code = DAEMONS.replace("time.sleep(1.5)", "time.sleep(300)")
+    started = time.monotonic()
+    run = run_code(tmp_path, code, iso=iso, timeout_s=3)
+    assert run.timed_out and run.returncode is None
+    assert time.monotonic() - started < 30
+    assert "time limit of 3 s" in run.describe(3, 2048)
+    assert no_tagged_processes(f"{DAEMON_TAG}-unit")
+
+
+def test_memory_limit_covers_the_process_tree(tmp_path):
+    code = """
+        import subprocess, sys
+        hog = "import time\\nx = bytearray(700 * 2**20)\\nx[::4096] = b'x' * len(x[::4096])\\ntime.sleep(60)\\n"
+        subprocess.run([sys.executable, "-c", hog])
+    """
+    run = run_code(tmp_path, code, timeout_s=60, memory_mb=400)
+    assert run.memory_exceeded, (run.peak_rss_mb, run.output_head)
+    assert "memory limit of 400 MB" in run.describe(60, 400)
+
+
+def test_output_is_capped(tmp_path):
+    run = run_code(tmp_path, "import sys\nfor _ in range(30):\n    sys.stdout.write('y' * 2**20)\n")
+    assert run.returncode == 0
+    assert run.output_bytes >= 30 * 2**20
+    assert len(run.output_head) <= sandbox.OUTPUT_KEEP and len(run.output_tail) <= sandbox.OUTPUT_KEEP
+
+
+def test_children_have_no_privileges(tmp_path):
+    iso = sandbox.isolation()
+    code = """
+        import os
+        status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+        print("uid", os.getuid(), "cap", status["CapEff"].strip(), "nnp", status["NoNewPrivs"].strip())
+    """
+    run = run_code(tmp_path, code)
+    assert run.returncode == 0, run.output_head
+    if iso.uid is not None:
+        assert f"uid {iso.uid} " in run.output_head
+    if iso.namespaces or iso.uid is not None:
+        assert "cap 0000000000000000" in run.output_head
+    assert "nnp 1" in run.output_head
+
+
+def test_hidden_folders_are_unreadable_and_the_system_read_only(tmp_path):
+    iso = sandbox.isolation()
+    if not iso.hides_files:
+        pytest.skip(f"this platform cannot hide files from the children: {iso.summary()}")
+    secret = tmp_path / "grader-cache" / "hidden"
+    secret.mkdir(parents=True)
+    (secret / "test_labels.parquet").write_text("secret labels")
+    targets = [FIXTURE_ROOT / "solutions" / "00-tiny" / "tiny.py",
+               FIXTURE_ROOT / "assignments" / "00-tiny" / "assignment.toml",
+               HERE.parent / "solutions", secret / "test_labels.parquet"]
+    writes = [Path(sandbox.__file__), Path(sandbox.__file__).parent / "planted.py"]
+    code = f"""
+        import autograder.harness.artifacts, pyspark      # the runtime stays usable
+        for path in {[str(t) for t in targets]!r}:
+            try:
+                print("READ", path, len(open(path, "rb").read()))
+            except OSError as exc:
+                print("denied", path, type(exc).__name__)
+        for path in {[str(w) for w in writes]!r}:
+            try:
+                open(path, "a").close()
+                print("WROTE", path)
+            except OSError as exc:
+                print("denied", path, type(exc).__name__)
+        open("own-file.txt", "w").write("ok")
+        print("home ok")
+    """
+    run = run_code(tmp_path, code, hidden=(tmp_path / "grader-cache",))
+    assert run.returncode == 0, run.output_head
+    assert "READ" not in run.output_head and "WROTE" not in run.output_head, run.output_head
+    assert "home ok" in run.output_head
+    assert not (Path(sandbox.__file__).parent / "planted.py").exists()
+
+
+def test_network_is_limited_to_a_private_loopback(tmp_path):
+    iso = sandbox.isolation()
+    if not iso.namespaces:
+        pytest.skip(f"no network namespace on this platform: {iso.summary()}")
+    host_ip = socket.gethostbyname(socket.gethostname())
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.connect(("192.0.2.1", 9))                # no packet is sent; picks the outgoing interface
+            host_ip = udp.getsockname()[0]
+    except OSError:
+        pass
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("0.0.0.0", 0))
+    listener.listen(5)
+    port = listener.getsockname()[1]
+    code = f"""
+        import socket
+        for host in ("127.0.0.1", {host_ip!r}, "1.1.1.1"):
+            try:
+                socket.create_connection((host, {port} if host != "1.1.1.1" else 53), timeout=3).close()
+                print("CONNECTED", host)
+            except OSError as exc:
+                print("blocked", host, type(exc).__name__)
+        s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+        socket.create_connection(s.getsockname(), timeout=3).close()
+        print("own loopback ok")
+    """
+    try:
+        run = run_code(tmp_path, code)
+    finally:
+        listener.close()
+    assert "CONNECTED" not in run.output_head, run.output_head
+    assert "own loopback ok" in run.output_head, run.output_head
+
+
+def test_sanitize_removes_links_special_and_oversized_files(tmp_path):
+    folder = tmp_path / "artifacts"
+    (folder / "task").mkdir(parents=True)
+    (folder / "task" / "value.json").write_text("42")
+    (folder / "task" / "outcome.json").symlink_to("/etc/passwd")
+    (folder / "linked_dir").symlink_to("/etc")
+    os.mkfifo(folder / "task" / "pipe")
+    (tmp_path / "grader-file").write_text("private")
+    os.link(tmp_path / "grader-file", folder / "task" / "hardlink.json")
+    notes = sandbox.sanitize(folder)
+    assert sorted(p.name for p in folder.rglob("*")) == ["task", "value.json"]
+    assert len(notes) == 4 and all("removed" in n for n in notes)
+
+
+def _zip(path: Path, members: list[dict]) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for m in members:
+            info = zipfile.ZipInfo(m["name"])
+            if "symlink" in m:
+                info.external_attr = (0o120777 << 16)
+                zf.writestr(info, m["symlink"])
+            elif "copy" in m:
+                zf.writestr(info, (HERE / m["copy"]).read_bytes())
+            else:
+                zf.writestr(info, m["text"])
+    return path
+
+
+def test_staging_ignores_unsafe_members(tmp_path):
+    spec = load_assignment(FIXTURE_ROOT / "assignments" / "00-tiny")
+    case = next(c for c in CORPUS if "archive" in c)
+    staged = stage(_zip(tmp_path / "unsafe.zip", case["archive"]), spec, tmp_path / "out")
+    assert staged.path.read_bytes() == (FIXTURE_ROOT / "solutions" / "00-tiny" / "tiny.py").read_bytes()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["tiny.py"]
+    for expected in case["notes"]:
+        assert any(expected in n for n in staged.notes), (expected, staged.notes)
+    assert not (tmp_path / "escape.py").exists() and not Path("/etc/cron.d/evil.py").exists()
+
+
+def test_staging_does_not_follow_symlinked_folders(tmp_path):
+    spec = load_assignment(FIXTURE_ROOT / "assignments" / "00-tiny")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "tiny.py").write_text("SECRET = 1\n")
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    (sub / "linked").symlink_to(outside)
+    (sub / ".ipynb_checkpoints").mkdir()
+    (sub / ".ipynb_checkpoints" / "tiny-checkpoint.ipynb").write_text("{}")
+    with pytest.raises(SubmissionError, match="no tiny.py"):
+        stage(sub, spec, tmp_path / "out")
+    (sub / "tiny.py").write_text("def double(x):\n    return 2 * x\n")
+    staged = stage(sub, spec, tmp_path / "out2")
+    assert "SECRET" not in staged.path.read_text()
+    assert any("linked/" in n and "symbolic" in n for n in staged.notes)
+
+
+def test_staging_caps_archives(tmp_path):
+    spec = load_assignment(FIXTURE_ROOT / "assignments" / "00-tiny")
+    with zipfile.ZipFile(tmp_path / "many.zip", "w") as zf:
+        for i in range(5_001):
+            zf.writestr(f"f{i}.txt", "")
+    with pytest.raises(SubmissionError, match="more than"):
+        stage(tmp_path / "many.zip", spec, tmp_path / "out")
+
+
+# ------------------------------------------------------------------------------------------------------
+# 2. The corpus
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """The tiny assignment and one Grader whose project root is tests/fixtures/root."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SPARKGRADE_ROOT", str(FIXTURE_ROOT))
+        spec = load_assignment("00-tiny")
+        grader = Grader(cache_dir=tmp_path_factory.mktemp("hostile-cache"))
+        grader.prepared(spec)                               # split the dataset once, before timing anything
+        yield spec, grader
+
+
+def check_report(report: GradeReport, spec) -> None:
+    """Every report is valid and complete: one verdict per check, points only for passes, round-trips."""
+    from tests.writers.test_writers import GRADESCOPE_SCHEMA
+    import jsonschema
+
+    from autograder.writers.gradescope import to_gradescope
+
+    assert [c.name for c in report.checks] == [c.name for c in spec.checks]
+    for c in report.checks:
+        assert c.message, c
+        assert c.score == (c.max_score if c.status is Status.PASSED else 0)
+    assert GradeReport.from_dict(json.loads(report.to_json())).to_dict() == report.to_dict()
+    jsonschema.validate(to_gradescope(report), GRADESCOPE_SCHEMA)
+
+
+def grade_case(tiny, case, tmp_path) -> GradeReport:
+    spec, grader = tiny
+    path = CORPUS_DIR / case["file"]
+    if "archive" in case:
+        path = _zip(tmp_path / case["file"], case["archive"])
+    started = time.monotonic()
+    report = grader.grade(spec, path)
+    TIMES[case["file"]] = time.monotonic() - started
+    return report
+
+
+@pytest.mark.slow
+def test_reference_before_the_corpus(tiny):
+    spec, grader = tiny
+    started = time.monotonic()
+    report = grader.grade(spec, FIXTURE_ROOT / "solutions" / "00-tiny" / "tiny.py")
+    TIMES["(reference, before)"] = time.monotonic() - started
+    check_report(report, spec)
+    assert report.score == spec.total_points, report.to_json()
+    assert not [n for n in report.notes if "sandbox" in n and "unavailable" in n], report.notes
+    BASELINE["reference"] = report
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CORPUS, ids=[c["file"] for c in CORPUS])
+def test_hostile_submission(tiny, case, tmp_path):
+    spec, _ = tiny
+    iso = sandbox.isolation()
+    if not iso.hides_files and case["file"].startswith("read_hidden"):
+        pytest.skip(f"this platform cannot hide files from submissions: {iso.summary()}")
+    report = grade_case(tiny, case, tmp_path)
+    check_report(report, spec)
+    verdicts = report.by_name()
+    passed = sorted(name for name, c in verdicts.items() if c.status is Status.PASSED)
+    problems = []
+    if passed != sorted(case["passes"]):
+        problems.append(f"passed {passed}, expected exactly {sorted(case['passes'])}")
+    for name, c in verdicts.items():
+        if c.status is Status.ERROR:
+            problems.append(f"{name} is an error: {c.message}")
+    for name, wanted in case.get("messages", {}).items():
+        options = wanted if isinstance(wanted, list) else [wanted]
+        if not any(w in verdicts[name].message for w in options):
+            problems.append(f"{name}: message {verdicts[name].message!r} contains none of {options}")
+    for wanted in case.get("notes", []):
+        if not any(wanted in n for n in report.notes):
+            problems.append(f"no note contains {wanted!r}: {list(report.notes)}")
+    assert not problems, "\n".join(problems) + "\n" + report.to_json()
+    assert no_tagged_processes(DAEMON_TAG), f"{case['file']} left a background process running"
+
+
+@pytest.mark.slow
+def test_reference_unchanged_after_the_corpus(tiny):
+    spec, grader = tiny
+    started = time.monotonic()
+    report = grader.grade(spec, FIXTURE_ROOT / "solutions" / "00-tiny" / "tiny.py")
+    TIMES["(reference, after)"] = time.monotonic() - started
+    check_report(report, spec)
+    assert report.score == spec.total_points, report.to_json()
+    if "reference" in BASELINE:
+        before = BASELINE["reference"]
+        assert [(c.name, c.status, c.score, c.message) for c in report.checks] == \
+               [(c.name, c.status, c.score, c.message) for c in before.checks]
+        assert report.notes == before.notes
+    assert no_tagged_processes(DAEMON_TAG)
+
+
+# ------------------------------------------------------------------------------------------------------
+# 3. The CLI: fallback first, final result once
+
+
+@pytest.mark.slow
+def test_cli_writes_fallback_first_then_one_final_result(tiny, tmp_path):
+    import shutil
+
+    import jsonschema
+
+    from tests.writers.test_writers import GRADESCOPE_SCHEMA
+
+    spec, grader = tiny
+    root = tmp_path / "source"
+    shutil.copytree(FIXTURE_ROOT / "assignments", root / "assignments")
+    shutil.copytree(grader.prepared(spec).root, root / "prepared" / spec.slug)
+    out = tmp_path / "results" / "results.json"
+    env = {**os.environ, "SPARKGRADE_ROOT": str(root)}
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", spec.slug,
+                             str(CORPUS_DIR / "forged_results.py"), "--writer", "gradescope", "--out", str(out)],
+                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    seen = []
+    while proc.poll() is None:
+        if out.is_file():
+            text = out.read_text()
+            if not seen or seen[-1] != text:
+                seen.append(text)
+        time.sleep(0.05)
+    output = proc.stdout.read().decode(errors="replace")
+    TIMES["(CLI forged_results.py)"] = time.monotonic() - started
+    assert proc.returncode == 0, output[-3000:]
+    final = json.loads(out.read_text())
+    jsonschema.validate(final, GRADESCOPE_SCHEMA)
+    first = json.loads(seen[0])
+    assert all("grading did not finish" in t["output"] for t in first["tests"]), first
+    assert first["score"] == 0
+    assert final["score"] == 0 and "forged" not in json.dumps(final)
+    assert [t["name"].split()[-1] for t in final["tests"]] == [c.name for c in spec.checks]
+    assert not list(out.parent.glob("*.tmp")), "a temporary file was left next to the result"
+
+
+@pytest.mark.slow
+def test_zz_report_corpus_runtime(capsys):
+    """Prints the time each grading took (run with -s or see the captured output)."""
+    if not TIMES:
+        pytest.skip("the corpus did not run")
+    with capsys.disabled():
+        print("\n\nhostile corpus: seconds per grading")
+        for name, seconds in TIMES.items():
+            print(f"  {seconds:7.1f}  {name}")
+        corpus = sum(v for k, v in TIMES.items() if not k.startswith("("))
+        print(f"  {corpus:7.1f}  corpus total ({sum(1 for k in TIMES if not k.startswith('('))} submissions)")
+        print(f"  {sum(TIMES.values()):7.1f}  all gradings in this module")
