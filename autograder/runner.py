@@ -38,6 +38,7 @@ class Grader:
     cache_dir: Path = field(default_factory=lambda: project_root() / ".cache")
     prepared_dir: Path | None = None
     keep_workdir: bool = False
+    scale: int = 0                  # > 0: grade on a synthetic variant with this many times the rows
     _spark: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -53,9 +54,9 @@ class Grader:
         if self.prepared_dir is not None:
             return PreparedData(self.prepared_dir)
         shipped = project_root() / "prepared" / spec.slug
-        if shipped.is_dir():
+        if shipped.is_dir() and not self.scale:
             return PreparedData(shipped)
-        return prepare(spec, self.spark, self.cache_dir)
+        return prepare(spec, self.spark, self.cache_dir, scale=self.scale)
 
     def grade(self, spec: AssignmentSpec, submission: Path, public_only: bool = False,
               questions: tuple[str, ...] = ()) -> GradeReport:

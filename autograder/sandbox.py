@@ -13,12 +13,12 @@ Always enforced, for every child:
 Enforced where the platform allows it (see :func:`isolation`, probed once per grader process):
 
 * private mount, pid and network namespaces (root with CAP_SYS_ADMIN, or unprivileged user namespaces):
-  networking limited to loopback (Spark needs 127.0.0.1); a private /proc; the whole filesystem
-  read-only except the child's own writable folders and private scratch tmpfs on /tmp, /var/tmp and
-  /dev/shm; hidden folders (the project root with its assignments, solutions and prepared data, the
-  grader's cache and work folders, /root, /home, ...) replaced by empty read-only tmpfs in which only
-  the paths the child needs (the interpreter, site-packages, the ``autograder`` package, Java, the
-  child's own folder) are bound back;
+  networking limited to loopback (Spark needs 127.0.0.1); a private /proc; a filesystem built from an
+  allow-list (see :func:`_new_root`): an empty read-only root holding only the system folders (/usr,
+  /etc, /lib...), the runtime the child needs (the interpreter, site-packages, the ``autograder``
+  package, Java), the child's own folder, and private scratch tmpfs on /tmp, /var/tmp and /dev/shm.
+  Nothing else on the machine exists for the child: not the project, its solutions and prepared data,
+  the grader's cache and work folders, other copies of them, nor any home folder;
 * an unprivileged user (``nobody``) when the grader runs as root and that user can start the
   interpreter (checked by running it); otherwise the child keeps the grader's uid with every capability
   dropped. Without namespaces, hidden folders are then protected by permissions (see
@@ -36,6 +36,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import platform
 import secrets
 import signal
 import stat
@@ -53,7 +54,6 @@ MEMORY_POLL_S = 0.2
 START_FAILED = 121          # the launcher could not set the sandbox up or start the child
 UNPRIVILEGED_USER = "nobody"
 SCRATCH = {"/tmp": "128m", "/var/tmp": "16m", "/dev/shm": "64m"}
-ALWAYS_HIDDEN = ("/root", "/home", "/run", "/mnt", "/media", "/srv", "/autograder", "/var/lib", *SCRATCH)
 MAX_OUTPUT_FILE = 256 * 2**20
 MAX_OUTPUT_TOTAL = 2 * 2**30
 MAX_OUTPUT_ENTRIES = 50_000
@@ -246,7 +246,7 @@ class Isolation:
         return self.namespaces or self.uid is not None
 
     def summary(self) -> str:
-        ns = ("private mount/pid/network namespaces (read-only system, hidden folders masked, loopback only)"
+        ns = ("private mount/pid/network namespaces (read-only system, allow-listed read-only filesystem, loopback only)"
               if self.namespaces else "no namespaces (network and world-readable files not restricted)")
         return f"children run as {self.user}; {ns}"
 
@@ -458,20 +458,6 @@ def runtime_paths() -> list[str]:
     return sorted(os.path.realpath(p) for p in paths if p and os.path.exists(p))
 
 
-def default_hidden() -> list[str]:
-    """Folders no child may see, beyond the ones a grading run adds: the project root and the checkout
-    (and its parent folder), home folders, scratch folders and mount points."""
-    from autograder.registry import project_root
-
-    checkout = Path(__file__).resolve().parent.parent
-    hidden = [*ALWAYS_HIDDEN, str(project_root())]
-    if "site-packages" not in checkout.parts and "dist-packages" not in checkout.parts:
-        hidden.append(str(checkout))
-        if checkout.parent != Path("/"):
-            hidden.append(str(checkout.parent))
-    return hidden
-
-
 @dataclass(frozen=True)
 class Jail:
     """One child's view: what it may read (the area and the runtime), where it may write, what is hidden
@@ -489,7 +475,7 @@ class Jail:
                 "userns": self.iso.userns,
                 "network": self.network,
                 "uid": self.iso.uid, "gid": self.iso.gid, "nproc": self.nproc,
-                "hide": sorted({os.path.realpath(p) for p in (*default_hidden(), *map(str, self.hidden))}),
+                "newroot": os.path.realpath(self.area.root) + ".root",
                 "keep": sorted({*runtime_paths(), os.path.realpath(self.area.root)}),
                 "writable": sorted({os.path.realpath(p) for p in self.writable}),
                 "scratch": SCRATCH}
@@ -617,6 +603,9 @@ PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER, PR_CAPBSET_DROP =
 PR_SET_SECUREBITS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 28, 47, 4
 SECURE_NOROOT_ALL_LOCKED = 0x2F   # noroot, no_setuid_fixup, keep_caps: set and locked
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+MNT_DETACH = 2
+PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41, "ppc64le": 203, "s390x": 217, "riscv64": 41}
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 
 _libc = None
 
@@ -673,37 +662,72 @@ def _mounts() -> list[tuple[str, list[str]]]:
     return found
 
 
-def _hide(hide: list[str], keep: list[str], writable: list[str], scratch: dict[str, str]) -> None:
-    """Cover each hidden folder with an empty tmpfs and bind back only the kept paths inside it."""
-    keeps = sorted({p for p in keep + writable if os.path.exists(p)}, key=_depth)
-    fds = {k: os.open(k, os.O_PATH | os.O_CLOEXEC) for k in keeps}
-    hidden: list[str] = []
-    for folder in sorted(set(hide), key=_depth):
-        if not os.path.isdir(folder) or os.path.islink(folder):
-            continue
-        if any(_within(folder, k) for k in keeps) or any(_within(folder, h) for h in hidden):
-            continue
-        inside = [k for k in keeps if _within(k, folder)]
-        outermost = [k for k in inside if not any(o != k and _within(k, o) for o in inside)]
-        size = scratch.get(folder)
-        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
-               f"size={size},mode=1777" if size else "size=1m,mode=755")
-        for k in outermost:
-            target = k
-            os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
-            if stat.S_ISDIR(os.fstat(fds[k]).st_mode):
-                os.makedirs(target, mode=0o755, exist_ok=True)
-            else:
-                open(target, "a").close()
-            _mount(f"/proc/self/fd/{fds[k]}", target, None, MS_BIND | MS_REC)
-        if not size:
-            _mount(None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-        hidden.append(folder)
-    for w in writable:
-        if os.path.isdir(w):
-            _mount(w, w, None, MS_BIND)                 # its own mount: stays writable below
-    for fd in fds.values():
-        os.close(fd)
+def _bind_into(root: str, path: str) -> None:
+    """Bind ``path`` (recursively) at the same place under ``root``."""
+    target = root + path
+    if os.path.isdir(path):
+        os.makedirs(target, mode=0o755, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        open(target, "a").close()
+    _mount(path, target, None, MS_BIND | MS_REC)
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """The paths not inside another one of ``paths`` (binding those covers the rest)."""
+    ordered = sorted(set(paths), key=_depth)
+    kept: list[str] = []
+    for p in ordered:
+        if not any(_within(p, k) for k in kept):
+            kept.append(p)
+    return kept
+
+
+def _pivot_root(new: str) -> None:
+    """Make ``new`` the root of this mount namespace and detach the old one (nothing of it stays
+    reachable, not even through '..' or /proc/<pid>/root)."""
+    number = PIVOT_ROOT.get(platform.machine())
+    if number is None:
+        raise OSError(f"pivot_root: unknown syscall number on {platform.machine()}")
+    os.chdir(new)
+    _check(_c().syscall(ctypes.c_long(number), b".", b"."), "pivot_root")
+    _check(_c().umount2(b".", ctypes.c_int(MNT_DETACH)), "umount old root")
+    os.chdir("/")
+
+
+def _new_root(cfg: dict) -> None:
+    """Build the child's filesystem from an allow-list: an empty read-only tmpfs holding only the system
+    folders, the runtime (interpreter, site-packages, the autograder package, Java), the child's area, a
+    /dev and /proc, and private scratch tmpfs on /tmp, /var/tmp and /dev/shm. Everything else on the
+    machine (the project, solutions, hidden data, other copies of them, home folders) does not exist
+    for the child. Only the child's writable folders are writable."""
+    new = cfg["newroot"]
+    binds = [p for p in (*SYSTEM_FOLDERS, *cfg["keep"], *cfg["writable"]) if os.path.exists(p)]
+    if any(_within(new, os.path.realpath(p)) for p in binds):
+        raise OSError(f"the sandbox root {new} lies inside a folder the child may see")
+    os.makedirs(new, mode=0o700, exist_ok=True)
+    _mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    for folder, size in cfg["scratch"].items():
+        if folder != "/dev/shm":
+            os.makedirs(new + folder, mode=0o755, exist_ok=True)
+            _mount("tmpfs", new + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+    for link in (p for p in SYSTEM_FOLDERS if os.path.islink(p)):
+        os.symlink(os.readlink(link), new + link)       # /bin -> usr/bin on merged-/usr systems
+    wanted = [p for p in (*SYSTEM_FOLDERS, "/dev", "/proc", *cfg["keep"], *cfg["writable"]) if os.path.exists(p)]
+    for path in _outermost([os.path.realpath(p) if p not in ("/dev", "/proc") else p for p in wanted]):
+        if not any(_within(path, folder) for folder in cfg["scratch"] if folder != "/dev/shm"):
+            _bind_into(new, path)
+    for path in _outermost([p for p in (*cfg["keep"], *cfg["writable"]) if os.path.exists(p)]):
+        if any(_within(path, folder) for folder in cfg["scratch"] if folder != "/dev/shm"):
+            _bind_into(new, path)                       # e.g. the child's area under the real /tmp
+    if "/dev/shm" in cfg["scratch"] and os.path.isdir(new + "/dev/shm"):
+        _mount("tmpfs", new + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
+               f"size={cfg['scratch']['/dev/shm']},mode=1777")
+    for w in cfg["writable"]:
+        if os.path.isdir(new + w):
+            _mount(new + w, new + w, None, MS_BIND)     # its own mount: stays writable below
+    _pivot_root(new)
+    _read_only_except(cfg["writable"], cfg["scratch"])
 
 
 def _read_only_except(writable: list[str], scratch: dict[str, str]) -> None:
@@ -734,8 +758,7 @@ def _enter_namespaces(cfg: dict) -> None:
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     if not cfg.get("network"):
         _loopback_up()
-    _hide(cfg["hide"], cfg["keep"], cfg["writable"], cfg["scratch"])
-    _read_only_except(cfg["writable"], cfg["scratch"])
+    _new_root(cfg)
 
 
 def _mount_proc() -> None:

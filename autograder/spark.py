@@ -65,12 +65,18 @@ def prepare_environment() -> None:
 
 def build_session(opts: SparkOptions | None = None):
     """Create (or join) the SparkSession described by ``opts``."""
-    from pyspark.sql import SparkSession
-
     opts = opts or SparkOptions()
     prepare_environment()
-    builder = SparkSession.builder.appName(opts.app_name)
-    builder = builder.remote(opts.remote) if opts.remote else builder.master(opts.master)
+    if opts.remote:
+        # The Connect builder itself: the generic one refuses a remote session in a process that
+        # already holds a classic one (SESSION_ALREADY_EXIST), and flags the process as Connect-only.
+        from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+        builder = ConnectSession.builder.remote(opts.remote).appName(opts.app_name)
+    else:
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder.appName(opts.app_name).master(opts.master)
     for key, value in settings(opts).items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import tomllib
@@ -226,6 +228,30 @@ def test_hidden_folders_are_unreadable_and_the_system_read_only(tmp_path):
     assert "READ" not in run.output_head and "WROTE" not in run.output_head, run.output_head
     assert "home ok" in run.output_head
     assert not (Path(sandbox.__file__).parent / "planted.py").exists()
+
+
+def test_a_stray_copy_of_the_project_elsewhere_does_not_exist_for_the_child(tmp_path):
+    """The child's filesystem is an allow-list: a copy of the solutions in a folder nobody listed as
+    hidden (another checkout, an instructor's backup) is not there at all."""
+    if not sandbox.isolation().namespaces:
+        pytest.skip("without namespaces only listed folders are protected (by permissions)")
+    parent = next((p for p in ("/opt", "/var/opt", "/var/backups", "/srv") if os.access(p, os.W_OK)), None)
+    if parent is None:
+        pytest.skip("no writable folder outside /tmp to plant a stray copy in")
+    stray = Path(tempfile.mkdtemp(prefix="sparkgrade-stray-", dir=parent))
+    try:
+        (stray / "tiny.py").write_text("ANSWER = 42\n")
+        stray.chmod(0o755)
+        (stray / "tiny.py").chmod(0o644)
+        code = f"""
+            import os
+            print("EXISTS" if os.path.exists({str(stray)!r}) else "absent", sorted(os.listdir("/")))
+        """
+        run = run_code(tmp_path, code)
+        assert run.returncode == 0, run.output_head
+        assert "absent" in run.output_head, run.output_head
+    finally:
+        shutil.rmtree(stray, ignore_errors=True)
 
 
 def test_network_is_limited_to_a_private_loopback(tmp_path):
