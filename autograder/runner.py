@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +43,12 @@ class Grader:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def spark(self):
-        """The grader's own session (data preparation, custom judges); created once, thread-safe."""
+        """The grader's own session (data preparation); created once, thread-safe. Always a classic
+        session on the configured master, even when the children are Spark Connect clients: the grader
+        never mixes the two kinds of session in one process."""
         with self._lock:
             if self._spark is None:
-                self._spark = build_session(self.spark_options)
+                self._spark = build_session(replace(self.spark_options, remote=None))
             return self._spark
 
     def prepared(self, spec: AssignmentSpec) -> PreparedData:
@@ -101,8 +103,8 @@ class Grader:
         notes += [f"while loading the submission: {p}" for p in load.get("problems", [])]
         ctx = JudgeContext(spec=spec, artifacts=artifacts, scores=scores, data=data, spark_factory=self.spark)
         ready = [c for c in checks if not _task_problem(ctx, spec, c, run)]
-        requests = [r for c in ready if CHECK_KINDS[c.kind].score_requests
-                    for r in CHECK_KINDS[c.kind].score_requests(ctx, c)]
+        requests = unique_requests([r for c in ready if CHECK_KINDS[c.kind].score_requests
+                                    for r in CHECK_KINDS[c.kind].score_requests(ctx, c)])
         if requests:
             budget = max(spec.time_limit_s - (time.monotonic() - started), min(90.0, spec.time_limit_s / 3))
             scoring, scoring_notes = run_scoring_phase(area, data, spec.module_name, staged.path, requests,
@@ -127,6 +129,12 @@ class Grader:
 
     def child_spark(self) -> dict:
         return self.spark_options.to_dict()
+
+
+def unique_requests(requests: list[dict]) -> list[dict]:
+    """Scoring requests without repeats: checks that share one scoring (same model, data and output
+    folder) have it done once."""
+    return list({(r["model"], r["data"], r["out"]): r for r in requests}.values())
 
 
 def attach(verdict: CheckResult, check: CheckSpec, seconds: float = 0.0) -> CheckResult:

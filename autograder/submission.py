@@ -90,7 +90,9 @@ def load_submission(path: Path, module_name: str, preset: dict | None = None) ->
     for filename, source in chunks:
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
-            code = compile(source, filename, "exec")
+            # dont_inherit: this file's `from __future__ import annotations` must not turn the
+            # submission's annotations into strings (FastAPI and pydantic read them at runtime)
+            code = compile(source, filename, "exec", dont_inherit=True)
             exec(code, module.__dict__)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from student code are recorded too
             loaded.problems.append(_describe(exc, filename))

@@ -73,3 +73,12 @@ def test_unreadable_notebook_gets_a_clear_message(tmp_path):
     path.write_text("{not json")
     problem = load_submission(path, "nb_bad").problems[0]
     assert "could not be read" in problem and "re-download" in problem
+
+
+def test_annotations_are_evaluated_as_in_a_plain_module(tmp_path):
+    """The loader's own `from __future__ import annotations` must not leak into the submission: FastAPI
+    and pydantic resolve annotations at runtime (a request model declared inside a function)."""
+    path = tmp_path / "sub.py"
+    path.write_text("def f(x: int) -> list:\n    return [x]\n")
+    module = load_submission(path, "sub_annotations").module
+    assert module.f.__annotations__ == {"x": int, "return": list}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.harness import processes
 from autograder.harness.artifacts import NotPlainData, to_plain, write_json, write_predictions
 from autograder.submission import LoadedSubmission
 
@@ -101,6 +102,26 @@ class TaskContext:
             raise TaskFailed(f"expected a fitted model with transform(), got {type(model).__qualname__}")
         write_predictions(model.transform(self.dataframe("sample")), Path(self.path("sample_predictions")),
                           self.id_col)
+
+    def submission_entry(self, target: str, args: list[str]) -> list[str]:
+        """Arguments that run an entry point of the submission in a fresh process (see
+        :mod:`autograder.harness.entry`): a submission function ``name`` or a ``tasks.py`` function
+        ``tasks:<name>`` (called with the loaded module)."""
+        if target.startswith("tasks:"):
+            target = f"{self.assignment_dir / 'tasks.py'}:{target.split(':', 1)[1]}"
+        return [self.submission.module.__file__, self.submission.module.__name__, target, *map(str, args)]
+
+    def start_process(self, argv: list[str], log: str = "process") -> processes.Process:
+        """Start ``argv`` in its own process group (output in ``<task>/<log>.log``); use it in a ``with``
+        block so that it is killed, whole group included, when the task is done or fails."""
+        return processes.start(argv, self.artifact_dir / f"{log}.log", cwd=self.artifact_dir)
+
+    def run_process(self, argv: list[str], timeout_s: float, log: str = "process") -> processes.Process:
+        """Run ``argv`` to completion; a process that overruns ``timeout_s`` is killed and the task fails."""
+        try:
+            return processes.run(argv, self.artifact_dir / f"{log}.log", timeout_s, cwd=self.artifact_dir)
+        except processes.ProcessTimeout as exc:
+            raise TaskFailed(f"the process `{Path(str(argv[0])).name}` {exc}") from None
 
 
 def load_tasks_module(assignment_dir: Path):

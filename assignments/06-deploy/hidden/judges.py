@@ -1,0 +1,63 @@
+"""Hidden checks of assignment 06: the batch job's rerun and the service's answers to bad input."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+from autograder.results import CheckResult
+
+
+def _public():
+    """The public judges module (shared helpers), loaded by path like the framework loads judges."""
+    path = Path(__file__).resolve().parent.parent / "judges.py"
+    spec = importlib.util.spec_from_file_location("_sparkgrade_06_deploy_judges_shared", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def rerun_score_requests(ctx, check):
+    return _public()._reference_requests(ctx, check)
+
+
+def rerun(ctx, check):
+    """After the spark-submit run, score_batch() on the same paths: the output still has each row once."""
+    public = _public()
+    expected, problem = public.reference(ctx)
+    if problem:
+        return problem
+    first, second = ctx.frame(check.tasks[0], "first"), ctx.frame(check.tasks[0], "second")
+    why = public.compare(second, expected, float(check.params["tolerance"]), "after a second run, the output")
+    if why:
+        return CheckResult.failed(why + f" (the first run left {len(first)} rows)")
+    return CheckResult.passed(f"a second run left the same {len(second)} rows")
+
+
+def _message(body: str) -> str:
+    """The error text of a reply (FastAPI puts it under 'detail'); the raw body otherwise."""
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return str(body)
+    return json.dumps(data.get("detail", data) if isinstance(data, dict) else data)
+
+
+def bad_input(ctx, check):
+    """Each bad request gets a 4xx (never a 5xx or a 200), with a message that names the faulty field."""
+    exchanges = ctx.value(check.tasks[0])
+    labels = {"wrong_type": "a row whose age is the text 'forty'", "missing_field": "a row without price",
+              "empty": "an empty rows list", "not_json": "a body that is not JSON"}
+    problems = []
+    for name in list(check.params["named"]) + list(check.params["any_4xx"]):
+        reply = exchanges.get(name) or {}
+        status, body = reply.get("status"), str(reply.get("body", ""))
+        what = labels.get(name, name)
+        if not isinstance(status, int) or not 400 <= status < 500:
+            problems.append(f"{what} got {status} ({body[:120]!r}); expected a 4xx answer")
+            continue
+        field = check.params["named"].get(name)
+        if field and field not in _message(body):
+            problems.append(f"{what} got {status} but the message does not name '{field}': {body[:160]!r}")
+    if problems:
+        return CheckResult.failed("; ".join(problems))
+    return CheckResult.passed(f"{len(labels)} bad requests answered with 4xx naming the problem")

@@ -1,0 +1,215 @@
+"""Assignment-specific checks of assignment 06 (run by the grader on saved artifacts, with pandas).
+
+What the student's jobs wrote is compared with the grader's own scoring of the saved model on the same
+rows (the public training rows without labels), made in the scoring process: the student's code never
+gets to say what the right answer is.
+"""
+
+import json
+
+from autograder.checks.pipeline import flatten
+from autograder.harness.artifacts import read_json, stage_metadata
+from autograder.results import CheckResult
+
+SCORES = "saved-model-on-train"
+COLUMNS = ("id", "prediction", "p_bad")
+ARROW_TO_SPARK = {"int64": "long", "int32": "integer", "int16": "short", "int8": "byte", "double": "double",
+                  "float": "float", "string": "string", "large_string": "string", "bool": "boolean"}
+
+
+# ------------------------------------------------------------------------------- reference predictions
+
+
+def _reference_requests(ctx, check):
+    """One request shared by every check that needs it (identical requests are scored once)."""
+    return [{"model": str(ctx.task_dir("model") / "stage"), "data": str(ctx.data.train),
+             "out": str(ctx.scores / SCORES)}]
+
+
+def reference(ctx):
+    """(frame of id, prediction, p_bad from the saved model scored by the grader, problem or None)."""
+    out = ctx.scores / SCORES
+    outcome = ctx.scored(out)
+    if outcome.get("status") != "ok":
+        return None, CheckResult.failed(f"the model from train_model() could not be loaded and scored in a fresh "
+                                        f"process: {outcome.get('message') or outcome.get('status')}")
+    frame = ctx.read_parquet(out / "predictions")
+    frame["p_bad"] = [float(v[1]) if v is not None and len(v) > 1 else float("nan") for v in frame["probability"]]
+    return frame[list(COLUMNS)].set_index("id"), None
+
+
+def compare(got, expected, tolerance: float, what: str) -> str:
+    """Why ``got`` (id, prediction, p_bad) is not exactly one correct row per expected id ('' if it is)."""
+    missing_cols = [c for c in COLUMNS if c not in got.columns]
+    if missing_cols:
+        return f"{what} has no column(s) {missing_cols}"
+    ids = got["id"]
+    dupes = ids[ids.duplicated()].unique()
+    if len(dupes):
+        return (f"{what} has {len(got)} rows for {ids.nunique()} distinct ids: {len(dupes)} ids appear more than "
+                f"once (e.g. id {int(dupes[0])}, {int((ids == dupes[0]).sum())} times)")
+    wanted = set(expected.index)
+    missing, extra = sorted(wanted - set(ids)), sorted(set(ids) - wanted)
+    if missing or extra:
+        parts = ([f"{len(missing)} of the {len(wanted)} input rows have no score (e.g. id {missing[0]})"] if missing
+                 else []) + ([f"{len(extra)} ids were not in the input (e.g. id {extra[0]})"] if extra else [])
+        return f"{what}: " + "; ".join(parts)
+    joined = got.set_index("id").join(expected, rsuffix="_expected")
+    wrong = joined[joined["prediction"] != joined["prediction_expected"]]
+    if len(wrong):
+        i = wrong.index[0]
+        return (f"{what}: 'prediction' differs from the saved model's on {len(wrong)} rows (id {i}: "
+                f"{wrong.loc[i, 'prediction']} instead of {wrong.loc[i, 'prediction_expected']})")
+    gap = (joined["p_bad"] - joined["p_bad_expected"]).abs()
+    off = joined[~(gap <= tolerance)]
+    if len(off):
+        i = off.index[0]
+        return (f"{what}: 'p_bad' differs from the saved model's probability of class 1 on {len(off)} rows "
+                f"(id {i}: {off.loc[i, 'p_bad']} instead of {off.loc[i, 'p_bad_expected']:.6f})")
+    return ""
+
+
+# ------------------------------------------------------------------------------------------------- q1
+
+
+def _schema_fields(value):
+    if not isinstance(value, dict) or value.get("type") != "struct" or not isinstance(value.get("fields"), list):
+        return None
+    fields = []
+    for f in value["fields"]:
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str):
+            return None
+        fields.append((f["name"], f.get("type")))
+    return fields
+
+
+def metadata(ctx, check):
+    """metadata.json beside the model: Spark version and stages as saved, input schema as in the data."""
+    import pyarrow.parquet as pq
+
+    bundle = ctx.task_dir("export") / "bundle"
+    try:
+        meta = read_json(bundle / "metadata.json")
+    except FileNotFoundError:
+        return CheckResult.failed("export_dir/metadata.json was not written")
+    except (OSError, ValueError) as exc:
+        return CheckResult.failed(f"export_dir/metadata.json is not readable JSON ({exc})")
+    if not isinstance(meta, dict):
+        return CheckResult.failed(f"metadata.json holds a {type(meta).__name__}; expected a JSON object")
+    missing = [k for k in ("spark_version", "stages", "input_schema") if k not in meta]
+    if missing:
+        return CheckResult.failed(f"metadata.json has no {', '.join(missing)} (keys found: {sorted(meta)})")
+    try:
+        saved = stage_metadata(bundle / "model")
+        _, stages = flatten(bundle / "model")
+    except (OSError, ValueError) as exc:
+        return CheckResult.failed(f"no saved model to compare the metadata with at export_dir/model ({exc})")
+    if meta["spark_version"] != saved.get("sparkVersion"):
+        return CheckResult.failed(f"spark_version is {meta['spark_version']!r}, but the model was saved by Spark "
+                                  f"{saved.get('sparkVersion')!r}")
+    names = [s.name for s in stages]
+    if meta["stages"] != names:
+        return CheckResult.failed(f"stages is {json.dumps(meta['stages'])[:300]}; the saved model's stages are "
+                                  f"{json.dumps(names)}")
+    labels = set(check.params["labels"])
+    expected = [(f.name, ARROW_TO_SPARK.get(str(f.type), str(f.type)))
+                for f in pq.read_schema(ctx.data.train) if f.name not in labels]
+    got = _schema_fields(meta["input_schema"])
+    if got is None:
+        return CheckResult.failed("input_schema is not a Spark schema as StructType.jsonValue() gives it "
+                                  "({\"type\": \"struct\", \"fields\": [{\"name\": ..., \"type\": ...}, ...]})")
+    if got != expected:
+        extra = [n for n, _ in got if n not in dict(expected)]
+        absent = [n for n, _ in expected if n not in dict(got)]
+        typed = [f"{n}: {t} (expected {dict(expected)[n]})" for n, t in got if n in dict(expected)
+                 and t != dict(expected)[n]]
+        detail = "; ".join(filter(None, [f"unexpected columns {extra}" if extra else "",
+                                          f"missing columns {absent}" if absent else "",
+                                          f"wrong types {typed}" if typed else ""])) or "the column order differs"
+        return CheckResult.failed(f"input_schema does not describe the rows the model scores: {detail}")
+    return CheckResult.passed(f"Spark {meta['spark_version']}, {len(names)} stages and {len(expected)} input "
+                              "columns, as saved")
+
+
+# ------------------------------------------------------------------------------------------------- q2
+
+
+def batch_score_requests(ctx, check):
+    return _reference_requests(ctx, check)
+
+
+def batch(ctx, check):
+    """The spark-submit run's output: one row per input row, scored exactly like the saved model."""
+    expected, problem = reference(ctx)
+    if problem:
+        return problem
+    got = ctx.frame(check.tasks[0], "first")
+    why = compare(got, expected, float(check.params["tolerance"]), "the spark-submit job's output")
+    if why:
+        return CheckResult.failed(why)
+    return CheckResult.passed(f"spark-submit scored {len(got)} rows, each once, like the saved model")
+
+
+# ------------------------------------------------------------------------------------------------- q3
+
+
+def exactly_once_score_requests(ctx, check):
+    return _reference_requests(ctx, check)
+
+
+def exactly_once(ctx, check):
+    """The sink after a SIGKILL mid-stream and a restart: every input row exactly once, correctly scored."""
+    expected, problem = reference(ctx)
+    if problem:
+        return problem
+    run = ctx.value(check.tasks[0])
+    got = ctx.frame(check.tasks[0])
+    crash = (f"killed after {run.get('committed_before_kill')} committed micro-batches"
+             + (", one more in flight" if run.get("in_flight_at_kill") else ""))
+    why = compare(got, expected, float(check.params["tolerance"]), f"the stream's output ({crash}, then restarted)")
+    if why:
+        return CheckResult.failed(why)
+    if not run.get("progressed"):
+        return CheckResult.failed("the stream committed no micro-batch into checkpoint_dir before it was killed; "
+                                  "keep the query's checkpoint in the checkpoint_dir you are given")
+    return CheckResult.passed(f"{len(got)} rows from {run.get('files')} files, each exactly once ({crash}, then "
+                              "restarted from the checkpoint)")
+
+
+# ------------------------------------------------------------------------------------------------- q4
+
+
+def served_score_requests(ctx, check):
+    return _reference_requests(ctx, check)
+
+
+def served(ctx, check):
+    """POST /predict on valid rows: 200, one prediction per row in request order, equal to the saved model's."""
+    import pandas as pd
+
+    expected, problem = reference(ctx)
+    if problem:
+        return problem
+    exchanges = ctx.value(check.tasks[0])
+    rows = exchanges["rows"]
+    for name, sent in (("valid", rows), ("valid_one", rows[-1:])):
+        reply = exchanges.get(name) or {}
+        what = f"POST /predict with {len(sent)} valid row{'s' if len(sent) != 1 else ''}"
+        if reply.get("status") != 200:
+            return CheckResult.failed(f"{what} answered {reply.get('status')}: {str(reply.get('body'))[:300]}")
+        try:
+            predictions = json.loads(reply["body"])["predictions"]
+            got = pd.DataFrame([{c: p[c] for c in COLUMNS} for p in predictions])
+        except (ValueError, KeyError, TypeError) as exc:
+            return CheckResult.failed(f"{what} answered {str(reply.get('body'))[:200]!r}; expected "
+                                      f"{{\"predictions\": [{{\"id\": ..., \"prediction\": ..., \"p_bad\": ...}}, ...]}} "
+                                      f"({type(exc).__name__}: {exc})")
+        order = [r["id"] for r in sent]
+        if list(got["id"]) != order:
+            return CheckResult.failed(f"{what} answered ids {list(got['id'])[:10]}; expected one per row in the "
+                                      f"request's order {order[:10]}")
+        why = compare(got.astype({"prediction": float, "p_bad": float}), expected.loc[order],
+                      float(check.params["tolerance"]), what)
+        if why:
+            return CheckResult.failed(why)
+    return CheckResult.passed(f"{len(rows)} rows (and a single row) scored over HTTP like the saved model")

@@ -1,0 +1,177 @@
+"""Processes a harness task starts: a batch job under ``spark-submit``, a streaming driver, a server.
+
+Each runs in its own process group with its output in a log file, under a time limit, and is killed
+with its whole group (the JVM and Python workers included) when it overruns, when the task is done
+with it, or when the task itself fails (use it as a context manager)::
+
+    with start(argv, log) as proc:
+        ...                          # poll proc.running(), read proc.tail()
+        proc.kill()                  # SIGKILL the whole group (a crash, as far as the process can tell)
+
+They live inside the sandboxed student process, so the sandbox's limits and final kill cover them too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+LOG_TAIL_BYTES = 64_000
+SPARK_SUBMIT_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.default.parallelism": "4",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.bindAddress": "127.0.0.1",
+}
+
+
+class ProcessTimeout(Exception):
+    """A process did not finish within its time limit (it has been killed)."""
+
+
+def process_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment, with Spark's Python set to this interpreter and ``autograder``
+    importable (the sandbox's limits, HOME and TMPDIR pass through unchanged)."""
+    env = dict(os.environ)
+    env.update({"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
+                "SPARK_LOCAL_IP": "127.0.0.1"})
+    root = str(Path(__file__).resolve().parent.parent.parent)
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in paths if p != root])
+    env.update(extra or {})
+    return env
+
+
+def spark_submit_command(script: str | Path, args: list[str], master: str = "local[2]",
+                         driver_memory: str = "512m", conf: dict[str, str] | None = None) -> list[str]:
+    """``spark-submit`` of the installed pyspark package, local and quiet, on loopback only."""
+    import pyspark
+
+    executable = Path(pyspark.__file__).resolve().parent / "bin" / "spark-submit"
+    if not executable.is_file():
+        raise FileNotFoundError(f"{executable} is missing: the pyspark installation has no spark-submit")
+    command = [str(executable), "--master", master, "--driver-memory", driver_memory]
+    for key, value in {**SPARK_SUBMIT_CONF, **(conf or {})}.items():
+        command += ["--conf", f"{key}={value}"]
+    return command + [str(script)] + [str(a) for a in args]
+
+
+class Process:
+    """A started process group; see :func:`start`."""
+
+    def __init__(self, argv: list[str], log: Path, popen: subprocess.Popen):
+        self.argv, self.log, self.popen = argv, log, popen
+
+    def __enter__(self) -> "Process":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.kill()
+
+    def running(self) -> bool:
+        return self.popen.poll() is None
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll()
+
+    def kill(self) -> None:
+        """SIGKILL every process of the group (no chance to clean up, like a machine failure) and reap."""
+        try:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.popen.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def wait(self, timeout_s: float) -> int:
+        """The exit code; kills the group and raises :class:`ProcessTimeout` after ``timeout_s``."""
+        try:
+            code = self.popen.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise ProcessTimeout(f"did not finish within {timeout_s:g} s and was stopped") from None
+        self.kill()                       # whatever the leader left behind in its group
+        return code
+
+    def tail(self) -> str:
+        """The end of the log (stdout and stderr together)."""
+        try:
+            with open(self.log, "rb") as fh:
+                fh.seek(max(0, fh.seek(0, os.SEEK_END) - LOG_TAIL_BYTES))
+                return fh.read().decode("utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def error(self) -> str:
+        """The most useful line of the log for a failure: see :func:`error_summary`."""
+        return error_summary(self.tail())
+
+
+def start(argv: list[str], log: Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> Process:
+    """Start ``argv`` in a new process group, stdout and stderr appended to ``log``."""
+    log = Path(log)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        popen = subprocess.Popen([str(a) for a in argv], cwd=cwd, env=env or process_env(),
+                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+    return Process([str(a) for a in argv], log, popen)
+
+
+def run(argv: list[str], log: Path, timeout_s: float, cwd: Path | None = None,
+        env: dict[str, str] | None = None) -> Process:
+    """Run ``argv`` to completion (see :meth:`Process.wait`); the finished process is returned."""
+    proc = start(argv, log, cwd, env)
+    proc.wait(timeout_s)
+    return proc
+
+
+def wait_until(condition, timeout_s: float, proc: Process | None = None, poll_s: float = 0.05) -> bool:
+    """Poll ``condition()`` until it is true (True), ``timeout_s`` passes or ``proc`` ends (False)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if proc is not None and not proc.running():
+            return bool(condition())
+        time.sleep(poll_s)
+    return False
+
+
+_EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Failed)|Traceback)\b")
+_LOG_LINE = re.compile(r"^(\d\d/\d\d/\d\d |\d{4}-\d\d-\d\d[ T]|\s*at |WARNING: |Setting default log level|"
+                       r"To adjust logging level|Using Spark's default log4j)")
+
+
+def error_summary(text: str, limit: int = 600) -> str:
+    """The last Python exception line of a log (``ValueError: ...``), else its last line that is not
+    Spark's own logging; cut to ``limit`` characters."""
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    exceptions = [line for line in lines if _EXCEPTION.match(line) and not line.startswith("Traceback")]
+    if exceptions:
+        return exceptions[-1][:limit]
+    plain = [line for line in lines if not _LOG_LINE.match(line)]
+    return (plain[-1] if plain else (lines[-1] if lines else "(no output)"))[:limit]
+
+
+def loopback_socket() -> socket.socket:
+    """A listening TCP socket on 127.0.0.1 with a free port chosen by the kernel (hand it to a server:
+    no other process can take the port in between)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    return sock
