@@ -96,6 +96,13 @@ class ChildRun:
             text = f"the submission process exited early with code {self.returncode}"
         return f"{text} {self.during}" if self.during else text
 
+    def keep_log(self, path: Path) -> None:
+        """Write what the child printed (head and tail) beside its area, for ``--keep`` debugging; never
+        shown to students (it may echo hidden paths)."""
+        skipped = self.output_bytes - len(self.output_head.encode()) - len(self.output_tail.encode())
+        gap = f"\n[... {skipped} bytes not kept ...]\n" if skipped > 0 else ""
+        Path(path).write_text(self.output_head + gap + self.output_tail, encoding="utf-8", errors="replace")
+
     @property
     def ended_abnormally(self) -> bool:
         return bool(self.stopped) or self.timed_out or self.memory_exceeded or self.returncode != 0
@@ -533,6 +540,7 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env.update({"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
                 "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "SPARK_LOCAL_IP": "127.0.0.1",
+                "MALLOC_ARENA_MAX": "2",        # threads (gRPC, Arrow) do not each reserve a 64 MB arena
                 "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     env.update(extra or {})
     return env

@@ -70,12 +70,16 @@ def build_session(opts: SparkOptions | None = None):
     if opts.remote:
         # The Connect builder itself: the generic one refuses a remote session in a process that
         # already holds a classic one (SESSION_ALREADY_EXIST), and flags the process as Connect-only.
+        from pyspark import SparkContext
         from pyspark.sql.connect.session import SparkSession as ConnectSession
 
+        if SparkContext._active_spark_context is None:
+            os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"      # pyspark.sql.functions build Connect columns
         builder = ConnectSession.builder.remote(opts.remote).appName(opts.app_name)
     else:
         from pyspark.sql import SparkSession
 
+        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)      # a classic session in this process wins
         builder = SparkSession.builder.appName(opts.app_name).master(opts.master)
     for key, value in settings(opts).items():
         builder = builder.config(key, value)

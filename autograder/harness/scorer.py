@@ -185,6 +185,7 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
     try:
         run = run_child("autograder.harness.scorer", job_file, area.home, limit_s, memory_mb, jail=jail,
                         watch=watch)
+        run.keep_log(area.root.parent / "scorer.log")
     finally:
         shutil.rmtree(inp / "hidden", ignore_errors=True)
     notes += area.seal(scores)

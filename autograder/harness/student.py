@@ -14,6 +14,7 @@ and starts a fresh child for the tasks after it (earlier successful tasks are re
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
 import signal
@@ -88,7 +89,7 @@ def limit_python_memory(memory_mb: int) -> int:
             vmdata_kb = next(int(line.split()[1]) for line in fh if line.startswith("VmData:"))
     except (OSError, StopIteration, ValueError):
         vmdata_kb = 0
-    limit = max(memory_mb // 2 * 2**20, vmdata_kb * 1024 + 512 * 2**20)
+    limit = max(memory_mb * 3 // 4 * 2**20, vmdata_kb * 1024 + 1024 * 2**20)   # room for threads' stacks
     try:
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     except (ValueError, OSError):
@@ -249,6 +250,7 @@ def _restore_conf(spark, baseline: dict) -> bool:
 
 
 def main(job_path: str) -> int:
+    faulthandler.enable()                       # a crash leaves a Python traceback in the child's log
     job = read_json(Path(job_path))
     artifacts = Path(job["artifacts"])
     started = time.monotonic()
@@ -400,6 +402,7 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
         watch = ProgressWatch(artifacts / CURRENT, timeouts)
         run = run_child("autograder.harness.student", job_file, area.home, remaining, memory_mb,
                         jail=jail, watch=watch)
+        run.keep_log(area.root.parent / f"student-{attempt}.log")
         notes += sanitize(artifacts)
         if attempt == 0 and not (artifacts / "_load.json").is_file():
             run = replace(run, during="while running the submission's top-level code (before any task)")
