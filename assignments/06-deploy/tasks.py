@@ -7,22 +7,25 @@ grader judges it against its own scoring of the saved model, in a separate proce
 
 - ``batch``: ``spark-submit <submission> <input> <model> <output>`` for real (a fresh JVM), then
   ``score_batch()`` once more on the same paths (a rerun must leave the same output).
-- ``stream``: ``start_stream()`` in a fresh process, fed Parquet files; once it has committed two
+- ``stream_start`` (right after ``model``, so that its JVM starts while ``export`` and ``batch`` run) and
+  ``stream``: ``start_stream()`` in a fresh process, fed Parquet files; once it has committed two
   micro-batches, more files arrive and the whole process is SIGKILLed while a batch is in flight; the
-  query is then restarted from its checkpoint (``once=True``) and the sink is read back.
+  query is then restarted from its checkpoint (``once=True``) in the student process and the sink is
+  read back.
 - ``serve``: ``create_app()`` served by uvicorn on 127.0.0.1 (a free port), sent valid and invalid
   requests over HTTP; the responses are saved as they came.
 """
 
 import json
 import os
+import shutil
 import sys
 import threading
 import time
 from pathlib import Path
 
 from autograder.harness.context import TaskFailed
-from autograder.harness.processes import loopback_socket, spark_submit_command, wait_until
+from autograder.harness.processes import SHORT_JVM_OPTIONS, loopback_socket, spark_submit_command, wait_until
 
 LABEL_COLUMNS = ("status", "label")
 OUTPUT_COLUMNS = ("id", "prediction", "p_bad")
@@ -111,7 +114,8 @@ def stream_driver(module, argv):
     with a processing-time trigger and keep it running until the process is killed."""
     from autograder.spark import SparkOptions, build_session
 
-    spark = build_session(SparkOptions(driver_memory="512m", app_name="sparkgrade-stream"))
+    spark = build_session(SparkOptions(driver_memory="512m", app_name="sparkgrade-stream",
+                                       java_options=SHORT_JVM_OPTIONS))
     query = module.start_stream(spark, *argv)
     if not hasattr(query, "awaitTermination"):
         raise TypeError(f"start_stream() should return the started StreamingQuery, got {type(query).__name__}")
@@ -136,39 +140,63 @@ def _in_flight(checkpoint: Path) -> bool:
     return bool(offsets) and (not commits or offsets[-1] > commits[-1])
 
 
-def stream(ctx):
-    """start_stream() in a fresh process, killed mid-stream with SIGKILL, restarted from its checkpoint."""
+def _stream_folders(ctx) -> dict[str, Path]:
+    base = ctx.artifact_dir.parent / "stream_start"
+    return {n: base / n for n in ("incoming", "staging", "scored", "checkpoint")}
+
+
+def _feed(rows, folders, i: int) -> None:
+    """Stream file ``i`` of STREAM_FILES: written aside, then moved in, so that it appears whole."""
     import pyarrow.parquet as pq
 
-    model = _model_path(ctx)
-    rows = _request_rows(ctx)
-    base = ctx.artifact_dir
-    incoming, staging, output, checkpoint = (base / n for n in ("incoming", "staging", "scored", "checkpoint"))
-    for folder in (incoming, staging):
-        folder.mkdir(parents=True, exist_ok=True)
     size = -(-rows.num_rows // STREAM_FILES)
+    name = f"part-{i:02d}.parquet"
+    pq.write_table(rows.slice(i * size, size), folders["staging"] / name)
+    os.replace(folders["staging"] / name, folders["incoming"] / name)
+    time.sleep(0.01)                            # distinct modification times: the source keeps their order
 
-    def feed(i):                                # written aside, then moved in: a file appears whole
-        pq.write_table(rows.slice(i * size, size), staging / f"part-{i:02d}.parquet")
-        os.replace(staging / f"part-{i:02d}.parquet", incoming / f"part-{i:02d}.parquet")
-        time.sleep(0.01)                        # distinct modification times: the source keeps their order
 
+def stream_start(ctx):
+    """The first STREAM_FIRST files, and start_stream() in a fresh process (left running: its JVM starts
+    while the next tasks run; task `stream` crashes and restarts it)."""
+    model = _model_path(ctx)
+    folders = _stream_folders(ctx)
+    for folder in folders.values():             # a fresh start, also when the harness re-runs this task
+        shutil.rmtree(folder, ignore_errors=True)
+    folders["incoming"].mkdir(parents=True)
+    folders["staging"].mkdir(parents=True)
+    rows = _request_rows(ctx)
     for i in range(STREAM_FIRST):
-        feed(i)
-    args = [str(incoming), model, str(output), str(checkpoint)]
+        _feed(rows, folders, i)
+    args = [folders["incoming"], model, folders["scored"], folders["checkpoint"]]
     argv = [sys.executable, "-m", "autograder.harness.entry", *ctx.submission_entry("tasks:stream_driver", args)]
-    with ctx.start_process(argv, log="stream-driver") as proc:
-        progressed = wait_until(lambda: _committed(checkpoint) >= 2, STREAM_STARTUP_S, proc)
+    return ctx.start_process(argv, log="stream-driver")
+
+
+def stream(ctx):
+    """The running stream gets the rest of the files and is SIGKILLed mid-batch, then restarted from its
+    checkpoint in this process; what the sink holds afterwards is saved."""
+    proc = ctx.results.get("stream_start")
+    if proc is None:
+        raise TaskFailed("skipped: the streaming process could not be started (see the task before)")
+    model = _model_path(ctx)
+    folders = _stream_folders(ctx)
+    checkpoint, output = folders["checkpoint"], folders["scored"]
+    rows = _request_rows(ctx)
+    with proc:                                  # killed on every way out of this block
+        wait_until(lambda: _committed(checkpoint) >= 2, STREAM_STARTUP_S, proc)
+        progressed = _committed(checkpoint) >= 1
         if not proc.running():
             raise TaskFailed(f"start_stream(spark, input_dir, model_path, output_dir, checkpoint_dir) in a fresh "
                              f"process stopped by itself (exit code {proc.returncode}) instead of running until "
                              f"it was stopped: {proc.error()}")
         for i in range(STREAM_FIRST, STREAM_FILES):
-            feed(i)
+            _feed(rows, folders, i)
         in_flight = wait_until(lambda: _in_flight(checkpoint), IN_FLIGHT_WAIT_S, proc) if progressed else False
         committed = _committed(checkpoint)
         proc.kill()                             # SIGKILL, JVM included: a crash, not a shutdown
-    query = ctx.student("start_stream")(ctx.spark, str(incoming), model, str(output), str(checkpoint), once=True)
+    query = ctx.student("start_stream")(ctx.spark, str(folders["incoming"]), model, str(output), str(checkpoint),
+                                        once=True)
     if not hasattr(query, "awaitTermination"):
         raise TaskFailed(f"start_stream(..., once=True) should return the started StreamingQuery, got "
                          f"{type(query).__name__}")
@@ -212,9 +240,12 @@ def _requests(rows: list[dict]) -> dict[str, bytes]:
 
 def serve(ctx):
     """create_app(model_path) served by uvicorn on 127.0.0.1; valid and invalid requests over HTTP."""
-    import httpx
-    import uvicorn
-
+    try:
+        import httpx
+        import uvicorn
+    except ImportError as exc:
+        raise TaskFailed(f"serving needs fastapi, uvicorn and httpx ({exc}); install them with "
+                         "`pip install fastapi uvicorn httpx`") from None
     model = _model_path(ctx)
     app = ctx.student("create_app")(model)
     if not callable(app):
