@@ -9,16 +9,19 @@ from pathlib import Path
 from autograder.batch import is_single_submission
 from autograder.errors import SparkgradeError
 from autograder.registry import discover, load_assignment, project_root
-from autograder.spark import SparkOptions
+from autograder.spark import SHORT_JVM_OPTIONS, SparkOptions
 
 
 def _spark_options(args) -> SparkOptions:
-    return SparkOptions(master=args.master, remote=args.remote)
+    return SparkOptions(master=args.master, remote=args.remote, java_options=args.java_options)
 
 
 def _add_spark_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--master", default="local[2]", help="Spark master URL (default local[2]), e.g. spark://host:7077")
     p.add_argument("--remote", default=None, help="Spark Connect URL, e.g. sc://localhost:15002")
+    p.add_argument("--java-options", default=SHORT_JVM_OPTIONS,
+                   help=f"driver JVM options (default '{SHORT_JVM_OPTIONS}', tuned for short grading runs; "
+                        "pass '' for long jobs on big data)")
 
 
 def cmd_list(args) -> int:

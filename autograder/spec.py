@@ -92,6 +92,7 @@ class AssignmentSpec:
     tasks: tuple[TaskSpec, ...]
     checks: tuple[CheckSpec, ...]
     spark_connect: bool = True
+    packages: tuple[str, ...] = ()      # extra runtime packages (distribution names), pinned in handouts
 
     @property
     def module_name(self) -> str:
@@ -265,7 +266,7 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: set[str] | None 
     """Build an AssignmentSpec from parsed TOML, validating every key and cross-reference."""
     r = _Reader(path, "", raw)
     r.reject_unknown({"slug", "title", "module", "summary", "time_limit_s", "memory_mb", "data",
-                      "questions", "tasks", "checks", "spark_connect"})
+                      "questions", "tasks", "checks", "spark_connect", "packages"})
     folder = path.parent
     slug = r.get("slug", str)
     if slug != folder.name:
@@ -309,7 +310,23 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: set[str] | None 
         tasks=tasks,
         checks=checks,
         spark_connect=r.get("spark_connect", bool, True),
+        packages=_packages(r),
     )
+
+
+def _packages(r: "_Reader") -> tuple[str, ...]:
+    from importlib import metadata
+
+    names = r.get("packages", list, [])
+    for name in names:
+        if not isinstance(name, str):
+            r.fail("packages", f"must be a list of package names, got {name!r}")
+        try:
+            metadata.version(name)
+        except metadata.PackageNotFoundError:
+            r.fail("packages", f"{name!r} is not installed here; install it (pip install {name}) so handouts "
+                               "can pin the version the assignment was validated with")
+    return tuple(names)
 
 
 def load_spec(path: Path, check_kinds: set[str] | None = None) -> AssignmentSpec:

@@ -39,9 +39,10 @@ class BuildResult:
     bundle_zip: Path
 
 
-def requirements() -> list[str]:
-    """Exact pins of the runtime packages, taken from the environment that builds (reproducible installs)."""
-    return [f"{name}=={metadata.version(name)}" for name in RUNTIME_PACKAGES]
+def requirements(extra: tuple[str, ...] = ()) -> list[str]:
+    """Exact pins of the runtime packages (and an assignment's extra ``packages``), taken from the
+    environment that builds (reproducible installs)."""
+    return [f"{name}=={metadata.version(name)}" for name in (*RUNTIME_PACKAGES, *extra)]
 
 
 def public_spec_toml(spec: AssignmentSpec) -> str:
@@ -58,7 +59,7 @@ def copy_framework(dest: Path) -> None:
     """The ``autograder`` package plus a minimal pyproject, installable with ``pip install ./sparkgrade``."""
     shutil.copytree(Path(__file__).resolve().parent.parent, dest / "autograder", ignore=IGNORED)
     (dest / "pyproject.toml").write_text(render("handout/pyproject.toml.j2", version=__version__,
-                                                requirements=requirements()), encoding="utf-8")
+                                                requirements=requirements(spec.packages)), encoding="utf-8")
 
 
 def _question_rows(spec: AssignmentSpec) -> list[dict]:
@@ -94,7 +95,7 @@ def build_handout(spec: AssignmentSpec, data: PreparedData, dest: Path) -> None:
     copy_framework(dest / "sparkgrade")
     rows = _question_rows(spec)
     public_points = sum(c.points for c in spec.public_checks())
-    (dest / "requirements.txt").write_text(render("handout/requirements.txt.j2", requirements=requirements()),
+    (dest / "requirements.txt").write_text(render("handout/requirements.txt.j2", requirements=requirements(spec.packages)),
                                            encoding="utf-8")
     (dest / "README.md").write_text(render("handout/README.md.j2", spec=spec, notebook_name=notebook_name,
                                            questions=rows, public_points=public_points,
@@ -124,7 +125,7 @@ def build_bundle(spec: AssignmentSpec, data: PreparedData, dest: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
     copy_framework(source / "sparkgrade")
-    (source / "requirements.txt").write_text("\n".join(requirements() + ["./sparkgrade"]) + "\n", encoding="utf-8")
+    (source / "requirements.txt").write_text("\n".join(requirements(spec.packages) + ["./sparkgrade"]) + "\n", encoding="utf-8")
 
 
 def build_one(spec: AssignmentSpec, data: PreparedData, out: Path, root: Path) -> BuildResult:

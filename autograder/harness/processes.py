@@ -22,10 +22,9 @@ import sys
 import time
 from pathlib import Path
 
+from autograder.spark import SHORT_JVM_OPTIONS
+
 LOG_TAIL_BYTES = 64_000
-# Short-lived driver JVMs: C1-only JIT and the serial GC. A spark-submit scoring job here took 14.5 s of
-# CPU instead of 27 s, and 17.5 s instead of 24-30 s wall time, on a loaded 2-core machine.
-SHORT_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 SPARK_SUBMIT_CONF = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
