@@ -56,6 +56,10 @@ def settings(opts: SparkOptions) -> dict[str, str]:
         })
         if opts.java_options:
             conf["spark.driver.extraJavaOptions"] = opts.java_options
+        if not opts.master.startswith("local"):
+            # Executors (the cluster's user) create the output folders that the driver (the sandboxed,
+            # unprivileged child) renames when it commits a write: they must be writable by both.
+            conf["spark.hadoop.fs.permissions.umask-mode"] = "000"
     conf.update(opts.conf)
     return conf
 
