@@ -54,6 +54,8 @@ def test_minimal_spec_loads(tmp_path):
     (('module = "m.py"', 'module = "m.txt"'), "module", "ending in .py"),
     (('title = "t"', 'title = "t"\ncolour = "red"'), "colour", "unknown key"),
     (('dataset = "credit"', 'dataset = "credit"\ntest_fold = 7'), "data.test_fold", "below folds"),
+    (('module = "m.py"', 'module = "m.py"\npackages = ["no-such-package-xyz"]'), "packages", "not installed"),
+    (('module = "m.py"', 'module = "m.py"\npackages = "pandas"'), "packages", "must be list"),
 ])
 def test_errors_name_file_and_key(tmp_path, change, key, words):
     path = write(tmp_path, MINIMAL.replace(*change))
@@ -87,3 +89,8 @@ def test_every_shipped_assignment_loads(root):
     for path in discover(root):
         spec = load_assignment(path.parent)
         assert spec.checks and spec.public_checks() and spec.total_points > 0
+
+
+def test_extra_packages_are_read(tmp_path):
+    spec = load_spec(write(tmp_path, MINIMAL.replace('module = "m.py"', 'module = "m.py"\npackages = ["pandas"]')))
+    assert spec.packages == ("pandas",)
