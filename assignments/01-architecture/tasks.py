@@ -95,9 +95,10 @@ def configure(ctx):
 def facts(ctx):
     """session_facts next to the truth, read by the harness from the same session."""
     returned = ctx.student("session_facts")(ctx.spark)
-    sc = ctx.spark.sparkContext
-    truth = {"spark_version": ctx.spark.version, "master": sc.master,
-             "default_parallelism": sc.defaultParallelism, "shuffle_partitions": int(ctx.spark.conf.get(SHUFFLE))}
+    context = ctx.spark.sparkContext
+    truth = {"spark_version": ctx.spark.version, "master": context.master,
+             "default_parallelism": context.defaultParallelism,
+             "shuffle_partitions": int(ctx.spark.conf.get(SHUFFLE))}
     ctx.save_value({"returned": returned, "truth": truth})
 
 

@@ -59,7 +59,7 @@ def copy_framework(dest: Path) -> None:
     """The ``autograder`` package plus a minimal pyproject, installable with ``pip install ./sparkgrade``."""
     shutil.copytree(Path(__file__).resolve().parent.parent, dest / "autograder", ignore=IGNORED)
     (dest / "pyproject.toml").write_text(render("handout/pyproject.toml.j2", version=__version__,
-                                                requirements=requirements(spec.packages)), encoding="utf-8")
+                                                requirements=requirements()), encoding="utf-8")
 
 
 def _question_rows(spec: AssignmentSpec) -> list[dict]:
