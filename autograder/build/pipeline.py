@@ -42,7 +42,15 @@ class BuildResult:
 def requirements(extra: tuple[str, ...] = ()) -> list[str]:
     """Exact pins of the runtime packages (and an assignment's extra ``packages``), taken from the
     environment that builds (reproducible installs)."""
-    return [f"{name}=={metadata.version(name)}" for name in (*RUNTIME_PACKAGES, *extra)]
+    pins = []
+    for name in (*RUNTIME_PACKAGES, *extra):
+        try:
+            pins.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            raise SparkgradeError(f"package {name!r} (needed by the handouts) is not installed where the build "
+                                  f"runs; install it (pip install {name}, or pip install -e '.[deploy]') and "
+                                  "build again") from None
+    return pins
 
 
 def public_spec_toml(spec: AssignmentSpec) -> str:
