@@ -79,7 +79,8 @@ def bench_scale(spec: AssignmentSpec, root: Path, scales: list[int], options: Sp
         report = grader.grade(spec, solution_file(spec, root))
         seconds = time.monotonic() - t0
         rows.append({"scale": scale, "train_rows": train_rows, "seconds": seconds, "score": report.score,
-                     "max_score": report.max_score})
+                     "max_score": report.max_score,
+                     "not_passed": [c.name for c in report.checks if c.status.value != "passed"]})
     base = rows[0]
     for row in rows:
         row["time_ratio"] = row["seconds"] / base["seconds"]

@@ -129,7 +129,10 @@ def cmd_bench(args) -> int:
         print(f"{'scale':>6} {'train rows':>11} {'seconds':>8} {'rows x':>7} {'time x':>7}  score")
         for r in rows:
             print(f"{r['scale']:>6} {r['train_rows']:>11} {r['seconds']:>8.1f} {r['rows_ratio']:>7.1f} "
-                  f"{r['time_ratio']:>7.2f}  {r['score']:g}/{r['max_score']:g}")
+                  f"{r['time_ratio']:>7.2f}  {r['score']:g}/{r['max_score']:g}"
+                  + (f"  (not passed: {', '.join(r['not_passed'])})" if r["not_passed"] else ""))
+        print("checks that pin the real data's exact values (row counts, fixtures) cannot pass on generated "
+              "data; time x / rows x below 1 means grading cost grows less than linearly")
         return 0
     figures = bench(spec, project_root(), args.n, args.workers)
     print(f"{figures['assignment']}: {figures['submissions']} submissions (reference, stub, mutants), "
