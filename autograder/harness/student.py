@@ -305,6 +305,10 @@ def main(job_path: str) -> int:
             except Exception:  # noqa: BLE001
                 pass
         broken = status == "raised" and jvm_broken(message)
+        if broken and options.remote is None and "OutOfMemoryError" not in message and not _alive(spark):
+            message = (f"the Spark driver (JVM) died during this task, most likely out of memory (its memory "
+                       f"limit is spark.driver.memory={options.driver_memory}); avoid collect() and toPandas() "
+                       f"on large data. The error was: {message}")
         write_json(outcome, {"status": status, "message": message, "seconds": round(time.monotonic() - t0, 3)})
     write_json(artifacts / HARNESS, events)
     (artifacts / CURRENT).unlink(missing_ok=True)
