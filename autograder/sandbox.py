@@ -710,24 +710,21 @@ def _new_root(cfg: dict) -> None:
     machine (the project, solutions, hidden data, other copies of them, home folders) does not exist
     for the child. Only the child's writable folders are writable."""
     new = cfg["newroot"]
-    binds = [p for p in (*SYSTEM_FOLDERS, *cfg["keep"], *cfg["writable"]) if os.path.exists(p)]
-    if any(_within(new, os.path.realpath(p)) for p in binds):
+    sources = _outermost([os.path.realpath(p) for p in (*SYSTEM_FOLDERS, *cfg["keep"], *cfg["writable"])
+                          if os.path.exists(p)] + ["/dev", "/proc"])
+    if any(_within(new, p) for p in sources):
         raise OSError(f"the sandbox root {new} lies inside a folder the child may see")
     os.makedirs(new, mode=0o700, exist_ok=True)
     _mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
-    for folder, size in cfg["scratch"].items():
-        if folder != "/dev/shm":
-            os.makedirs(new + folder, mode=0o755, exist_ok=True)
-            _mount("tmpfs", new + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+    scratch = [folder for folder in cfg["scratch"] if folder != "/dev/shm"]
+    for folder in scratch:
+        os.makedirs(new + folder, mode=0o755, exist_ok=True)
+        _mount("tmpfs", new + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg['scratch'][folder]},mode=1777")
     for link in (p for p in SYSTEM_FOLDERS if os.path.islink(p)):
         os.symlink(os.readlink(link), new + link)       # /bin -> usr/bin on merged-/usr systems
-    wanted = [p for p in (*SYSTEM_FOLDERS, "/dev", "/proc", *cfg["keep"], *cfg["writable"]) if os.path.exists(p)]
-    for path in _outermost([os.path.realpath(p) if p not in ("/dev", "/proc") else p for p in wanted]):
-        if not any(_within(path, folder) for folder in cfg["scratch"] if folder != "/dev/shm"):
-            _bind_into(new, path)
-    for path in _outermost([p for p in (*cfg["keep"], *cfg["writable"]) if os.path.exists(p)]):
-        if any(_within(path, folder) for folder in cfg["scratch"] if folder != "/dev/shm"):
-            _bind_into(new, path)                       # e.g. the child's area under the real /tmp
+    under_scratch = [p for p in sources if any(_within(p, folder) for folder in scratch)]
+    for path in [p for p in sources if p not in under_scratch] + under_scratch:
+        _bind_into(new, path)                           # under_scratch last: e.g. the child's area in /tmp
     if "/dev/shm" in cfg["scratch"] and os.path.isdir(new + "/dev/shm"):
         _mount("tmpfs", new + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
                f"size={cfg['scratch']['/dev/shm']},mode=1777")
