@@ -25,6 +25,11 @@ from autograder.spec import AssignmentSpec
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
 
 
+def default_workers() -> int:
+    """Parallel submissions: one per core, at most 4 (the warm server's CPU is the limit beyond that)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 @dataclass(frozen=True)
 class ClassResult:
     """What a batch run produced."""
@@ -127,20 +132,23 @@ def plot_summary(path: Path, spec: AssignmentSpec, frame, summary) -> None:
 
 
 @contextlib.contextmanager
-def engine(kind: str, options: SparkOptions):
-    """Spark options for the children: a warm local Spark Connect server, or the options as given."""
+def engine(kind: str, options: SparkOptions, work_root: Path | None = None):
+    """(Spark options for the children, the folder for work folders): a warm local Spark Connect server
+    (whose sandbox sees only its work root), or the options as given."""
     if kind == "local":
-        yield dataclasses.replace(options, remote=None)
+        yield dataclasses.replace(options, remote=None), work_root
     elif options.remote is None:
-        with ConnectServer(options) as url:
-            yield SparkOptions(remote=url, shuffle_partitions=options.shuffle_partitions)
+        with ConnectServer(options) as server:
+            yield SparkOptions(remote=server.url, shuffle_partitions=options.shuffle_partitions), server.work_root
     else:
-        yield options
+        yield options, work_root
 
 
 def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOptions, workers: int = 0,
-                engine_kind: str = "connect", progress: bool = True) -> ClassResult:
-    """Grade every submission in ``folder`` into ``out``; skip students already graded."""
+                engine_kind: str = "connect", progress: bool = True, work_root: Path | None = None) -> ClassResult:
+    """Grade every submission in ``folder`` into ``out``; skip students already graded. ``work_root``:
+    where the per-submission work folders go (the work root of the Connect server given as
+    ``options.remote``, if it is a :class:`ConnectServer` of this process)."""
     import time
 
     from rich.progress import Progress
@@ -150,12 +158,12 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
     students = class_submissions(folder)
     reports = {s: r for s, _ in students if (r := finished_report(out, s, spec)) is not None}
     todo = [(s, p) for s, p in students if s not in reports]
-    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    workers = workers or default_workers()
     if todo:
         kind = engine_kind if spec.spark_connect else "local"
-        with engine(kind, options) as child_options, \
+        with engine(kind, options, work_root) as (child_options, child_work_root), \
                 Progress(disable=not progress, transient=False) as bar:
-            grader = Grader(spark_options=child_options)
+            grader = Grader(spark_options=child_options, work_root=child_work_root)
             grader.prepared(spec)
             task = bar.add_task(f"grading {spec.slug}", total=len(todo))
             with ThreadPoolExecutor(max_workers=workers) as pool:

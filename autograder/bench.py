@@ -11,24 +11,34 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.batch import grade_class
+from autograder.batch import default_workers, grade_class
 from autograder.mutants import load_mutants, solution_file, write_mutant
 from autograder.results import GradeReport
 from autograder.spark import SparkOptions
 from autograder.spec import AssignmentSpec
 
 
-def bench_submissions(spec: AssignmentSpec, root: Path, folder: Path, n: int) -> list[Path]:
-    """Reference, stub and mutants, cycled to ``n`` files in ``folder``."""
-    sources = [solution_file(spec, root), spec.path / spec.module]
+ROUNDS = 3      # default N: three rounds of (reference, stub, every mutant), the size of a small section
+
+
+def bench_sources(spec: AssignmentSpec, root: Path) -> list[str]:
+    """The source of the reference, the stub and every mutant."""
+    sources = [solution_file(spec, root).read_text(encoding="utf-8"), (spec.path / spec.module).read_text(encoding="utf-8")]
     with tempfile.TemporaryDirectory() as tmp:
         for m in load_mutants(spec):
             sources.append(write_mutant(spec, m, root, Path(tmp) / m.name).read_text(encoding="utf-8"))
+    return sources
+
+
+def bench_submissions(spec: AssignmentSpec, root: Path, folder: Path, n: int = 0) -> list[Path]:
+    """Reference, stub and mutants, cycled to ``n`` files in ``folder`` (default: ROUNDS rounds)."""
+    sources = bench_sources(spec, root)
+    n = n or ROUNDS * len(sources)
     out = []
     for i in range(n):
         src = sources[i % len(sources)]
         target = folder / f"s{i:03d}.py"
-        target.write_text(src.read_text(encoding="utf-8") if isinstance(src, Path) else src, encoding="utf-8")
+        target.write_text(src, encoding="utf-8")
         out.append(target)
     return out
 
@@ -44,12 +54,15 @@ def outcome(report: GradeReport) -> list[tuple[str, str, float]]:
     return [(c.name, c.status.value, c.score) for c in report.checks]
 
 
-def bench(spec: AssignmentSpec, root: Path, n: int, workers: int = 1) -> dict:
-    """Run both ways and return the figures (also printed by the CLI)."""
+def bench(spec: AssignmentSpec, root: Path, n: int = 0, workers: int = 0) -> dict:
+    """Run both ways and return the figures (also printed by the CLI). The warm batch runs as an
+    instructor runs it (``workers`` 0: sized to the machine); the cold baseline one process at a time."""
+    workers = workers or default_workers()
     with tempfile.TemporaryDirectory(prefix="sparkgrade-bench-") as tmp:
         folder = Path(tmp) / "class"
         folder.mkdir()
         subs = bench_submissions(spec, root, folder, n)
+        n = len(subs)
         t0 = time.monotonic()
         warm = grade_class(spec, folder, Path(tmp) / "warm", SparkOptions(), workers=workers, progress=False)
         warm_s = time.monotonic() - t0

@@ -175,8 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("bench", help="warm batch vs cold process per submission, side by side")
     p.add_argument("assignment")
-    p.add_argument("--n", type=int, default=6, help="number of submissions (reference, stub, mutants, cycled)")
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--n", type=int, default=0,
+                   help="number of submissions (reference, stub, mutants, cycled; default: three rounds)")
+    p.add_argument("--workers", type=int, default=0, help="warm batch workers (default: as `grade`, sized to the cores)")
     p.add_argument("--scales", help="instead: time grading the reference at these data scale factors, e.g. 1,10,100")
     _add_spark_args(p)
     p.set_defaults(func=cmd_bench)

@@ -1,18 +1,36 @@
 """A warm Spark engine for batch grading: a Spark Connect server on 127.0.0.1, started and stopped by the
-grader. Each submission's children are thin clients with their own isolated sessions."""
+grader. Each submission's children are thin clients with their own isolated sessions.
+
+The server reads and writes files for its clients, so it runs sandboxed like a child (when the platform
+has namespaces): its filesystem is an allow-list holding the runtime, its own folder and ``work_root``,
+the one folder where the batch's per-submission work folders live. The project, the solutions and the
+hidden data do not exist for it. ``work_root`` is traversable but not listable by the server's user, so
+a session can only reach folders whose random names it was given.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from autograder.spark import SparkOptions, settings
+
+# The server lives for a whole batch: unlike the short-lived grading JVMs it profits from the optimising
+# JIT (C2) and the default collector, so the children's SHORT_JVM_OPTIONS are not passed on to it. Hadoop's
+# local file system runs `chmod` for every folder it creates (a few hundred per graded submission);
+# vfork makes each of those process starts cheaper for a large JVM. Two submissions' sessions at once
+# get 2 GB. Measured on 2 cores, 14 submissions of 02 with 2 workers: 105 s instead of 119 s.
+SERVER_JVM_OPTIONS = "-Djdk.lang.Process.launchMechanism=VFORK"
+SERVER_DRIVER_MEMORY = "2g"
+SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 
 
 def free_port() -> int:
@@ -28,66 +46,109 @@ def spark_home() -> Path:
 
 
 class ConnectServer:
-    """``with ConnectServer(options) as url:`` runs a local Spark Connect server for the block's duration."""
+    """``with ConnectServer(options) as server:`` runs a local Spark Connect server (``server.url``) for the
+    block's duration; graders of its clients create their work folders in ``server.work_root``."""
 
     def __init__(self, options: SparkOptions | None = None, port: int | None = None, startup_timeout_s: float = 120):
-        self.options = options or SparkOptions()
+        self.options = replace(options or SparkOptions(), remote=None, java_options=SERVER_JVM_OPTIONS,
+                               driver_memory=SERVER_DRIVER_MEMORY)
         self.port = port or free_port()
         self.startup_timeout_s = startup_timeout_s
         self.proc: subprocess.Popen | None = None
+        self.token = ""
+        self.sandboxed = False
         self.workdir = Path(tempfile.mkdtemp(prefix="sparkgrade-connect-"))
+        self.work_root = self.workdir / "work"
 
     @property
     def url(self) -> str:
         return f"sc://127.0.0.1:{self.port}"
 
-    def command(self) -> list[str]:
+    @property
+    def log(self) -> Path:
+        return self.workdir / "server.log"
+
+    def command(self, tmp: Path) -> list[str]:
+        """spark-submit of the server class in the foreground, temporary files under ``tmp``."""
         conf = {**settings(self.options), "spark.connect.grpc.binding.address": "127.0.0.1",
-                "spark.connect.grpc.binding.port": str(self.port)}
-        args = [str(spark_home() / "sbin" / "start-connect-server.sh"), "--wait", "--master", self.options.master,
-                "--driver-memory", self.options.driver_memory]
+                "spark.connect.grpc.binding.port": str(self.port), "spark.local.dir": str(tmp),
+                "spark.driver.extraJavaOptions": f"{self.options.java_options} -Djava.io.tmpdir={tmp}".strip()}
+        args = [str(spark_home() / "bin" / "spark-submit"), "--class", SERVER_CLASS, "--name", "Spark Connect server",
+                "--master", self.options.master, "--driver-memory", self.options.driver_memory]
         for key, value in conf.items():
             if key != "spark.driver.memory":
                 args += ["--conf", f"{key}={value}"]
         return args
 
+    def _launch(self) -> subprocess.Popen:
+        """Start the server: inside a jail when the platform has namespaces, else supervised so that it
+        dies with the grader."""
+        from autograder.sandbox import MARKER, ChildArea, Jail, child_env, isolation, launcher_argv
+
+        iso = isolation()
+        area = ChildArea(self.workdir / "server", iso)
+        area.create()
+        area.open_for_child()
+        self.work_root.mkdir(mode=0o711)
+        self.work_root.chmod(0o711)                       # traversable, not listable, for the server's user
+        import secrets
+
+        self.token = secrets.token_hex(8)
+        env = child_env({MARKER: self.token, "HOME": str(area.home), "TMPDIR": str(area.tmp),
+                         "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_DIRS": str(area.tmp),
+                         "SPARK_CONF_DIR": str(area.home)})
+        env.pop("PYTHONHASHSEED", None)
+        command = self.command(area.tmp)
+        log = open(self.log, "wb")
+        if iso.namespaces:
+            self.sandboxed = True
+            jail = Jail(iso, area, writable=(area.home, area.tmp, self.work_root), network=True)
+            argv = launcher_argv(jail, command, area.home)
+        else:
+            argv = [sys.executable, "-m", "autograder.supervise", str(os.getpid()), *command]
+        try:
+            return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True, cwd=area.home)
+        finally:
+            log.close()
+
     def start(self) -> str:
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "SPARK_HOME": str(spark_home()), "SPARK_LOG_DIR": str(self.workdir / "logs"),
-               "SPARK_PID_DIR": str(self.workdir), "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}
-        log = open(self.workdir / "server.log", "wb")
-        supervised = [sys.executable, "-m", "autograder.supervise", str(os.getpid()), *self.command()]
-        self.proc = subprocess.Popen(supervised, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True, cwd=self.workdir)
+        self.proc = self._launch()
         deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the Spark Connect server exited with code {self.proc.returncode}; "
-                                   f"see {self.workdir / 'server.log'}")
+                code = self.proc.returncode
+                self.stop(keep_log=True)
+                raise RuntimeError(f"the Spark Connect server exited with code {code}; see {self.log}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return self.url
             except OSError:
                 time.sleep(0.5)
-        self.stop()
+        self.stop(keep_log=True)
         raise RuntimeError(f"the Spark Connect server did not open port {self.port} within "
-                           f"{self.startup_timeout_s:g} s; see {self.workdir / 'server.log'}")
+                           f"{self.startup_timeout_s:g} s; see {self.log}")
 
-    def stop(self) -> None:
-        """Stop the server (the supervisor stops the server's process group, then exits)."""
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                self.proc.send_signal(signal.SIGTERM)
-                self.proc.wait(timeout=30)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
+    def stop(self, keep_log: bool = False) -> None:
+        """Stop the server and everything it started, and remove its folders (but the log if asked)."""
+        from autograder.sandbox import kill_tree
+
+        if self.proc is not None:
+            if self.proc.poll() is None and not self.sandboxed:
                 try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
+                    self.proc.send_signal(signal.SIGTERM)     # the supervisor stops the server's process group
+                    self.proc.wait(timeout=30)
+                except (ProcessLookupError, subprocess.TimeoutExpired):
                     pass
-                self.proc.wait()
+            kill_tree(self.proc.pid, self.token)
+            self.proc.wait()
         self.proc = None
+        for folder in (self.work_root, self.workdir / "server") if keep_log else (self.workdir,):
+            shutil.rmtree(folder, ignore_errors=True)
 
-    def __enter__(self) -> str:
-        return self.start()
+    def __enter__(self) -> "ConnectServer":
+        self.start()
+        return self
 
     def __exit__(self, *exc) -> None:
         self.stop()

@@ -39,6 +39,8 @@ class Grader:
     prepared_dir: Path | None = None
     keep_workdir: bool = False
     scale: int = 0                  # > 0: grade on a synthetic variant with this many times the rows
+    work_root: Path | None = None   # where work folders are made (a sandboxed Connect server's work root)
+    local_fallback: bool = True     # over Spark Connect: regrade with local Spark what needs the JVM
     _spark: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -71,12 +73,16 @@ class Grader:
                 raise SubmissionError(f"unknown question {', '.join(sorted(unknown))}; "
                                       f"{spec.slug} has {', '.join(q.name for q in spec.questions)}")
             checks = tuple(c for c in checks if c.question in questions)
-        workdir = Path(tempfile.mkdtemp(prefix="sparkgrade-"))
+        workdir = Path(tempfile.mkdtemp(prefix="sparkgrade-", dir=self.work_root))
         try:
             results, notes = self._grade_in(spec, Path(submission), checks, workdir)
         finally:
             if not self.keep_workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
+        if self.spark_options.remote and self.local_fallback and needs_jvm(results, notes):
+            local = replace(self, spark_options=replace(self.spark_options, remote=None), work_root=None)
+            report = local.grade(spec, submission, public_only, questions)
+            return replace(report, seconds=time.monotonic() - started, notes=(JVM_FALLBACK_NOTE, *report.notes))
         return GradeReport(assignment=spec.slug, submission=str(submission), checks=tuple(results),
                            seconds=time.monotonic() - started, notes=tuple(notes))
 
@@ -129,6 +135,18 @@ class Grader:
 
     def child_spark(self) -> dict:
         return self.spark_options.to_dict()
+
+
+JVM_SIGNS = ("JVM_ATTRIBUTE_NOT_SUPPORTED", "is not supported in Spark Connect")
+JVM_FALLBACK_NOTE = ("graded with local Spark instead of the shared Spark Connect engine: the submission uses "
+                     "APIs that need the JVM (such as spark.sparkContext), which a Spark Connect session "
+                     "does not have")
+
+
+def needs_jvm(results: list[CheckResult], notes: list[str]) -> bool:
+    """Whether a submission graded over Spark Connect failed on an API that exists only with a JVM in
+    the process (it would have run with local Spark, as on Gradescope)."""
+    return any(sign in text for text in (*notes, *(r.message for r in results)) for sign in JVM_SIGNS)
 
 
 def unique_requests(requests: list[dict]) -> list[dict]:

@@ -546,6 +546,11 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def launcher_argv(jail: Jail, command: list[str], cwd: Path) -> list[str]:
+    """The command that runs ``command`` in ``cwd`` inside ``jail`` (this file, run as a script)."""
+    return [sys.executable, "-I", "-S", str(Path(__file__).resolve()), json.dumps(jail.config(command, cwd))]
+
+
 def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float, memory_mb: int,
               env: dict[str, str] | None = None, jail: Jail | None = None,
               argv: list[str] | None = None, watch=None) -> ChildRun:
@@ -563,7 +568,7 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
     full_env = child_env({**(env or {}), MARKER: token, "HOME": str(home), "TMPDIR": str(tmp),
                           "SPARK_LOCAL_DIRS": str(tmp), "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={tmp}"})
     command = argv or [sys.executable, "-m", module, str(job)]
-    launcher = [sys.executable, "-I", "-S", str(Path(__file__).resolve()), json.dumps(jail.config(command, cwd))]
+    launcher = launcher_argv(jail, command, cwd)
     started = time.monotonic()
     proc = subprocess.Popen(launcher, cwd=cwd, env=full_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)

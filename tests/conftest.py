@@ -32,15 +32,15 @@ def grader() -> Grader:
 
 
 @pytest.fixture(scope="session")
-def connect_url():
-    """One warm Spark Connect server on 127.0.0.1 for the whole test session."""
+def connect_server():
+    """One warm, sandboxed Spark Connect server on 127.0.0.1 for the whole test session."""
     from autograder.engine import ConnectServer
 
-    with ConnectServer() as url:
-        yield url
+    with ConnectServer() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
-def warm_grader(connect_url) -> Grader:
+def warm_grader(connect_server) -> Grader:
     """A Grader whose children are thin Spark Connect clients of the shared server."""
-    return Grader(spark_options=SparkOptions(remote=connect_url))
+    return Grader(spark_options=SparkOptions(remote=connect_server.url), work_root=connect_server.work_root)

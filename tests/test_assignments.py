@@ -30,8 +30,10 @@ def test_reference_stub_and_mutants(request, root, tmp_path, slug):
     mutants = {m.name: m for m in load_mutants(spec)}
     for name, m in mutants.items():
         write_mutant(spec, m, root, tmp_path / "m" / name).rename(klass / f"mutant_{name}.py")
-    options = SparkOptions(remote=request.getfixturevalue("connect_url")) if spec.spark_connect else SparkOptions()
-    result = grade_class(spec, klass, tmp_path / "graded", options, workers=2, progress=False)
+    server = request.getfixturevalue("connect_server") if spec.spark_connect else None
+    options = SparkOptions(remote=server.url) if server else SparkOptions()
+    result = grade_class(spec, klass, tmp_path / "graded", options, workers=2, progress=False,
+                         work_root=server.work_root if server else None)
     reports = result.reports
     problems = {"reference": expect_full(reports["reference"]), "stub": expect_stub(reports["stub"])}
     problems.update({f"mutant_{n}": expect_lost(reports[f"mutant_{n}"], m.lost) for n, m in mutants.items()})

@@ -5,7 +5,8 @@
    in tests/fixtures/root with one module-scoped Grader: every case must end with a valid report, earn
    exactly the checks it declares, never `error`, and explain itself. The reference is graded before and
    after the corpus and must score the same (no effect on the next submission).
-3. The CLI writes the fallback result first and the final one once, whatever the submission forges.
+3. The same attacks on the warm engine: one sandboxed Spark Connect server shared by a class.
+4. The CLI writes the fallback result first and the final one once, whatever the submission forges.
 """
 
 from __future__ import annotations
@@ -418,6 +419,13 @@ def test_hostile_submission(tiny, case, tmp_path):
         pytest.skip(f"this platform cannot hide files from submissions: {iso.summary()}")
     report = grade_case(tiny, case, tmp_path)
     check_report(report, spec)
+    problems = case_problems(report, case)
+    assert not problems, "\n".join(problems) + "\n" + report.to_json()
+    assert no_tagged_processes(DAEMON_TAG), f"{case['file']} left a background process running"
+
+
+def case_problems(report: GradeReport, case: dict) -> list[str]:
+    """How ``report`` differs from what the corpus declares for ``case`` (empty: as declared)."""
     verdicts = report.by_name()
     passed = sorted(name for name, c in verdicts.items() if c.status is Status.PASSED)
     problems = []
@@ -433,8 +441,7 @@ def test_hostile_submission(tiny, case, tmp_path):
     for wanted in case.get("notes", []):
         if not any(wanted in n for n in report.notes):
             problems.append(f"no note contains {wanted!r}: {list(report.notes)}")
-    assert not problems, "\n".join(problems) + "\n" + report.to_json()
-    assert no_tagged_processes(DAEMON_TAG), f"{case['file']} left a background process running"
+    return problems
 
 
 @pytest.mark.slow
@@ -454,7 +461,48 @@ def test_reference_unchanged_after_the_corpus(tiny):
 
 
 # ------------------------------------------------------------------------------------------------------
-# 3. The CLI: fallback first, final result once
+# 3. The warm engine: one sandboxed Spark Connect server shared by a class
+
+WARM_CASES = ("read_hidden_spark.py", "spark_stop.py", "spark_conf.py", "os_exit_in_task.py", "sigkill_self.py",
+              "memory_bomb.py")
+
+
+@pytest.mark.slow
+def test_hostile_submissions_on_the_shared_warm_engine(tiny):
+    """The file-stealing and session-breaking cases graded through one Spark Connect server, two at a
+    time, next to the reference: the server's sandbox hides what the children's hides (the hidden labels,
+    the solutions, the project), each case earns exactly what it earns with local Spark, and the
+    reference graded on the same server afterwards scores exactly as the one graded beside them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from autograder.engine import ConnectServer
+    from autograder.spark import SparkOptions
+
+    spec, local = tiny
+    cases = {c["file"]: c for c in CORPUS if c["file"] in WARM_CASES}
+    reference = FIXTURE_ROOT / "solutions" / "00-tiny" / "tiny.py"
+    paths = {"(reference)": reference, **{name: CORPUS_DIR / name for name in cases}}
+    with ConnectServer() as server:
+        assert server.sandboxed or not sandbox.isolation().namespaces
+        warm = Grader(spark_options=SparkOptions(remote=server.url), work_root=server.work_root,
+                      cache_dir=local.cache_dir)
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            reports = dict(zip(paths, pool.map(lambda p: warm.grade(spec, p), paths.values())))
+        TIMES[f"(warm engine: {len(paths)} submissions, 2 workers)"] = time.monotonic() - started
+        after = warm.grade(spec, reference)
+    problems = [f"{name}: {'; '.join(found)}\n{reports[name].to_json()}" for name, case in cases.items()
+                if (found := case_problems(reports[name], case))]
+    assert not problems, "\n".join(problems)
+    for report in (reports["(reference)"], after):
+        check_report(report, spec)
+        assert report.score == spec.total_points, report.to_json()
+    assert [(c.name, c.status, c.score, c.message) for c in after.checks] == \
+           [(c.name, c.status, c.score, c.message) for c in reports["(reference)"].checks]
+
+
+# ------------------------------------------------------------------------------------------------------
+# 4. The CLI: fallback first, final result once
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,11 @@ class TaskContext:
         if not isinstance(obj, MLWritable):
             raise TaskFailed(f"expected a pyspark.ml stage (Pipeline, Transformer, Estimator or Model), got "
                              f"{type(obj).__module__}.{type(obj).__qualname__}")
+        target = Path(self.path(name))
+        if target.exists():                               # left by an earlier attempt of this task
+            shutil.rmtree(target)
         try:
-            obj.write().overwrite().save(self.path(name))
+            obj.write().save(str(target))
         except Exception as exc:
             raise TaskFailed(f"the returned {type(obj).__name__} could not be saved ({type(exc).__name__}: "
                              f"{str(exc)[:300]}); custom stages need DefaultParamsReadable/Writable") from None

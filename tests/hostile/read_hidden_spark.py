@@ -25,6 +25,7 @@ def _read(kind, suffix):
             try:
                 reader = spark.read  # noqa: F821 - defined by the grader
                 df = reader.text(pattern, wholetext=True) if kind == "text" else reader.parquet(pattern)
+                df.schema           # analysed now (Spark Connect analyses lazily): a missing path raises here
                 rows = df.collect() if kind == "text" else df
                 return rows
             except Exception:  # noqa: BLE001 - PATH_NOT_FOUND and friends
