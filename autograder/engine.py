@@ -31,6 +31,9 @@ from autograder.spark import SparkOptions, settings
 SERVER_JVM_OPTIONS = "-Djdk.lang.Process.launchMechanism=VFORK"
 SERVER_DRIVER_MEMORY = "2g"
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+# Python UDFs of every session run in the server's Python workers, outside the children's process trees
+# and their memory limit: each worker gets its own address-space cap instead (MemoryError beyond it).
+SERVER_PYTHON_WORKER_MEMORY = "2g"
 
 
 def free_port() -> int:
@@ -72,6 +75,7 @@ class ConnectServer:
         """spark-submit of the server class in the foreground, temporary files under ``tmp``."""
         conf = {**settings(self.options), "spark.connect.grpc.binding.address": "127.0.0.1",
                 "spark.connect.grpc.binding.port": str(self.port), "spark.local.dir": str(tmp),
+                "spark.executor.pyspark.memory": SERVER_PYTHON_WORKER_MEMORY,
                 "spark.driver.extraJavaOptions": f"{self.options.java_options} -Djava.io.tmpdir={tmp}".strip()}
         args = [str(spark_home() / "bin" / "spark-submit"), "--class", SERVER_CLASS, "--name", "Spark Connect server",
                 "--master", self.options.master, "--driver-memory", self.options.driver_memory]

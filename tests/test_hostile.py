@@ -464,7 +464,7 @@ def test_reference_unchanged_after_the_corpus(tiny):
 # 3. The warm engine: one sandboxed Spark Connect server shared by a class
 
 WARM_CASES = ("read_hidden_spark.py", "spark_stop.py", "spark_conf.py", "os_exit_in_task.py", "sigkill_self.py",
-              "memory_bomb.py")
+              "memory_bomb.py", "memory_bomb_worker.py")
 
 
 @pytest.mark.slow

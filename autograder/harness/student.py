@@ -108,6 +108,14 @@ def pickle_by_value(module) -> None:
         pass
 
 
+def _worker_error(lines: list[str]) -> str:
+    """The error line of a Python worker's traceback inside a PythonException's text (its last line
+    naming an exception type; the text may end with a SQLSTATE or a JVM stack trace)."""
+    import re
+
+    return next((line for line in reversed(lines[1:]) if re.match(r"^[\w.]*(Error|Exception)\b", line)), lines[-1])
+
+
 def _student_frames(exc: BaseException, submission: str) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(submission)]
     where = f" (at {frames[-1].filename} line {frames[-1].lineno}: {(frames[-1].line or '').strip()})" if frames else ""
@@ -119,8 +127,8 @@ def _student_frames(exc: BaseException, submission: str) -> str:
     java = next((line[2:] for line in text[1:] if line.startswith(": ")), "")
     if java:                                      # Py4JJavaError: the Java exception is on the next line
         first = f"{first} {java[:300]}"
-    elif len(text) > 1 and first.endswith(":"):   # PythonException: the worker's error is the last line
-        first = f"{first} {text[-1][:300]}"
+    elif len(text) > 1 and (first.endswith(":") or "Python worker" in first):   # PythonException: the
+        first = f"{first} {_worker_error(text)[:300]}"                             # worker's own error
     if "OutOfMemoryError" in first:
         first += " (the Spark driver ran out of its memory limit; avoid collect()/toPandas() on large data)"
     return f"{type(exc).__name__}: {first}{where}"
