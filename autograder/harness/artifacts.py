@@ -87,5 +87,15 @@ def prediction_frame(df, id_col: str):
 
 
 def write_predictions(df, path: Path, id_col: str) -> None:
-    """Score ``df`` (already transformed) into one Parquet file ordered by id."""
-    prediction_frame(df, id_col).orderBy(id_col).coalesce(1).write.mode("overwrite").parquet(str(path))
+    """Score ``df`` (already transformed) into one Parquet file ordered by id, ``path/part-00000.parquet``.
+    The rows arrive here as Arrow and this process writes the file: a few thousand predictions do not
+    need Spark's distributed write (a job, a commit protocol and dozens of folder operations)."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    table = prediction_frame(df, id_col).orderBy(id_col).toArrow()
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    pq.write_table(table, path / "part-00000.parquet")
