@@ -65,22 +65,21 @@ def cluster(tmp_path_factory):
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="module")
-def local_reports(grader, root):
-    return {slug: grader.grade(load_assignment(slug), solution_file(load_assignment(slug), root))
-            for slug in CLUSTER_ASSIGNMENTS}
+def full_marks(spec):
+    """What local Spark gives every reference (tests/test_assignments.py, the Gradescope emulation):
+    each check passed with its points."""
+    return [(c.name, "passed", c.points) for c in spec.checks]
 
 
 @pytest.mark.parametrize("slug", CLUSTER_ASSIGNMENTS)
-def test_standalone_cluster_scores_like_local(cluster, local_reports, root, slug):
+def test_standalone_cluster_scores_like_local(cluster, root, slug):
     spec = load_assignment(slug)
     report = Grader(spark_options=SparkOptions(master=cluster)).grade(spec, solution_file(spec, root))
-    assert outcome(report) == outcome(local_reports[slug]), report.to_json()
-    assert report.score == spec.total_points
+    assert outcome(report) == full_marks(spec), report.to_json()
 
 
-def test_spark_connect_scores_like_local(local_reports, warm_grader, root):
+def test_spark_connect_scores_like_local(warm_grader, root):
     for slug in CLUSTER_ASSIGNMENTS:
         spec = load_assignment(slug)
         report = warm_grader.grade(spec, solution_file(spec, root))
-        assert outcome(report) == outcome(local_reports[slug]), report.to_json()
+        assert outcome(report) == full_marks(spec), report.to_json()
