@@ -131,6 +131,11 @@ def _student_frames(exc: BaseException, submission: str) -> str:
         first = f"{first} {_worker_error(text)[:300]}"                             # worker's own error
     if "OutOfMemoryError" in first:
         first += " (the Spark driver ran out of its memory limit; avoid collect()/toPandas() on large data)"
+    elif "maxResultSize" in first:
+        first += " (the result sent to the driver grew past its size limit; avoid collect()/toPandas() on large data)"
+    elif "SparkContext was shut down" in first or "SparkContext has been shutdown" in first:
+        first += (" (the Spark driver stopped during this task, most likely out of memory; avoid collect()/toPandas() "
+                  "on large data)")
     return f"{type(exc).__name__}: {first}{where}"
 
 
