@@ -11,6 +11,7 @@ a session can only reach folders whose random names it was given.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -95,8 +96,6 @@ class ConnectServer:
         area.open_for_child()
         self.work_root.mkdir(mode=0o711)
         self.work_root.chmod(0o711)                       # traversable, not listable, for the server's user
-        import secrets
-
         self.token = secrets.token_hex(8)
         env = child_env({MARKER: self.token, "HOME": str(area.home), "TMPDIR": str(area.tmp),
                          "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_DIRS": str(area.tmp),

@@ -108,6 +108,15 @@ def pickle_by_value(module) -> None:
         pass
 
 
+# Signs in a Spark error that the driver could not hold what was asked of it, and what they mean.
+LARGE_DATA_SIGNS = (
+    ("OutOfMemoryError", "the Spark driver ran out of its memory limit"),
+    ("maxResultSize", "the result sent to the driver grew past its size limit"),
+    ("SparkContext was shut down", "the Spark driver stopped during this task, most likely out of memory"),
+    ("SparkContext has been shutdown", "the Spark driver stopped during this task, most likely out of memory"),
+)
+
+
 def _worker_error(lines: list[str]) -> str:
     """The error line of a Python worker's traceback inside a PythonException's text (its last line
     naming an exception type; the text may end with a SQLSTATE or a JVM stack trace)."""
@@ -129,13 +138,9 @@ def _student_frames(exc: BaseException, submission: str) -> str:
         first = f"{first} {java[:300]}"
     elif len(text) > 1 and (first.endswith(":") or "Python worker" in first):   # PythonException: the
         first = f"{first} {_worker_error(text)[:300]}"                             # worker's own error
-    if "OutOfMemoryError" in first:
-        first += " (the Spark driver ran out of its memory limit; avoid collect()/toPandas() on large data)"
-    elif "maxResultSize" in first:
-        first += " (the result sent to the driver grew past its size limit; avoid collect()/toPandas() on large data)"
-    elif "SparkContext was shut down" in first or "SparkContext has been shutdown" in first:
-        first += (" (the Spark driver stopped during this task, most likely out of memory; avoid collect()/toPandas() "
-                  "on large data)")
+    cause = next((cause for sign, cause in LARGE_DATA_SIGNS if sign in first), None)
+    if cause:
+        first += f" ({cause}; avoid collect()/toPandas() on large data)"
     return f"{type(exc).__name__}: {first}{where}"
 
 
