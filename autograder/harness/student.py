@@ -324,9 +324,9 @@ def main(job_path: str) -> int:
                 pass
         broken = status == "raised" and jvm_broken(message)
         if broken and options.remote is None and "OutOfMemoryError" not in message and not _alive(spark):
+            advice = "" if "avoid collect()" in message else "; avoid collect() and toPandas() on large data"
             message = (f"the Spark driver (JVM) died during this task, most likely out of memory (its memory "
-                       f"limit is spark.driver.memory={options.driver_memory}); avoid collect() and toPandas() "
-                       f"on large data. The error was: {message}")
+                       f"limit is spark.driver.memory={options.driver_memory}){advice}. The error was: {message}")
         write_json(outcome, {"status": status, "message": message, "seconds": round(time.monotonic() - t0, 3)})
     write_json(artifacts / HARNESS, events)
     (artifacts / CURRENT).unlink(missing_ok=True)
