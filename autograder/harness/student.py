@@ -57,9 +57,12 @@ def _disarm() -> None:
     signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+LARGE_DATA_ADVICE = "avoid collect() and toPandas() on large data"
+
+
 def memory_message(python_mb: int, memory_mb: int) -> str:
     return (f"the submission ran out of memory (memory limit: {memory_mb} MB in all, {python_mb} MB for "
-            "Python objects); avoid collect() and toPandas() on large data and do not build huge Python objects")
+            f"Python objects); {LARGE_DATA_ADVICE} and do not build huge Python objects")
 
 
 def finish(code: int = EXIT_OK) -> None:
@@ -140,7 +143,7 @@ def _student_frames(exc: BaseException, submission: str) -> str:
         first = f"{first} {_worker_error(text)[:300]}"                             # worker's own error
     cause = next((cause for sign, cause in LARGE_DATA_SIGNS if sign in first), None)
     if cause:
-        first += f" ({cause}; avoid collect()/toPandas() on large data)"
+        first += f" ({cause}; {LARGE_DATA_ADVICE})"
     return f"{type(exc).__name__}: {first}{where}"
 
 
@@ -324,7 +327,7 @@ def main(job_path: str) -> int:
                 pass
         broken = status == "raised" and jvm_broken(message)
         if broken and options.remote is None and "OutOfMemoryError" not in message and not _alive(spark):
-            advice = "" if "avoid collect()" in message else "; avoid collect() and toPandas() on large data"
+            advice = "" if LARGE_DATA_ADVICE in message else f"; {LARGE_DATA_ADVICE}"
             message = (f"the Spark driver (JVM) died during this task, most likely out of memory (its memory "
                        f"limit is spark.driver.memory={options.driver_memory}){advice}. The error was: {message}")
         write_json(outcome, {"status": status, "message": message, "seconds": round(time.monotonic() - t0, 3)})
