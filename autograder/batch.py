@@ -17,6 +17,7 @@ from pathlib import Path
 from autograder.build.templating import render
 from autograder.engine import ConnectServer
 from autograder.errors import SubmissionError
+from autograder.prefork import fork_server
 from autograder.results import GradeReport, Status
 from autograder.runner import Grader
 from autograder.spark import SparkOptions
@@ -162,8 +163,9 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
     if todo:
         kind = engine_kind if spec.spark_connect else "local"
         with engine(kind, options, work_root) as (child_options, child_work_root), \
+                fork_server(enabled=child_options.remote is not None) as starter, \
                 Progress(disable=not progress, transient=False) as bar:
-            grader = Grader(spark_options=child_options, work_root=child_work_root)
+            grader = Grader(spark_options=child_options, work_root=child_work_root, starter=starter)
             grader.prepared(spec)
             task = bar.add_task(f"grading {spec.slug}", total=len(todo))
             with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -41,6 +41,7 @@ class Grader:
     scale: int = 0                  # > 0: grade on a synthetic variant with this many times the rows
     work_root: Path | None = None   # where work folders are made (a sandboxed Connect server's work root)
     local_fallback: bool = True     # over Spark Connect: regrade with local Spark what needs the JVM
+    starter: Any = None             # a running fork server for the children (autograder.prefork)
     _spark: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -80,7 +81,8 @@ class Grader:
             if not self.keep_workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
         if self.spark_options.remote and self.local_fallback and needs_jvm(results, notes):
-            local = replace(self, spark_options=replace(self.spark_options, remote=None), work_root=None)
+            local = replace(self, spark_options=replace(self.spark_options, remote=None), work_root=None,
+                            starter=None)
             report = local.grade(spec, submission, public_only, questions)
             return replace(report, seconds=time.monotonic() - started, notes=(JVM_FALLBACK_NOTE, *report.notes))
         return GradeReport(assignment=spec.slug, submission=str(submission), checks=tuple(results),
@@ -103,7 +105,7 @@ class Grader:
         run, phase_notes = run_student_phase(area, spec.path, spec.module_name, staged.path,
                                              {"train": data.train, "sample": data.sample},
                                              [_task_dict(t) for t in tasks], self.child_spark(), spec.data.id_col,
-                                             spec.time_limit_s, spec.memory_mb, hidden)
+                                             spec.time_limit_s, spec.memory_mb, hidden, self.starter)
         notes += area.iso.notes() + phase_notes
         load = _read(artifacts / "_load.json")
         notes += [f"while loading the submission: {p}" for p in load.get("problems", [])]
@@ -115,7 +117,7 @@ class Grader:
             budget = max(spec.time_limit_s - (time.monotonic() - started), min(90.0, spec.time_limit_s / 3))
             scoring, scoring_notes = run_scoring_phase(area, data, spec.module_name, staged.path, requests,
                                                        self.child_spark(), spec.data.id_col, budget,
-                                                       spec.memory_mb, hidden)
+                                                       spec.memory_mb, hidden, self.starter)
             notes += scoring_notes
             if scoring is not None and (scoring.timed_out or scoring.memory_exceeded):
                 notes.append(f"scoring saved models: {scoring.describe(budget, spec.memory_mb)}")

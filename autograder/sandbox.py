@@ -197,6 +197,22 @@ def tree_rss_mb(pids) -> float:
     return total / 2**20
 
 
+def tree_private_mb(pids) -> float:
+    """Memory the processes hold privately (resident or swapped out): for children forked from a fork
+    server, whose pages shared with the server (the interpreter and its imports) would otherwise count
+    once per process of the tree."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith(("Private_Clean:", "Private_Dirty:", "Swap:")):
+                        total += int(line.split()[1]) * 1024
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 2**20
+
+
 def _signal_all(pids, sig) -> None:
     for pid in pids:
         try:
@@ -553,10 +569,12 @@ def launcher_argv(jail: Jail, command: list[str], cwd: Path) -> list[str]:
 
 def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float, memory_mb: int,
               env: dict[str, str] | None = None, jail: Jail | None = None,
-              argv: list[str] | None = None, watch=None) -> ChildRun:
+              argv: list[str] | None = None, watch=None, starter=None) -> ChildRun:
     """Run ``python -m module job`` (or ``argv``) in ``cwd`` under the limits, inside ``jail`` when given
     (else with no isolation beyond the limits), and return how it ended. ``watch``, if given, is called
-    while the child runs and may return a reason to stop it."""
+    while the child runs and may return a reason to stop it. ``starter`` (a running
+    :class:`autograder.prefork.ForkServer`): fork the child from it instead of starting an interpreter;
+    its memory is then what the tree holds privately."""
     token = secrets.token_hex(8)
     if jail is None:
         iso = Isolation()
@@ -568,10 +586,14 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
     full_env = child_env({**(env or {}), MARKER: token, "HOME": str(home), "TMPDIR": str(tmp),
                           "SPARK_LOCAL_DIRS": str(tmp), "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={tmp}"})
     command = argv or [sys.executable, "-m", module, str(job)]
-    launcher = launcher_argv(jail, command, cwd)
     started = time.monotonic()
-    proc = subprocess.Popen(launcher, cwd=cwd, env=full_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    memory = tree_rss_mb
+    if starter is not None and argv is None and starter.alive():
+        proc = starter.start(module, job, cwd, full_env, jail.config(command, cwd))
+        memory = tree_private_mb
+    else:
+        proc = subprocess.Popen(launcher_argv(jail, command, cwd), cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     output = _OutputCap(proc.stdout)
     timed_out = memory_exceeded = False
     stopped = ""
@@ -583,7 +605,7 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
             timed_out = True
             break
         if now >= next_check:
-            peak = max(peak, tree_rss_mb(tree_pids(proc.pid, token)))
+            peak = max(peak, memory(tree_pids(proc.pid, token)))
             next_check = now + MEMORY_POLL_S
             if peak > memory_mb:
                 memory_exceeded = True
@@ -832,10 +854,11 @@ def _exit_code(status: int) -> int:
     return 128 - code if code < 0 else code
 
 
-def _supervise(cfg: dict, pid_one: bool) -> int:
-    """Start the child and reap everything until it ends; then kill what it left behind (without a pid
-    namespace the orphans were re-parented to us, the subreaper; with one the kernel kills them when pid
-    1 exits). Returns the child's exit code (128 + n for a signal)."""
+def _supervise(cfg: dict, pid_one: bool, run=None) -> int:
+    """Start the child (``exec`` of ``cfg['argv']``, or ``run()`` in this interpreter) and reap everything
+    until it ends; then kill what it left behind (without a pid namespace the orphans were re-parented to
+    us, the subreaper; with one the kernel kills them when pid 1 exits). Returns the child's exit code
+    (128 + n for a signal)."""
     child = os.fork()
     if child == 0:
         try:
@@ -844,9 +867,11 @@ def _supervise(cfg: dict, pid_one: bool) -> int:
             _drop_privileges(cfg)
             _die_with_parent(None)
             os.chdir(cfg["cwd"])
-            os.execv(cfg["argv"][0], cfg["argv"])
+            if run is None:
+                os.execv(cfg["argv"][0], cfg["argv"])
         except BaseException as exc:  # noqa: BLE001
             _fail(f"could not start the child: {exc}")
+        run()
     code = START_FAILED
     while True:
         try:
@@ -885,7 +910,9 @@ def _die_with_parent(parent: int | None) -> None:
         os._exit(START_FAILED)
 
 
-def _launch(cfg: dict) -> None:
+def launch(cfg: dict, run=None) -> None:
+    """The launcher: set the sandbox up, run the child in it (``exec`` of ``cfg['argv']``, or ``run()``
+    in this interpreter, see :mod:`autograder.prefork`) and exit with its exit code."""
     os.umask(0o022)
     _die_with_parent(cfg.get("grader_pid") or os.getppid())
     if not cfg["namespaces"]:
@@ -893,7 +920,7 @@ def _launch(cfg: dict) -> None:
             _prctl(PR_SET_CHILD_SUBREAPER, 1)
         except OSError:
             pass
-        os._exit(_supervise(cfg, pid_one=False))
+        os._exit(_supervise(cfg, pid_one=False, run=run))
     try:
         _enter_namespaces(cfg)
     except OSError as exc:
@@ -905,7 +932,7 @@ def _launch(cfg: dict) -> None:
             _mount_proc()
         except OSError as exc:
             _fail(f"/proc: {exc}")
-        os._exit(_supervise(cfg, pid_one=True))
+        os._exit(_supervise(cfg, pid_one=True, run=run))
     while True:
         try:
             _, status = os.waitpid(init, 0)
@@ -914,5 +941,7 @@ def _launch(cfg: dict) -> None:
             continue
 
 
+die_with_parent = _die_with_parent
+
 if __name__ == "__main__":
-    _launch(json.loads(sys.argv[1]))
+    launch(json.loads(sys.argv[1]))

@@ -485,22 +485,24 @@ WARM_CASES = ("read_hidden_spark.py", "spark_stop.py", "spark_conf.py", "os_exit
 @pytest.mark.slow
 def test_hostile_submissions_on_the_shared_warm_engine(tiny):
     """The file-stealing and session-breaking cases graded through one Spark Connect server, two at a
-    time, next to the reference: the server's sandbox hides what the children's hides (the hidden labels,
+    time, next to the reference, their children forked from the fork server as in a batch: the server's sandbox hides what the children's hides (the hidden labels,
     the solutions, the project), each case earns exactly what it earns with local Spark, and the
     reference graded on the same server afterwards scores exactly as the one graded beside them."""
     from concurrent.futures import ThreadPoolExecutor
 
     from autograder.engine import ConnectServer
+    from autograder.prefork import fork_server
     from autograder.spark import SparkOptions
 
     spec, local = tiny
     cases = {c["file"]: c for c in CORPUS if c["file"] in WARM_CASES}
     reference = FIXTURE_ROOT / "solutions" / "00-tiny" / "tiny.py"
     paths = {"(reference)": reference, **{name: CORPUS_DIR / name for name in cases}}
-    with ConnectServer() as server:
+    with ConnectServer() as server, fork_server() as starter:
         assert server.sandboxed or not sandbox.isolation().namespaces
+        assert starter is not None
         warm = Grader(spark_options=SparkOptions(remote=server.url), work_root=server.work_root,
-                      cache_dir=local.cache_dir)
+                      cache_dir=local.cache_dir, starter=starter)
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=2) as pool:
             reports = dict(zip(paths, pool.map(lambda p: warm.grade(spec, p), paths.values())))

@@ -133,10 +133,10 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def run_scoring_phase(area, data, module_name: str, submission: Path, requests: list[dict], spark: dict,
-                      id_col: str, limit_s: float, memory_mb: int, hidden: tuple = ()):
+                      id_col: str, limit_s: float, memory_mb: int, hidden: tuple = (), starter=None):
     """Score saved models in a sandboxed child; returns (ChildRun, notes). ``data`` is the grader's
     :class:`autograder.data.PreparedData`; ``submission`` is the staged file (copied by the student
-    phase into the area already, else copied here)."""
+    phase into the area already, else copied here); ``starter``: a fork server for the child."""
     from dataclasses import replace
 
     from autograder.harness.artifacts import read_json as _read
@@ -184,7 +184,7 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
     watch = ProgressWatch(current, {r["out"]: r["timeout_s"] for r in job_requests})
     try:
         run = run_child("autograder.harness.scorer", job_file, area.home, limit_s, memory_mb, jail=jail,
-                        watch=watch)
+                        watch=watch, starter=starter)
         run.keep_log(area.root.parent / "scorer.log")
     finally:
         shutil.rmtree(inp / "hidden", ignore_errors=True)

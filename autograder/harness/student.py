@@ -65,6 +65,12 @@ def memory_message(python_mb: int, memory_mb: int) -> str:
             f"Python objects); {LARGE_DATA_ADVICE} and do not build huge Python objects")
 
 
+def _forked_into_pid_namespace() -> bool:
+    """A child forked from the fork server imported this module before it entered its pid namespace:
+    there it is always pid 2, the first child of the namespace's init (pid 1)."""
+    return os.getpid() == 2 and os.getppid() == 1
+
+
 def finish(code: int = EXIT_OK) -> None:
     """End the child now: flush, kill every other process of the private pid namespace (background
     processes of the submission cannot outlive the last outcome), and exit without running atexit hooks,
@@ -74,7 +80,7 @@ def finish(code: int = EXIT_OK) -> None:
             stream.flush()
         except Exception:  # noqa: BLE001
             pass
-    if _PID_NAMESPACE:
+    if _PID_NAMESPACE or _forked_into_pid_namespace():
         try:
             _KILL(-1, signal.SIGKILL)
         except OSError:
@@ -187,7 +193,10 @@ def run_task(ctx: TaskContext, task: dict, tasks_module) -> None:
 
 
 def _alive(spark) -> bool:
+    """Whether the session still works: not stopped, and (local Spark) its JVM not gone."""
     try:
+        if type(spark).__module__.startswith("pyspark.sql.connect"):
+            return not spark.is_stopped                 # a Spark Connect session has no JVM of its own
         jsc = spark.sparkContext._jsc
         return jsc is not None and not jsc.sc().isStopped()
     except Exception:  # noqa: BLE001 - a dead gateway raises anything
@@ -384,9 +393,10 @@ def _task_outcome(artifacts: Path, name: str) -> dict:
 
 def run_student_phase(area, assignment_dir: Path, module_name: str, submission: Path, data: dict,
                       tasks: list[dict], spark: dict, id_col: str, limit_s: float, memory_mb: int,
-                      hidden: tuple = ()):
+                      hidden: tuple = (), starter=None):
     """Run the student phase in ``area`` (a :class:`autograder.sandbox.ChildArea`); return the last
-    :class:`ChildRun` and notes for the report. Artifacts end up in ``area.output('artifacts')``."""
+    :class:`ChildRun` and notes for the report. Artifacts end up in ``area.output('artifacts')``.
+    ``starter``: a fork server to start the children from (see :func:`autograder.sandbox.run_child`)."""
     from dataclasses import replace
 
     from autograder.sandbox import Jail, needs_network, network_notes, run_child, sanitize
@@ -426,7 +436,7 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
         (artifacts / CURRENT).unlink(missing_ok=True)
         watch = ProgressWatch(artifacts / CURRENT, timeouts)
         run = run_child("autograder.harness.student", job_file, area.home, remaining, memory_mb,
-                        jail=jail, watch=watch)
+                        jail=jail, watch=watch, starter=starter)
         run.keep_log(area.root.parent / f"student-{attempt}.log")
         notes += sanitize(artifacts)
         if attempt == 0 and not (artifacts / "_load.json").is_file():
