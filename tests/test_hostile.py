@@ -485,9 +485,10 @@ WARM_CASES = ("read_hidden_spark.py", "spark_stop.py", "spark_conf.py", "os_exit
 @pytest.mark.slow
 def test_hostile_submissions_on_the_shared_warm_engine(tiny):
     """The file-stealing and session-breaking cases graded through one Spark Connect server, two at a
-    time, next to the reference, their children forked from the fork server as in a batch: the server's sandbox hides what the children's hides (the hidden labels,
-    the solutions, the project), each case earns exactly what it earns with local Spark, and the
-    reference graded on the same server afterwards scores exactly as the one graded beside them."""
+    time, next to the reference, their children forked from the fork server as in a batch: the server's
+    sandbox hides what the children's hides (the hidden labels, the solutions, the project), each case
+    earns exactly what it earns with local Spark, and the reference graded on the same server afterwards
+    scores exactly as the one graded beside them."""
     from concurrent.futures import ThreadPoolExecutor
 
     from autograder.engine import ConnectServer
