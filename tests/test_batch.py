@@ -17,9 +17,17 @@ from autograder.registry import load_assignment
 pytestmark = pytest.mark.slow
 
 
-def connect_servers() -> int:
+def processes(pattern: str) -> int:
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    return sum("SparkConnectServer" in line for line in out.splitlines())
+    return sum(pattern in line for line in out.splitlines())
+
+
+def connect_servers() -> int:
+    return processes("SparkConnectServer")
+
+
+def fork_servers() -> int:
+    return processes("-m autograder.prefork")
 
 
 def test_class_is_graded_resumably_after_sigkill(root, tmp_path):
@@ -31,7 +39,7 @@ def test_class_is_graded_resumably_after_sigkill(root, tmp_path):
     shutil.copyfile(root / "solutions" / spec.slug / spec.module, klass / "carol" / "pipelines.py")
     (klass / "dave.zip").write_text("not a zip")
     (klass / "erin.py").write_text("def build_pipeline(:\n")
-    servers_before = connect_servers()
+    servers_before, forks_before = connect_servers(), fork_servers()
     command = [sys.executable, "-m", "autograder.cli", "grade", spec.slug, str(klass), "--out", str(out), "--workers", "2"]
 
     first = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -43,10 +51,11 @@ def test_class_is_graded_resumably_after_sigkill(root, tmp_path):
     finished = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/report.json")}
     assert finished, "no submission finished before the kill"
     for _ in range(60):
-        if connect_servers() <= servers_before:
+        if connect_servers() <= servers_before and fork_servers() <= forks_before:
             break
         time.sleep(1)
     assert connect_servers() <= servers_before, "the Spark Connect server outlived its killed grader"
+    assert fork_servers() <= forks_before, "the fork server (or a child it forked) outlived its killed grader"
 
     second = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert second.returncode == 0, second.stderr[-3000:]
