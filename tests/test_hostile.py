@@ -515,6 +515,7 @@ def test_hostile_submissions_on_the_shared_warm_engine(tiny):
     for report in (reports["(reference)"], after):
         check_report(report, spec)
         assert report.score == spec.total_points, report.to_json()
+        assert not any("stopped (or broke) the Spark session" in note for note in report.notes), report.notes
     assert [(c.name, c.status, c.score, c.message) for c in after.checks] == \
            [(c.name, c.status, c.score, c.message) for c in reports["(reference)"].checks]
 
