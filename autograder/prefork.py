@@ -12,10 +12,11 @@ private /proc, privileges dropped. Only the last step differs: instead of ``exec
 ``python -m <module> <job>``, the child calls ``<module>.main(<job>)`` in the already-initialised
 interpreter. The fork server itself never runs submitted code; it holds no grading data.
 
-The server runs as ``python -m autograder.prefork <fd>`` (``fd``: its end of a SOCK_SEQPACKET socket
-pair). A request is a JSON message carrying one file descriptor, the write end of the child's output
-pipe; the server answers each with ``{"pid": N}`` and reports every child that ends with
-``{"exit": N, "code": C}`` (C as in :attr:`subprocess.Popen.returncode`).
+The server runs as ``python -m autograder.prefork <fd> <module>...`` (``fd``: its end of a SOCK_SEQPACKET
+socket pair; the modules requests may run). A request is a JSON message carrying one file descriptor,
+the write end of the child's output pipe; the server answers each with ``{"pid": N}`` and reports every
+child that ends with ``{"exit": N, "code": C}`` (C as in :attr:`subprocess.Popen.returncode`). The
+child stays a zombie, so its pid is not reused, until the grader sends ``{"release": N}``.
 """
 
 from __future__ import annotations
@@ -60,13 +61,14 @@ class PreforkedProcess:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        if self.poll() is not None:
-            return self.returncode
-        code = self._server.wait_exit(self.pid, timeout)
-        if code is None:
-            raise subprocess.TimeoutExpired(f"preforked child {self.pid}", timeout)
-        self.returncode = code
-        return code
+        """Wait for the end, then let the server reap the child (its pid may be reused from then on)."""
+        if self.poll() is None:
+            code = self._server.wait_exit(self.pid, timeout)
+            if code is None:
+                raise subprocess.TimeoutExpired(f"preforked child {self.pid}", timeout)
+            self.returncode = code
+        self._server.release(self.pid)
+        return self.returncode
 
 
 class ForkServer:
@@ -171,6 +173,15 @@ class ForkServer:
             raise OSError(f"the fork server could not start the child: {reply.get('error') or 'no answer'}")
         return PreforkedProcess(self, int(reply["pid"]), os.fdopen(read_end, "rb", buffering=0))
 
+    def release(self, pid: int) -> None:
+        """Tell the server that the grader is done with the tree of ``pid`` (see :class:`_Children`)."""
+        try:
+            with self._lock:
+                if self.alive():
+                    self._sock.send(json.dumps({"release": pid}).encode())
+        except OSError:
+            pass
+
     def exit_code(self, pid: int) -> int | None:
         with self._changed:
             if pid in self._exits:
@@ -273,15 +284,44 @@ def _call_main(module: str, job: str, cwd: str) -> None:
     os._exit(code if isinstance(code, int) else 0)
 
 
-def _reap(sock: socket.socket) -> None:
-    while True:
+class _Children:
+    """The server's forked children. An ended child is reported but stays a zombie until the grader
+    releases it (after killing its tree): its pid cannot be reused by an unrelated process while the
+    grader may still signal the tree rooted at it."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.running: set[int] = set()
+        self.reported: set[int] = set()
+        self.released: set[int] = set()           # released before it ended: reap as soon as it ends
+
+    def report_ended(self) -> None:
+        for pid in sorted(self.running - self.reported):
+            try:
+                info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                info = None
+                self.running.discard(pid)
+            if info is None:
+                continue
+            code = info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+            self.reported.add(pid)
+            self.sock.send(json.dumps({"exit": pid, "code": code}).encode())
+            if pid in self.released:
+                self.release(pid)
+
+    def release(self, pid: int) -> None:
+        if pid not in self.running:
+            return
+        if pid not in self.reported:
+            self.released.add(pid)
+            return
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            os.waitpid(pid, 0)
         except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+            pass
+        for group in (self.running, self.reported, self.released):
+            group.discard(pid)
 
 
 def serve(fd: int, modules: tuple[str, ...]) -> int:
@@ -298,9 +338,10 @@ def serve(fd: int, modules: tuple[str, ...]) -> int:
         sock.send(json.dumps({"ready": False, "error": f"{type(exc).__name__}: {exc}"}).encode())
         return 1
     sock.send(json.dumps({"ready": True}).encode())
+    children = _Children(sock)
     while True:
         readable, _, _ = select.select([sock], [], [], REAP_INTERVAL_S)
-        _reap(sock)
+        children.report_ended()
         if not readable:
             continue
         try:
@@ -313,9 +354,12 @@ def serve(fd: int, modules: tuple[str, ...]) -> int:
             return 0
         try:
             request = json.loads(data)
+            if "release" in request and not fds:
+                children.release(int(request["release"]))
+                continue
             if request.get("module") not in modules or len(fds) != 1:
                 raise ValueError("a request names a module the server does not run, or carries no output pipe")
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             for fd_ in fds:
                 os.close(fd_)
             sock.send(json.dumps({"error": str(exc)}).encode())
@@ -327,6 +371,7 @@ def serve(fd: int, modules: tuple[str, ...]) -> int:
             sock.close()
             _run_child(request, fds[0])
         os.close(fds[0])
+        children.running.add(pid)
         sock.send(json.dumps({"pid": pid}).encode())
 
 

@@ -117,3 +117,27 @@ def test_a_dead_server_means_fresh_children(tmp_path):
 def test_fork_server_is_optional():
     with fork_server(enabled=False) as none:
         assert none is None
+
+
+def test_an_ended_child_keeps_its_pid_until_the_grader_releases_it(server, tmp_path):
+    """The grader kills the tree rooted at the child's pid after it ends: until then the pid must not be
+    reusable by an unrelated process, so the server leaves the child a zombie until it is released."""
+    iso = sandbox.isolation()
+    area = sandbox.ChildArea(tmp_path / "child", iso)
+    area.create()
+    area.open_for_child()
+    program = area.input / "prog.py"
+    program.write_text("print('done')\n", encoding="utf-8")
+    jail = sandbox.Jail(iso, area, writable=(area.home, area.tmp))
+    env = sandbox.child_env({"HOME": str(area.home), "TMPDIR": str(area.tmp)})
+    proc = server.start(PROBE, program, area.home, env, jail.config([], area.home))
+    deadline = time.monotonic() + 30
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.returncode == 0
+    assert open(f"/proc/{proc.pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
+    assert proc.wait() == 0
+    deadline = time.monotonic() + 5
+    while os.path.exists(f"/proc/{proc.pid}") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not os.path.exists(f"/proc/{proc.pid}")
