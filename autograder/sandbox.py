@@ -587,11 +587,13 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
                           "SPARK_LOCAL_DIRS": str(tmp), "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={tmp}"})
     command = argv or [sys.executable, "-m", module, str(job)]
     started = time.monotonic()
-    memory = tree_rss_mb
+    memory, proc = tree_rss_mb, None
     if starter is not None and argv is None and starter.alive():
-        proc = starter.start(module, job, cwd, full_env, jail.config(command, cwd))
-        memory = tree_private_mb
-    else:
+        try:
+            proc, memory = starter.start(module, job, cwd, full_env, jail.config(command, cwd)), tree_private_mb
+        except OSError:
+            pass                                        # the fork server just died: start the child afresh
+    if proc is None:
         proc = subprocess.Popen(launcher_argv(jail, command, cwd), cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     output = _OutputCap(proc.stdout)
@@ -862,10 +864,8 @@ def _supervise(cfg: dict, pid_one: bool, run=None) -> int:
     child = os.fork()
     if child == 0:
         try:
-            if pid_one:
-                os.environ["SPARKGRADE_PID_NAMESPACE"] = "1"
             _drop_privileges(cfg)
-            _die_with_parent(None)
+            die_with_parent(None)
             os.chdir(cfg["cwd"])
             if run is None:
                 os.execv(cfg["argv"][0], cfg["argv"])
@@ -899,7 +899,7 @@ def _supervise(cfg: dict, pid_one: bool, run=None) -> int:
     return code
 
 
-def _die_with_parent(parent: int | None) -> None:
+def die_with_parent(parent: int | None) -> None:
     """SIGKILL this process when its parent dies (the grader, the launcher or pid 1 of the namespace);
     if ``parent`` is given and already gone, exit at once."""
     try:
@@ -914,7 +914,7 @@ def launch(cfg: dict, run=None) -> None:
     """The launcher: set the sandbox up, run the child in it (``exec`` of ``cfg['argv']``, or ``run()``
     in this interpreter, see :mod:`autograder.prefork`) and exit with its exit code."""
     os.umask(0o022)
-    _die_with_parent(cfg.get("grader_pid") or os.getppid())
+    die_with_parent(cfg.get("grader_pid") or os.getppid())
     if not cfg["namespaces"]:
         try:
             _prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -927,7 +927,7 @@ def launch(cfg: dict, run=None) -> None:
         _fail(f"namespaces: {exc}")
     init = os.fork()
     if init == 0:                                       # pid 1 of the new pid namespace
-        _die_with_parent(None)                          # the launcher is outside: getppid() is 0 here
+        die_with_parent(None)                          # the launcher is outside: getppid() is 0 here
         try:
             _mount_proc()
         except OSError as exc:
@@ -941,7 +941,6 @@ def launch(cfg: dict, run=None) -> None:
             continue
 
 
-die_with_parent = _die_with_parent
 
 if __name__ == "__main__":
     launch(json.loads(sys.argv[1]))

@@ -33,9 +33,7 @@ MAX_RESTARTS = 3
 CURRENT = "_current.json"
 HARNESS = "_harness.json"
 EXIT_OK = 0
-PID_NAMESPACE_ENV = "SPARKGRADE_PID_NAMESPACE"
-_PID_NAMESPACE = os.environ.get(PID_NAMESPACE_ENV, "") == "1"    # read before any student code runs
-_EXIT, _KILL = os._exit, os.kill
+_EXIT, _KILL, _GETPID, _GETPPID = os._exit, os.kill, os.getpid, os.getppid   # before any student code runs
 
 
 class TaskTimeout(BaseException):
@@ -65,10 +63,12 @@ def memory_message(python_mb: int, memory_mb: int) -> str:
             f"Python objects); {LARGE_DATA_ADVICE} and do not build huge Python objects")
 
 
-def _forked_into_pid_namespace() -> bool:
-    """A child forked from the fork server imported this module before it entered its pid namespace:
-    there it is always pid 2, the first child of the namespace's init (pid 1)."""
-    return os.getpid() == 2 and os.getppid() == 1
+def _in_private_pid_namespace() -> bool:
+    """Whether this process runs in the sandbox's private pid namespace: there it is always pid 2, the
+    first child of the namespace's init (pid 1), whether it was exec-ed or forked from the fork server.
+    Outside one its parent is the launcher, never pid 1. The functions were taken before any student
+    code ran, so a submission cannot fake either."""
+    return _GETPID() == 2 and _GETPPID() == 1
 
 
 def finish(code: int = EXIT_OK) -> None:
@@ -80,7 +80,7 @@ def finish(code: int = EXIT_OK) -> None:
             stream.flush()
         except Exception:  # noqa: BLE001
             pass
-    if _PID_NAMESPACE or _forked_into_pid_namespace():
+    if _in_private_pid_namespace():
         try:
             _KILL(-1, signal.SIGKILL)
         except OSError:
