@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from autograder.harness.student import run_student_phase
 from autograder.registry import project_root
 from autograder.results import CheckResult, GradeReport
 from autograder.sandbox import ChildArea, ChildRun, isolation
-from autograder.spark import SparkOptions, build_session
+from autograder.engine import release_sessions
+from autograder.spark import SparkOptions, build_session, session_ids, with_session
 from autograder.spec import AssignmentSpec, CheckSpec, TaskSpec
 from autograder.staging import stage
 
@@ -102,10 +104,11 @@ class Grader:
         tasks = spec.tasks_for(checks)
         hidden = (self.cache_dir, data.root, spec.path, project_root(), workdir)
         started = time.monotonic()
-        run, phase_notes = run_student_phase(area, spec.path, spec.module_name, staged.path,
-                                             {"train": data.train, "sample": data.sample},
-                                             [_task_dict(t) for t in tasks], self.child_spark(), spec.data.id_col,
-                                             spec.time_limit_s, spec.memory_mb, hidden, self.starter)
+        with self.child_session(len(tasks)) as spark:
+            run, phase_notes = run_student_phase(area, spec.path, spec.module_name, staged.path,
+                                                 {"train": data.train, "sample": data.sample},
+                                                 [_task_dict(t) for t in tasks], spark, spec.data.id_col,
+                                                 spec.time_limit_s, spec.memory_mb, hidden, self.starter)
         notes += area.iso.notes() + phase_notes
         load = _read(artifacts / "_load.json")
         notes += [f"while loading the submission: {p}" for p in load.get("problems", [])]
@@ -115,9 +118,10 @@ class Grader:
                                     for r in CHECK_KINDS[c.kind].score_requests(ctx, c)])
         if requests:
             budget = max(spec.time_limit_s - (time.monotonic() - started), min(90.0, spec.time_limit_s / 3))
-            scoring, scoring_notes = run_scoring_phase(area, data, spec.module_name, staged.path, requests,
-                                                       self.child_spark(), spec.data.id_col, budget,
-                                                       spec.memory_mb, hidden, self.starter)
+            with self.child_session(len(requests)) as spark:
+                scoring, scoring_notes = run_scoring_phase(area, data, spec.module_name, staged.path, requests,
+                                                           spark, spec.data.id_col, budget, spec.memory_mb,
+                                                           hidden, self.starter)
             notes += scoring_notes
             if scoring is not None and (scoring.timed_out or scoring.memory_exceeded):
                 notes.append(f"scoring saved models: {scoring.describe(budget, spec.memory_mb)}")
@@ -135,14 +139,26 @@ class Grader:
             results.append(attach(verdict, check, time.monotonic() - t0))
         return results, notes
 
-    def child_spark(self) -> dict:
-        return self.spark_options.to_dict()
+    @contextmanager
+    def child_session(self, restarts: int):
+        """The Spark options of one child (as a dict). Over Spark Connect the child gets a session id of its
+        own, and once it has ended, that session and those of its up to ``restarts`` restarts are released."""
+        if not self.spark_options.remote:
+            yield self.spark_options.to_dict()
+            return
+        options = replace(self.spark_options, remote=with_session(self.spark_options.remote))
+        try:
+            yield options.to_dict()
+        finally:
+            release_sessions(options.remote, session_ids(options.remote, restarts))
 
 
-JVM_SIGNS = ("JVM_ATTRIBUTE_NOT_SUPPORTED", "is not supported in Spark Connect")
+# A stopped session's id is closed for good on the server, so code that stops the session and then
+# reopens it (within one task) fails over Spark Connect with SESSION_CLOSED but works with local Spark.
+JVM_SIGNS = ("JVM_ATTRIBUTE_NOT_SUPPORTED", "is not supported in Spark Connect", "SESSION_CLOSED")
 JVM_FALLBACK_NOTE = ("graded with local Spark instead of the shared Spark Connect engine: the submission uses "
-                     "APIs that need the JVM (such as spark.sparkContext), which a Spark Connect session "
-                     "does not have")
+                     "APIs that need the JVM (such as spark.sparkContext) or reopens a session it stopped, "
+                     "which a Spark Connect session does not allow")
 
 
 def needs_jvm(results: list[CheckResult], notes: list[str]) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
@@ -98,6 +99,46 @@ def build_session(opts: SparkOptions | None = None):
     if opts.remote is None:
         spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+SESSION_USER = "sparkgrade"     # the Spark Connect user of the children's sessions, unless the URL names one
+
+
+def connect_params(url: str) -> tuple[str, dict[str, str]]:
+    """``sc://host:port/;key=value;...`` as its address and its parameters."""
+    address, _, params = url.partition("/;")
+    pairs = (p.split("=", 1) for p in params.split(";") if "=" in p)
+    return address.rstrip("/"), {k: v for k, v in pairs}
+
+
+def connect_url(address: str, params: dict[str, str]) -> str:
+    return address + ("/;" + ";".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
+def with_session(url: str, session_id: str | None = None) -> str:
+    """The URL of one child's own session: a fresh session id (or ``session_id``), and the children's
+    user unless the URL names one. The grader knows the id, so it can release the session afterwards."""
+    address, params = connect_params(url)
+    params.setdefault("user_id", SESSION_USER)
+    params["session_id"] = session_id or str(uuid.uuid4())
+    return connect_url(address, params)
+
+
+def revived_session_url(url: str, attempt: int) -> str:
+    """The session a child opens for its ``attempt``-th restart (after its code stopped the previous one, whose
+    id the server no longer accepts): derived from the first id, so the grader can release it too."""
+    address, params = connect_params(url)
+    first = params.get("session_id")
+    if not first:
+        return url
+    params["session_id"] = str(uuid.uuid5(uuid.UUID(first), f"restart-{attempt}"))
+    return connect_url(address, params)
+
+
+def session_ids(url: str, restarts: int) -> list[str]:
+    """Every session id a child given ``url`` may have used with up to ``restarts`` restarts."""
+    return [connect_params(u)[1]["session_id"] for u in
+            [url, *(revived_session_url(url, n) for n in range(1, restarts + 1))]]
 
 
 def is_local_server(url: str) -> bool:

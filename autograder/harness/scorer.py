@@ -22,7 +22,8 @@ from pathlib import Path
 
 from autograder.harness.artifacts import read_json, stage_metadata, write_json, write_predictions
 from autograder.harness.student import (CURRENT, ProgressWatch, TaskTimeout, _alive, _arm, _disarm, _revive,
-                                        finish, jvm_broken, limit_python_memory, memory_message, pickle_by_value)
+                                        finish, jvm_broken, limit_python_memory, memory_message, pickle_by_value,
+                                        stop_running_work)
 from autograder.spark import SparkOptions, build_session
 from autograder.submission import load_submission
 
@@ -70,10 +71,11 @@ def main(job_path: str) -> int:
             _disarm()
         pickle_by_value(loaded.module)
     current = Path(job["current"]) if job.get("current") else None
-    broken = False
+    broken, restarts = False, 0
     for request in job["requests"]:
         if broken or not _alive(spark):                 # the submission stopped or broke the session
-            spark = _revive(options, fresh_jvm=broken)
+            restarts += 1
+            spark = _revive(options, restarts, fresh_jvm=broken)
         broken = False
         out = Path(request["out"])
         write_json(out / "outcome.json", {"status": "started"})
@@ -89,6 +91,7 @@ def main(job_path: str) -> int:
             status, message = "ok", ""
         except TaskTimeout:
             status, message = "timeout", f"scoring did not finish within {timeout:g} s"
+            stop_running_work(spark)
         except MemoryError:
             status, message = "raised", f"MemoryError: {memory_message(python_mb, int(job.get('memory_mb', 2048)))}"
         except BaseException as exc:  # noqa: BLE001 - recorded for the grader

@@ -21,11 +21,12 @@ import signal
 import sys
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 from autograder.harness.artifacts import read_json, write_json
 from autograder.harness.context import TaskContext, TaskFailed, load_tasks_module
-from autograder.spark import SparkOptions, build_session
+from autograder.spark import SparkOptions, build_session, revived_session_url
 from autograder.submission import load_submission
 
 GRACE_S = 5.0                 # after a task's time limit, how long before the grader stops the process
@@ -203,6 +204,18 @@ def _alive(spark) -> bool:
         return False
 
 
+def stop_running_work(spark) -> None:
+    """Cancel what a timed-out task left running, so that it does not compete with the next task (over
+    Spark Connect it would otherwise run on in the shared server)."""
+    try:
+        if type(spark).__module__.startswith("pyspark.sql.connect"):
+            spark.interruptAll()
+        else:
+            spark.sparkContext.cancelAllJobs()
+    except Exception:  # noqa: BLE001 - a dead session has nothing left to cancel
+        pass
+
+
 def _new_jvm() -> None:
     """Kill the current JVM (if any) and forget it, so that the next session launches a fresh one."""
     from pyspark import SparkContext
@@ -227,8 +240,11 @@ def _new_jvm() -> None:
         pass
 
 
-def _revive(options: SparkOptions, fresh_jvm: bool = False):
-    """A working session after the submission stopped (or broke) the previous one."""
+def _revive(options: SparkOptions, attempt: int, fresh_jvm: bool = False):
+    """A working session after the submission stopped (or broke) the previous one; over Spark Connect the
+    ``attempt``-th restart opens the session id the grader expects for it (see ``revived_session_url``)."""
+    if options.remote:
+        options = replace(options, remote=revived_session_url(options.remote, attempt))
     if not fresh_jvm:
         try:
             spark = build_session(options)
@@ -305,9 +321,9 @@ def main(job_path: str) -> int:
         task_dir = artifacts / task["name"]
         outcome = task_dir / "outcome.json"
         if broken or not _alive(spark):
-            spark = _revive(options, fresh_jvm=broken)
-            submission.module.__dict__["spark"] = spark
             events["spark_restarted"] += 1
+            spark = _revive(options, events["spark_restarted"], fresh_jvm=broken)
+            submission.module.__dict__["spark"] = spark
         elif _restore_conf(spark, baseline):
             events["conf_restored"] += 1
         write_json(outcome, {"status": "started"})
@@ -330,10 +346,7 @@ def main(job_path: str) -> int:
         finally:
             _disarm()
         if status == "timeout":
-            try:
-                spark.sparkContext.cancelAllJobs()
-            except Exception:  # noqa: BLE001
-                pass
+            stop_running_work(spark)
         broken = status == "raised" and jvm_broken(message)
         if broken and options.remote is None and "OutOfMemoryError" not in message and not _alive(spark):
             advice = "" if LARGE_DATA_ADVICE in message else f"; {LARGE_DATA_ADVICE}"
