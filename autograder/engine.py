@@ -32,8 +32,11 @@ from autograder.spark import SparkOptions, settings
 # a humongous allocation, and each started a concurrent marking cycle (102 cycles, 38 s of GC work for
 # 14 submissions); 16 MB regions make them ordinary young objects. Measured on 2 cores, 14 submissions
 # of 02 with 2 workers: 105 s with vfork instead of 119 s; then 101 s and 97 s with 16 MB regions against 105 s
-# and 110 s without.
-SERVER_JVM_OPTIONS = "-Djdk.lang.Process.launchMechanism=VFORK -XX:G1HeapRegionSize=16m"
+# and 110 s without. The JIT compiler threads still used about 30% of the server's CPU after five graded
+# submissions (Spark's code paths are many and each is lukewarm); thresholds scaled by 3 leave the
+# lukewarm ones interpreted: 100.5 CPU-s instead of 112 for six gradings in a row, and 97.4 s and 99.4 s
+# against 100.3 s and 101.8 s for the 14-submission batch (C1 only: 107-112 s).
+SERVER_JVM_OPTIONS = "-Djdk.lang.Process.launchMechanism=VFORK -XX:G1HeapRegionSize=16m -XX:CompileThresholdScaling=3"
 SERVER_DRIVER_MEMORY = "2g"
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 # Python UDFs of every session run in the server's Python workers, outside the children's process trees

@@ -15,6 +15,7 @@ from typing import Any
 from autograder.checks import CHECK_KINDS
 from autograder.checks.context import JudgeContext, MissingArtifact
 from autograder.data import PreparedData, prepare
+from autograder.engine import release_sessions
 from autograder.errors import SubmissionError
 from autograder.harness.artifacts import read_json
 from autograder.harness.scorer import run_scoring_phase
@@ -22,7 +23,6 @@ from autograder.harness.student import run_student_phase
 from autograder.registry import project_root
 from autograder.results import CheckResult, GradeReport
 from autograder.sandbox import ChildArea, ChildRun, isolation
-from autograder.engine import release_sessions
 from autograder.spark import SparkOptions, build_session, session_ids, with_session
 from autograder.spec import AssignmentSpec, CheckSpec, TaskSpec
 from autograder.staging import stage
