@@ -22,6 +22,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from autograder.jvmfs import FS_CLASS, local_fs_jar
+from autograder.registry import project_root
 from autograder.spark import SparkOptions, settings
 
 # The server lives for a whole batch: unlike the short-lived grading JVMs it profits from the optimising
@@ -94,7 +96,8 @@ class ConnectServer:
     """``with ConnectServer(options) as server:`` runs a local Spark Connect server (``server.url``) for the
     block's duration; graders of its clients create their work folders in ``server.work_root``."""
 
-    def __init__(self, options: SparkOptions | None = None, port: int | None = None, startup_timeout_s: float = 120):
+    def __init__(self, options: SparkOptions | None = None, port: int | None = None, startup_timeout_s: float = 120,
+                 cache_dir: Path | None = None):
         self.options = replace(options or SparkOptions(), remote=None, java_options=SERVER_JVM_OPTIONS,
                                driver_memory=SERVER_DRIVER_MEMORY)
         self.port = port or free_port()
@@ -104,6 +107,8 @@ class ConnectServer:
         self.sandboxed = False
         self.workdir = Path(tempfile.mkdtemp(prefix="sparkgrade-connect-"))
         self.work_root = self.workdir / "work"
+        self.cache_dir = cache_dir
+        self.local_fs = False           # whether the server uses sparkgrade's NioLocalFileSystem (autograder.jvmfs)
 
     @property
     def url(self) -> str:
@@ -113,12 +118,15 @@ class ConnectServer:
     def log(self) -> Path:
         return self.workdir / "server.log"
 
-    def command(self, tmp: Path) -> list[str]:
-        """spark-submit of the server class in the foreground, temporary files under ``tmp``."""
+    def command(self, tmp: Path, local_fs_jar: Path | None = None) -> list[str]:
+        """spark-submit of the server class in the foreground, temporary files under ``tmp``; with
+        ``local_fs_jar``, Hadoop's local file system is the one that sets permissions without ``chmod``."""
         conf = {**settings(self.options), "spark.connect.grpc.binding.address": "127.0.0.1",
                 "spark.connect.grpc.binding.port": str(self.port), "spark.local.dir": str(tmp),
                 "spark.executor.pyspark.memory": SERVER_PYTHON_WORKER_MEMORY,
                 "spark.driver.extraJavaOptions": f"{self.options.java_options} -Djava.io.tmpdir={tmp}".strip()}
+        if local_fs_jar is not None:
+            conf.update({"spark.driver.extraClassPath": str(local_fs_jar), "spark.hadoop.fs.file.impl": FS_CLASS})
         args = [str(spark_home() / "bin" / "spark-submit"), "--class", SERVER_CLASS, "--name", "Spark Connect server",
                 "--master", self.options.master, "--driver-memory", self.options.driver_memory]
         for key, value in conf.items():
@@ -143,7 +151,11 @@ class ConnectServer:
                          "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_DIRS": str(area.tmp),
                          "SPARK_CONF_DIR": str(area.home)})
         env.pop("PYTHONHASHSEED", None)
-        command = self.command(area.tmp)
+        jar = local_fs_jar(self.cache_dir or project_root() / ".cache")
+        if jar is not None:                               # the jail sees the server's home, not the cache
+            jar = Path(shutil.copy(jar, area.home / "sparkgrade-localfs.jar"))
+            self.local_fs = True
+        command = self.command(area.tmp, jar)
         log = open(self.log, "wb")
         if iso.namespaces:
             self.sandboxed = True

@@ -20,6 +20,14 @@ def test_the_server_logs_warnings_and_errors_only(connect_server):
     assert connect_server.url.startswith("sc://127.0.0.1:")
 
 
+def test_the_server_uses_the_nio_file_system_where_javac_exists(connect_server):
+    """(test_cluster grades the 02 reference on this server with full marks: its saved models are
+    written through this file system.)"""
+    from autograder.jvmfs import javac
+
+    assert connect_server.local_fs == (javac() is not None)
+
+
 def _server_cpu_s(server) -> float:
     """CPU seconds used so far by the server's processes."""
     from autograder.sandbox import tree_pids
@@ -59,3 +67,4 @@ def test_releasing_a_killed_childs_session_stops_its_query(connect_server):
     release_sessions(url, session_ids(url, 2))
     time.sleep(2)
     assert _cpu_over(connect_server, 5) < 0.8
+
