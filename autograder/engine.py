@@ -118,15 +118,15 @@ class ConnectServer:
     def log(self) -> Path:
         return self.workdir / "server.log"
 
-    def command(self, tmp: Path, local_fs_jar: Path | None = None) -> list[str]:
+    def command(self, tmp: Path, fs_jar: Path | None = None) -> list[str]:
         """spark-submit of the server class in the foreground, temporary files under ``tmp``; with
-        ``local_fs_jar``, Hadoop's local file system is the one that sets permissions without ``chmod``."""
+        ``fs_jar``, Hadoop's local file system is the one that sets permissions without ``chmod``."""
         conf = {**settings(self.options), "spark.connect.grpc.binding.address": "127.0.0.1",
                 "spark.connect.grpc.binding.port": str(self.port), "spark.local.dir": str(tmp),
                 "spark.executor.pyspark.memory": SERVER_PYTHON_WORKER_MEMORY,
                 "spark.driver.extraJavaOptions": f"{self.options.java_options} -Djava.io.tmpdir={tmp}".strip()}
-        if local_fs_jar is not None:
-            conf.update({"spark.driver.extraClassPath": str(local_fs_jar), "spark.hadoop.fs.file.impl": FS_CLASS})
+        if fs_jar is not None:
+            conf.update({"spark.driver.extraClassPath": str(fs_jar), "spark.hadoop.fs.file.impl": FS_CLASS})
         args = [str(spark_home() / "bin" / "spark-submit"), "--class", SERVER_CLASS, "--name", "Spark Connect server",
                 "--master", self.options.master, "--driver-memory", self.options.driver_memory]
         for key, value in conf.items():
@@ -151,7 +151,7 @@ class ConnectServer:
                          "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_DIRS": str(area.tmp),
                          "SPARK_CONF_DIR": str(area.home)})
         env.pop("PYTHONHASHSEED", None)
-        jar = local_fs_jar(self.cache_dir or project_root() / ".cache")
+        jar = local_fs_jar(self.cache_dir or project_root() / ".cache", spark_home())
         if jar is not None:                               # the jail sees the server's home, not the cache
             jar = Path(shutil.copy(jar, area.home / "sparkgrade-localfs.jar"))
             self.local_fs = True

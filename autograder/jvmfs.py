@@ -33,15 +33,10 @@ def javac() -> str | None:
     return shutil.which("javac")
 
 
-def hadoop_jars() -> list[Path]:
-    from autograder.engine import spark_home
-
-    return sorted((spark_home() / "jars").glob("hadoop-client-api-*.jar"))
-
-
-def local_fs_jar(cache_dir: Path) -> Path | None:
-    """The compiled jar in ``cache_dir`` (built on first use), or None where it cannot be built."""
-    compiler, classpath = javac(), hadoop_jars()
+def local_fs_jar(cache_dir: Path, spark_home: Path) -> Path | None:
+    """The compiled jar in ``cache_dir`` (built on first use against the Hadoop of the Spark installed at
+    ``spark_home``), or None where it cannot be built."""
+    compiler, classpath = javac(), sorted((spark_home / "jars").glob("hadoop-client-api-*.jar"))
     if compiler is None or not classpath:
         return None
     digest = hashlib.sha256(SOURCE.read_bytes() + b"".join(p.name.encode() for p in classpath)).hexdigest()[:16]
@@ -51,8 +46,11 @@ def local_fs_jar(cache_dir: Path) -> Path | None:
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
         classes = Path(tmp) / "classes"
-        done = subprocess.run([compiler, "--release", "17", "-nowarn", "-cp", os.pathsep.join(map(str, classpath)),
-                               "-d", str(classes), str(SOURCE)], capture_output=True, text=True)
+        try:
+            done = subprocess.run([compiler, "--release", "17", "-nowarn", "-cp", os.pathsep.join(map(str, classpath)),
+                                   "-d", str(classes), str(SOURCE)], capture_output=True, text=True, timeout=300)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
         if done.returncode != 0:
             return None
         partial = Path(tmp) / "fs.jar"

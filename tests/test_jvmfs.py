@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from autograder.engine import spark_home
 from autograder.jvmfs import FS_CLASS, javac, local_fs_jar
 
 needs_javac = pytest.mark.skipif(javac() is None, reason="no javac: the server keeps Hadoop's file system")
@@ -15,10 +16,10 @@ needs_javac = pytest.mark.skipif(javac() is None, reason="no javac: the server k
 
 @needs_javac
 def test_the_jar_is_built_once_per_source(tmp_path):
-    jar = local_fs_jar(tmp_path)
+    jar = local_fs_jar(tmp_path, spark_home())
     assert jar is not None and jar.is_file()
     built = jar.stat().st_mtime_ns
-    assert local_fs_jar(tmp_path) == jar and jar.stat().st_mtime_ns == built
+    assert local_fs_jar(tmp_path, spark_home()) == jar and jar.stat().st_mtime_ns == built
 
 
 def _save_a_model(tmp_path, conf: dict) -> tuple[list[str], int]:
@@ -50,7 +51,7 @@ def _save_a_model(tmp_path, conf: dict) -> tuple[list[str], int]:
 @pytest.mark.slow
 @needs_javac
 def test_saving_a_model_forks_no_chmod_and_sets_the_same_permissions(tmp_path):
-    jar = local_fs_jar(tmp_path / "cache")
+    jar = local_fs_jar(tmp_path / "cache", spark_home())
     hadoop_calls, hadoop_mode = _save_a_model(tmp_path / "hadoop", {})
     calls, mode = _save_a_model(tmp_path / "nio", {"spark.driver.extraClassPath": str(jar),
                                                     "spark.hadoop.fs.file.impl": FS_CLASS})
