@@ -927,7 +927,7 @@ def launch(cfg: dict, run=None) -> None:
         _fail(f"namespaces: {exc}")
     init = os.fork()
     if init == 0:                                       # pid 1 of the new pid namespace
-        die_with_parent(None)                          # the launcher is outside: getppid() is 0 here
+        die_with_parent(None)                           # the launcher is outside: getppid() is 0 here
         try:
             _mount_proc()
         except OSError as exc:
@@ -939,7 +939,6 @@ def launch(cfg: dict, run=None) -> None:
             os._exit(_exit_code(status))
         except InterruptedError:
             continue
-
 
 
 if __name__ == "__main__":
