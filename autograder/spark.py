@@ -10,6 +10,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
+from autograder.shared_files import use_shared_files
+
 DEFAULT_MASTER = "local[2]"
 # Grading JVMs are short-lived (seconds to minutes, small data): C1-only JIT and the serial GC spend far
 # less CPU on warm-up. Measured on 2 cores: a spark-submit scoring job 14.5 s of CPU instead of 27 s; the
@@ -86,7 +88,7 @@ def build_session(opts: SparkOptions | None = None):
             os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"      # pyspark.sql.functions build Connect columns
             os.environ["SPARK_REMOTE"] = opts.remote            # a submission's builder.getOrCreate() joins it
             if is_local_server(opts.remote):
-                allow_python_stage_overwrite()
+                use_shared_files()
         builder = ConnectSession.builder.remote(opts.remote).appName(opts.app_name)
     else:
         from pyspark.sql import SparkSession
@@ -146,23 +148,3 @@ def is_local_server(url: str) -> bool:
     from urllib.parse import urlparse
 
     return urlparse(url.replace("sc://", "http://", 1)).hostname in ("127.0.0.1", "localhost", "::1")
-
-
-def allow_python_stage_overwrite() -> None:
-    """Make ``write().overwrite()`` of a pure-Python stage (``DefaultParamsWritable``) work over Spark
-    Connect as it does with local Spark: pyspark's own implementation needs the JVM. Only for a server on
-    this machine, which sees the same files: the existing folder is removed here, then saved as usual."""
-    import shutil
-
-    from pyspark.ml.util import MLWriter
-
-    def handle_overwrite(self, path: str) -> None:
-        local = path[len("file:"):] if path.startswith("file:") else path
-        if "://" in local or not os.path.lexists(local):
-            return
-        if os.path.isdir(local) and not os.path.islink(local):
-            shutil.rmtree(local)
-        else:
-            os.remove(local)
-
-    MLWriter._handleOverwrite = handle_overwrite
