@@ -22,6 +22,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from autograder.jvmcds import ServerArchive
 from autograder.jvmfs import FS_CLASS, local_fs_jar
 from autograder.registry import project_root
 from autograder.spark import SparkOptions, settings
@@ -109,6 +110,7 @@ class ConnectServer:
         self.work_root = self.workdir / "work"
         self.cache_dir = cache_dir
         self.local_fs = False           # whether the server uses sparkgrade's NioLocalFileSystem (autograder.jvmfs)
+        self.archive: ServerArchive | None = None     # its class-data-sharing archive (autograder.jvmcds)
 
     @property
     def url(self) -> str:
@@ -118,13 +120,15 @@ class ConnectServer:
     def log(self) -> Path:
         return self.workdir / "server.log"
 
-    def command(self, tmp: Path, fs_jar: Path | None = None) -> list[str]:
+    def command(self, tmp: Path, fs_jar: Path | None = None, java_options: str = "") -> list[str]:
         """spark-submit of the server class in the foreground, temporary files under ``tmp``; with
-        ``fs_jar``, Hadoop's local file system is the one that sets permissions without ``chmod``."""
+        ``fs_jar``, Hadoop's local file system is the one that sets permissions without ``chmod``;
+        ``java_options`` follow the server's own."""
+        options = " ".join(o for o in (self.options.java_options, java_options, f"-Djava.io.tmpdir={tmp}") if o)
         conf = {**settings(self.options), "spark.connect.grpc.binding.address": "127.0.0.1",
                 "spark.connect.grpc.binding.port": str(self.port), "spark.local.dir": str(tmp),
                 "spark.executor.pyspark.memory": SERVER_PYTHON_WORKER_MEMORY,
-                "spark.driver.extraJavaOptions": f"{self.options.java_options} -Djava.io.tmpdir={tmp}".strip()}
+                "spark.driver.extraJavaOptions": options}
         if fs_jar is not None:
             conf.update({"spark.driver.extraClassPath": str(fs_jar), "spark.hadoop.fs.file.impl": FS_CLASS})
         args = [str(spark_home() / "bin" / "spark-submit"), "--class", SERVER_CLASS, "--name", "Spark Connect server",
@@ -143,23 +147,31 @@ class ConnectServer:
         area = ChildArea(self.workdir / "server", iso)
         area.create()
         area.open_for_child()
-        (area.home / "log4j2.properties").write_text(SERVER_LOG_CONFIG, encoding="utf-8")   # SPARK_CONF_DIR
+        log_config = area.home / "log4j2.properties"
+        log_config.write_text(SERVER_LOG_CONFIG, encoding="utf-8")
         self.work_root.mkdir(mode=0o711)
         self.work_root.chmod(0o711)                       # traversable, not listable, for the server's user
+        # The server's class path must be the same at every start for its class-data-sharing archive: the
+        # file-system jar and an empty SPARK_CONF_DIR live in the cache's jvm folder (which the jail shows,
+        # read-only; the rest of the cache holds hidden test data and stays out of sight).
+        jvm_dir = (self.cache_dir or project_root() / ".cache") / "jvm"
+        conf_dir = jvm_dir / "conf"
+        conf_dir.mkdir(parents=True, exist_ok=True)
+        jar = local_fs_jar(jvm_dir, spark_home())
+        self.local_fs = jar is not None
+        class_path = [*([jar] if jar else []), conf_dir, *sorted((spark_home() / "jars").glob("*.jar"))]
+        self.archive = ServerArchive(jvm_dir, class_path, SERVER_JVM_OPTIONS)
         self.token = secrets.token_hex(8)
         env = child_env({MARKER: self.token, "HOME": str(area.home), "TMPDIR": str(area.tmp),
                          "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_DIRS": str(area.tmp),
-                         "SPARK_CONF_DIR": str(area.home)})
+                         "SPARK_CONF_DIR": str(conf_dir)})
         env.pop("PYTHONHASHSEED", None)
-        jar = local_fs_jar(self.cache_dir or project_root() / ".cache", spark_home())
-        if jar is not None:                               # the jail sees the server's home, not the cache
-            jar = Path(shutil.copy(jar, area.home / "sparkgrade-localfs.jar"))
-            self.local_fs = True
-        command = self.command(area.tmp, jar)
+        command = self.command(area.tmp, jar, f"-Dlog4j2.configurationFile={log_config} "
+                                              f"{self.archive.options(area.home)}".strip())
         log = open(self.log, "wb")
         if iso.namespaces:
             self.sandboxed = True
-            jail = Jail(iso, area, writable=(area.home, area.tmp, self.work_root), network=True)
+            jail = Jail(iso, area, writable=(area.home, area.tmp, self.work_root), readable=(jvm_dir,), network=True)
             argv = launcher_argv(jail, command, area.home)
         else:
             argv = [sys.executable, "-m", "autograder.supervise", str(os.getpid()), *command]
@@ -175,21 +187,29 @@ class ConnectServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 code = self.proc.returncode
-                self.stop(keep_log=True)
+                self.stop(keep_log=True, record=False)
                 raise RuntimeError(f"the Spark Connect server exited with code {code}; see {self.log}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return self.url
             except OSError:
                 time.sleep(0.5)
-        self.stop(keep_log=True)
+        self.stop(keep_log=True, record=False)
         raise RuntimeError(f"the Spark Connect server did not open port {self.port} within "
                            f"{self.startup_timeout_s:g} s; see {self.log}")
 
-    def stop(self, keep_log: bool = False) -> None:
-        """Stop the server and everything it started, and remove its folders (but the log if asked)."""
+    def stop(self, keep_log: bool = False, record: bool = True) -> None:
+        """Stop the server and everything it started, and remove its folders (but the log if asked). A
+        server recording its class-data-sharing archive is first asked to exit, so the JVM writes it
+        (unless ``record`` is false: the batch was interrupted)."""
         from autograder.sandbox import kill_tree
 
+        archive, home = self.archive, self.workdir / "server" / "home"
+        if archive is not None and archive.recording:
+            if record and self.proc is not None and self.proc.poll() is None and self.exit_java():
+                archive.keep(home)
+            else:
+                archive.release()
         if self.proc is not None:
             if self.proc.poll() is None and not self.sandboxed:
                 try:
@@ -203,9 +223,32 @@ class ConnectServer:
         for folder in (self.work_root, self.workdir / "server") if keep_log else (self.workdir,):
             shutil.rmtree(folder, ignore_errors=True)
 
+    def exit_java(self, timeout_s: float = 120) -> bool:
+        """Ask the server's JVM to exit (SIGTERM: Spark's shutdown hooks, then the JVM's own exit work) and
+        wait for it; False if it was not found or did not exit in time."""
+        from autograder.sandbox import tree_pids
+
+        java = None
+        for pid in tree_pids(self.proc.pid, self.token):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                    if os.path.basename(fh.read().split(b"\0")[0]) == b"java":
+                        java = pid
+            except OSError:
+                continue
+        if java is None:
+            return False
+        os.kill(java, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if java not in tree_pids(self.proc.pid, self.token):
+                return True
+            time.sleep(0.2)
+        return False
+
     def __enter__(self) -> "ConnectServer":
         self.start()
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def __exit__(self, exc_type, *exc) -> None:
+        self.stop(record=exc_type is None)

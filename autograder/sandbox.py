@@ -483,12 +483,13 @@ def runtime_paths() -> list[str]:
 
 @dataclass(frozen=True)
 class Jail:
-    """One child's view: what it may read (the area and the runtime), where it may write, what is hidden
-    and who it runs as."""
+    """One child's view: what it may read (the area, the runtime and ``readable``), where it may write,
+    what is hidden and who it runs as."""
 
     iso: Isolation
     area: ChildArea
     writable: tuple[Path, ...] = ()
+    readable: tuple[Path, ...] = ()
     hidden: tuple[Path, ...] = ()
     nproc: int = 4096
     network: bool = False           # share the grader's network (Spark on a cluster or Connect server)
@@ -499,7 +500,8 @@ class Jail:
                 "network": self.network,
                 "uid": self.iso.uid, "gid": self.iso.gid, "nproc": self.nproc,
                 "newroot": os.path.realpath(self.area.root) + ".root",
-                "keep": sorted({*runtime_paths(), os.path.realpath(self.area.root)}),
+                "keep": sorted({*runtime_paths(), *map(os.path.realpath, self.readable),
+                                os.path.realpath(self.area.root)}),
                 "writable": sorted({os.path.realpath(p) for p in self.writable}),
                 "scratch": SCRATCH}
 
@@ -510,7 +512,7 @@ class Jail:
         protected one by one. Returns what was changed."""
         if self.iso.namespaces or self.iso.uid is None:
             return []
-        keeps = [os.path.realpath(p) for p in (*runtime_paths(), self.area.root)]
+        keeps = [os.path.realpath(p) for p in (*runtime_paths(), *self.readable, self.area.root)]
         changed: list[str] = []
 
         def visit(path: str, depth: int) -> None:
