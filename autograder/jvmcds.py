@@ -97,8 +97,8 @@ class ServerArchive:
             shutil.copyfile(dump, partial)
             os.chmod(partial, 0o444)
             os.replace(partial, self.path)
-            for old in self.folder.glob("server-*.jsa"):
-                if old != self.path:
+            for old in self.folder.glob("server-*"):       # archives (and their markers) of other keys
+                if not old.name.startswith(f"server-{self.key}."):
                     old.unlink(missing_ok=True)
             return True
         finally:

@@ -40,7 +40,11 @@ def test_one_server_records_the_others_wait_for_its_archive(tmp_path, class_path
     assert second.options(home) == "" and not second.recording      # the lock is taken
     home.mkdir()
     (home / DUMP_NAME).write_bytes(b"archive")
+    stale = [tmp_path / "jvm" / "server-0123456789abcdef.jsa", tmp_path / "jvm" / "server-0123456789abcdef.lock"]
+    for path in stale:
+        path.write_bytes(b"old")
     assert first.keep(home)
+    assert not any(path.exists() for path in stale)     # an upgrade's archive replaces the old one
     assert first.path.read_bytes() == b"archive" and stat.S_IMODE(first.path.stat().st_mode) == 0o444
     assert second.options(home) == f"-XX:SharedArchiveFile={first.path} -Xlog:cds*=error"
 
