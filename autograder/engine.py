@@ -228,19 +228,25 @@ class ConnectServer:
         for folder in (self.work_root, self.workdir / "server") if keep_log else (self.workdir,):
             shutil.rmtree(folder, ignore_errors=True)
 
+    def java_pid(self) -> int | None:
+        """The server's JVM among the processes of its tree, if it is running."""
+        from autograder.sandbox import tree_pids
+
+        for pid in tree_pids(self.proc.pid, self.token) if self.proc is not None else ():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                    if os.path.basename(fh.read().split(b"\0")[0]) == b"java":
+                        return pid
+            except OSError:
+                continue
+        return None
+
     def exit_java(self, timeout_s: float = 120) -> bool:
         """Ask the server's JVM to exit (SIGTERM: Spark's shutdown hooks, then the JVM's own exit work) and
         wait for it; False if it was not found or did not exit in time."""
         from autograder.sandbox import tree_pids
 
-        java = None
-        for pid in tree_pids(self.proc.pid, self.token):
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                    if os.path.basename(fh.read().split(b"\0")[0]) == b"java":
-                        java = pid
-            except OSError:
-                continue
+        java = self.java_pid()
         if java is None:
             return False
         os.kill(java, signal.SIGTERM)

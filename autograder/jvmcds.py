@@ -18,17 +18,10 @@ import os
 import shutil
 from pathlib import Path
 
+from autograder.jvmfs import java_binary
+
 ARCHIVE_LOG = "-Xlog:cds*=error"        # the dump lists every class it skips as a warning: thousands of lines
 DUMP_NAME = "server.jsa"                # in the server's home, while it records
-
-
-def java_binary() -> Path | None:
-    """The ``java`` that ``spark-submit`` starts: JAVA_HOME's, else the one on PATH."""
-    home = os.environ.get("JAVA_HOME")
-    if home and (Path(home) / "bin" / "java").is_file():
-        return Path(home) / "bin" / "java"
-    found = shutil.which("java")
-    return Path(os.path.realpath(found)) if found else None
 
 
 def archive_key(java: Path, class_path: list[Path], jvm_options: str) -> str:

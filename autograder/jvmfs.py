@@ -20,16 +20,23 @@ SOURCE = Path(__file__).resolve().parent / "jvm" / "NioLocalFileSystem.java"
 FS_CLASS = "sparkgrade.NioLocalFileSystem"
 
 
+def java_binary() -> Path | None:
+    """The ``java`` that ``spark-submit`` starts: JAVA_HOME's, else the one on PATH (links resolved)."""
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").is_file():
+        return Path(home) / "bin" / "java"
+    found = shutil.which("java")
+    return Path(os.path.realpath(found)) if found else None
+
+
 def javac() -> str | None:
     """The ``javac`` beside the ``java`` Spark runs with (JAVA_HOME first), if the JDK has one."""
     home = os.environ.get("JAVA_HOME")
     if home and (Path(home) / "bin" / "javac").is_file():
         return str(Path(home) / "bin" / "javac")
-    java = shutil.which("java")
-    if java:
-        beside = Path(os.path.realpath(java)).parent / "javac"
-        if beside.is_file():
-            return str(beside)
+    java = java_binary()
+    if java is not None and (java.parent / "javac").is_file():
+        return str(java.parent / "javac")
     return shutil.which("javac")
 
 

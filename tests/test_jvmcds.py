@@ -3,13 +3,13 @@ and a changed JDK, class path or option set asks for a new one."""
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from autograder.jvmcds import DUMP_NAME, ServerArchive, archive_key, java_binary
+from autograder.jvmcds import DUMP_NAME, ServerArchive, archive_key
+from autograder.jvmfs import java_binary
 
 OPTIONS = "-XX:CompileThresholdScaling=3"
 
@@ -70,16 +70,6 @@ def mapped_files(pid: int) -> set[str]:
         return {line.split(maxsplit=5)[5].strip() for line in fh if len(line.split(maxsplit=5)) == 6}
 
 
-def server_java(server) -> int:
-    from autograder.sandbox import tree_pids
-
-    for pid in tree_pids(server.proc.pid, server.token):
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            if os.path.basename(fh.read().split(b"\0")[0]) == b"java":
-                return pid
-    raise AssertionError("the server's JVM is not running")
-
-
 @pytest.mark.slow
 def test_a_real_server_records_its_archive_and_the_next_one_maps_it(tmp_path):
     from autograder.engine import ConnectServer
@@ -89,4 +79,6 @@ def test_a_real_server_records_its_archive_and_the_next_one_maps_it(tmp_path):
     assert first.archive.path.is_file(), (tmp_path / "jvm").iterdir()
     with ConnectServer(cache_dir=tmp_path) as second:
         assert not second.archive.recording
-        assert str(first.archive.path) in mapped_files(server_java(second))
+        java = second.java_pid()
+        assert java is not None, "the server's JVM is not running"
+        assert str(first.archive.path) in mapped_files(java)
