@@ -6,6 +6,7 @@ Every validation error is a :class:`SpecError` naming the file and the key, e.g.
 
 from __future__ import annotations
 
+import datetime
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,18 @@ class QuestionSpec:
 
 
 @dataclass(frozen=True)
+class BoxSpec:
+    """The smallest grading box (memory, CPUs) in which the reference solution still scores full marks,
+    as measured by ``sparkgrade measure``, with the grading time and the cgroup memory peak there."""
+
+    min_memory_mb: int
+    cpus: float
+    seconds: float
+    peak_mb: float
+    measured_on: str                    # ISO date, YYYY-MM-DD
+
+
+@dataclass(frozen=True)
 class AssignmentSpec:
     """A whole assignment, as declared in its assignment.toml."""
 
@@ -93,6 +106,7 @@ class AssignmentSpec:
     checks: tuple[CheckSpec, ...]
     spark_connect: bool = True
     packages: tuple[str, ...] = ()      # extra runtime packages (distribution names), pinned in handouts
+    box: BoxSpec | None = None          # measured minimum grading box ([box]); None until measured
 
     @property
     def module_name(self) -> str:
@@ -202,6 +216,26 @@ def _data(path: Path, raw: Mapping[str, Any]) -> DataSpec:
     )
 
 
+def _box(path: Path, raw: Mapping[str, Any]) -> BoxSpec:
+    r = _Reader(path, "box", raw)
+    r.reject_unknown({"min_memory_mb", "cpus", "seconds", "peak_mb", "measured_on"})
+    cpus = r.number("cpus")
+    if cpus <= 0:
+        r.fail("cpus", f"must be a number > 0 (0.5 is half a core), got {cpus!r}")
+    day = r.get("measured_on", (str, datetime.date))
+    try:
+        day = day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)
+    except ValueError:
+        r.fail("measured_on", f"must be a date YYYY-MM-DD, got {day!r}")
+    return BoxSpec(
+        min_memory_mb=int(r.number("min_memory_mb", minimum=256)),
+        cpus=cpus,
+        seconds=r.number("seconds"),
+        peak_mb=r.number("peak_mb"),
+        measured_on=day.isoformat(),
+    )
+
+
 def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
     r = _Reader(path, f"tasks[{i}]", raw)
     r.reject_unknown({"name", "call", "function", "args", "kwargs", "save", "timeout_s", "predict_sample"})
@@ -266,7 +300,7 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: set[str] | None 
     """Build an AssignmentSpec from parsed TOML, validating every key and cross-reference."""
     r = _Reader(path, "", raw)
     r.reject_unknown({"slug", "title", "module", "summary", "time_limit_s", "memory_mb", "data",
-                      "questions", "tasks", "checks", "spark_connect", "packages"})
+                      "questions", "tasks", "checks", "spark_connect", "packages", "box"})
     folder = path.parent
     slug = r.get("slug", str)
     if slug != folder.name:
@@ -311,6 +345,7 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: set[str] | None 
         checks=checks,
         spark_connect=r.get("spark_connect", bool, True),
         packages=_packages(r),
+        box=_box(path, raw["box"]) if "box" in raw else None,
     )
 
 
