@@ -418,8 +418,9 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
     _copy(submission, inp / submission.name)
     if (assignment_dir / "tasks.py").is_file():
         _copy(assignment_dir / "tasks.py", inp / "assignment" / "tasks.py")
-    if (assignment_dir / "fixtures").is_dir():
-        _copy(assignment_dir / "fixtures", inp / "assignment" / "fixtures")
+    for fixtures in (assignment_dir / "fixtures", assignment_dir / "hidden" / "fixtures"):
+        if fixtures.is_dir():       # hidden fixtures: inputs of hidden checks, never in a handout
+            _copy(fixtures, inp / "assignment" / "fixtures")
     (inp / "assignment").mkdir(exist_ok=True)
     public = {}
     for name, path in data.items():
