@@ -78,6 +78,7 @@ def cmd_grade(args, public_only: bool = False) -> int:
     grader = Grader(spark_options=_spark_options(args), keep_workdir=args.keep)
     report = grader.grade(spec, Path(args.submission), public_only=public_only, questions=questions)
     _write(render(report), args.out)
+    _append_summary(report, getattr(args, "summary", None))
     if args.exit_code and any(c.status is not Status.PASSED for c in report.checks):
         return 1
     return 0
@@ -108,7 +109,23 @@ def cmd_build(args) -> int:
     return 0
 
 
+def _append_summary(report, path: str | None) -> None:
+    """Append the report as a markdown table to ``path`` (a job summary such as $GITHUB_STEP_SUMMARY)."""
+    if path:
+        from autograder.writers.markdown import render as markdown
+
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(markdown(report))
+
+
 def cmd_check(args) -> int:
+    if args.auto:
+        from autograder.build.worked import choose
+
+        spec = load_assignment(args.assignment)
+        chosen, why = choose(Path(args.submission), f"{spec.module_name}.ipynb", spec.module)
+        print(f"sparkgrade: checking {chosen.name}: {why}", file=sys.stderr)
+        args.submission = str(chosen)
     return cmd_grade(args, public_only=True)
 
 
@@ -168,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="class folders: one warm Spark Connect server (default) or local Spark per submission")
         _add_spark_args(p)
         p.set_defaults(func=func)
+        if name == "check":
+            p.add_argument("--auto", action="store_true",
+                           help="SUBMISSION is a handout folder: check the notebook or the module, whichever "
+                                "differs from the handout's stub (the notebook when both or neither do)")
+            p.add_argument("--summary", metavar="FILE", help="also append a markdown table of the results to "
+                                                             "FILE (for example $GITHUB_STEP_SUMMARY)")
     p = sub.add_parser("build", help="build student handouts and Gradescope bundles into dist/")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--out", default="dist")
