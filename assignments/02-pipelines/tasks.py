@@ -3,13 +3,29 @@
 from autograder.harness.context import TaskFailed
 
 
+HIDDEN_RATIO = {"fixture": "ratio_cases_hidden", "numeratorCol": "num", "denominatorCol": "den",
+                "outputCol": "share"}
+
+
+def _ratio(ctx, fixture, numeratorCol, denominatorCol, outputCol):
+    """RatioTransformer on a fixture's rows; ``id`` and the output column are saved for a values check."""
+    stage = ctx.student("RatioTransformer")(numeratorCol=numeratorCol, denominatorCol=denominatorCol,
+                                            outputCol=outputCol)
+    out = stage.transform(ctx.fixture(fixture))
+    if outputCol not in out.columns:
+        raise TaskFailed(f"transform() did not add the output column '{outputCol}' (columns: {out.columns})")
+    ctx.save_dataframe(out.select("id", outputCol))
+
+
 def ratio_transform(ctx):
-    """RatioTransformer on the five fixture rows; the output is saved for the values check."""
-    stage = ctx.student("RatioTransformer")(numeratorCol="a", denominatorCol="b", outputCol="r")
-    out = stage.transform(ctx.fixture("ratio_cases"))
-    if "r" not in out.columns:
-        raise TaskFailed(f"transform() did not add the output column 'r' (columns: {out.columns})")
-    ctx.save_dataframe(out.select("id", "r"))
+    """RatioTransformer on the five public fixture rows."""
+    _ratio(ctx, "ratio_cases", "a", "b", "r")
+
+
+def ratio_transform_hidden(ctx):
+    """RatioTransformer on the hidden fixture's rows (other ids, values and column names); the grader
+    computes the expected ratios itself."""
+    _ratio(ctx, **HIDDEN_RATIO)
 
 
 def ratio_save(ctx):
