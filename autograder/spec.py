@@ -21,8 +21,23 @@ TASK_ARGS = ("spark", "train", "sample", "fixture:", "path:", "@", "value:")
 
 
 @dataclass(frozen=True)
+class TargetView:
+    """A further target the tasks derive from the same rows (04: ``log_amount = log10(amount)``).
+
+    Its training rows and its held-out features lack ``sources``, the columns it is computed from; the
+    grader reads them from the hidden labels file."""
+
+    name: str
+    target: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DataSpec:
-    """Which dataset an assignment uses and how the grader splits it."""
+    """Which dataset an assignment uses and how the grader splits it.
+
+    Held-out features never contain the label, ``label_sources`` (columns the label is computed from)
+    or, for a target view, that view's sources."""
 
     dataset: str
     label: str | None = None
@@ -32,6 +47,23 @@ class DataSpec:
     test_fold: int = 0
     salt: int = 17
     sample_rows: int = 40
+    label_sources: tuple[str, ...] = ()
+    views: tuple[TargetView, ...] = ()
+
+    @property
+    def label_columns(self) -> tuple[str, ...]:
+        """Columns of the prepared rows that hold or give away the label: never in held-out features."""
+        if not self.label:
+            return tuple(self.label_sources)
+        names = ("label",) + ((self.label,) if self.label != "label" else ()) + tuple(self.label_sources)
+        return tuple(dict.fromkeys(names))
+
+    def view(self, name: str) -> TargetView:
+        for v in self.views:
+            if v.name == name:
+                return v
+        raise KeyError(f"no target view {name!r} in [data.views] (declared: "
+                       f"{', '.join(v.name for v in self.views) or 'none'})")
 
 
 @dataclass(frozen=True)
@@ -46,6 +78,13 @@ class TaskSpec:
     save: str
     timeout_s: float
     predict_sample: bool
+    needs: tuple[str, ...] = ()     # tasks whose results this one uses (besides its @ arguments)
+
+    def dependencies(self) -> set[str]:
+        """Tasks that must have succeeded before this one may run: its ``@`` arguments and ``needs``."""
+        deps = {a[1:] for a in self.args if a.startswith("@")}
+        deps |= {v[1:] for v in self.kwargs.values() if isinstance(v, str) and v.startswith("@")}
+        return deps | set(self.needs)
 
 
 @dataclass(frozen=True)
@@ -130,8 +169,7 @@ class AssignmentSpec:
             changed = False
             for t in self.tasks:
                 if t.name in wanted:
-                    deps = {a[1:] for a in t.args if a.startswith("@")}
-                    deps |= {v[1:] for v in t.kwargs.values() if isinstance(v, str) and v.startswith("@")}
+                    deps = t.dependencies()
                     if not deps <= wanted:
                         wanted |= deps
                         changed = True
@@ -199,21 +237,48 @@ def _frozen(value: Any) -> Any:
 
 def _data(path: Path, raw: Mapping[str, Any]) -> DataSpec:
     r = _Reader(path, "data", raw)
-    r.reject_unknown({"dataset", "label", "positive", "id_col", "folds", "test_fold", "salt", "sample_rows"})
+    r.reject_unknown({"dataset", "label", "positive", "id_col", "folds", "test_fold", "salt", "sample_rows",
+                      "label_sources", "views"})
     folds = int(r.number("folds", 5, minimum=2))
     test_fold = int(r.number("test_fold", 0))
     if test_fold >= folds:
         r.fail("test_fold", f"must be below folds ({folds}), got {test_fold}")
+    label = r.get("label", str, None)
+    id_col = r.get("id_col", str, "id")
+    label_sources = r.strings("label_sources")
+    if label_sources and not label:
+        r.fail("label_sources", "needs a label: these are the columns the label is computed from")
+    if id_col in label_sources:
+        r.fail("label_sources", f"must not name the id column {id_col!r}")
     return DataSpec(
         dataset=r.get("dataset", str),
-        label=r.get("label", str, None),
+        label=label,
         positive=r.get("positive", str, None),
-        id_col=r.get("id_col", str, "id"),
+        id_col=id_col,
         folds=folds,
         test_fold=test_fold,
         salt=int(r.number("salt", 17)),
         sample_rows=int(r.number("sample_rows", 40, minimum=1)),
+        label_sources=label_sources,
+        views=_views(path, r.get("views", dict, {}), id_col),
     )
+
+
+def _views(path: Path, raw: Mapping[str, Any], id_col: str) -> tuple[TargetView, ...]:
+    """``[data.views.<name>]`` tables: ``target`` (the derived column) and ``sources`` (non-empty)."""
+    views = []
+    for name, table in raw.items():
+        r = _Reader(path, f"data.views.{name}", table)
+        r.reject_unknown({"target", "sources"})
+        if not name.isidentifier():
+            raise SpecError(path, f"data.views.{name}", "a view name must be a plain identifier (letters, digits, _)")
+        sources = r.strings("sources")
+        if not sources:
+            r.fail("sources", "must name at least one column the target is computed from")
+        if id_col in sources:
+            r.fail("sources", f"must not name the id column {id_col!r}")
+        views.append(TargetView(name=name, target=r.get("target", str), sources=sources))
+    return tuple(views)
 
 
 def _box(path: Path, raw: Mapping[str, Any]) -> BoxSpec:
@@ -238,7 +303,7 @@ def _box(path: Path, raw: Mapping[str, Any]) -> BoxSpec:
 
 def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
     r = _Reader(path, f"tasks[{i}]", raw)
-    r.reject_unknown({"name", "call", "function", "args", "kwargs", "save", "timeout_s", "predict_sample"})
+    r.reject_unknown({"name", "call", "function", "args", "kwargs", "save", "timeout_s", "predict_sample", "needs"})
     call, function = r.get("call", str, None), r.get("function", str, None)
     if (call is None) == (function is None):
         r.fail("call", "give exactly one of 'call' (a student function) or 'function' (tasks.py:<name>)")
@@ -255,6 +320,7 @@ def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
         save=r.choice("save", SAVE_MODES, "none"),
         timeout_s=r.number("timeout_s", 120.0, minimum=1.0),
         predict_sample=r.get("predict_sample", bool, False),
+        needs=r.strings("needs"),
     )
 
 
@@ -320,6 +386,9 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: set[str] | None 
         for ref in refs:
             if ref[1:] not in earlier:
                 raise SpecError(path, f"tasks[{i}].args", f"{ref!r} must name an earlier task")
+        for need in t.needs:
+            if need not in earlier:
+                raise SpecError(path, f"tasks[{i}].needs", f"{need!r} must name an earlier task")
     for i, c in enumerate(checks):
         if c.question not in question_names:
             raise SpecError(path, f"checks[{i}].question", f"unknown question {c.question!r}; "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import tomllib
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import tomli_w
@@ -14,13 +13,17 @@ from autograder import __version__
 from autograder.build.leaks import scan
 from autograder.build.notebook import render_notebook, write_notebook
 from autograder.build.package import zip_folder
+from autograder.build.requirements import requirements as declared_requirements
+from autograder.build.requirements import requires_python
 from autograder.build.templating import render
+from autograder.build.worked import record
 from autograder.data import PreparedData
 from autograder.errors import SparkgradeError
+from autograder.registry import project_root
 from autograder.spec import AssignmentSpec
 
-RUNTIME_PACKAGES = ("pyspark", "pandas", "pyarrow", "numpy", "nbformat", "jinja2", "rich", "scikit-learn",
-                    "tomli-w", "ipykernel")
+VENV = "/opt/sparkgrade/venv"      # where the bundle's setup.sh makes its virtual environment
+CI_PYTHON = "3.12"                  # the Python of the handout's GitHub Actions workflow
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 
 
@@ -40,17 +43,14 @@ class BuildResult:
 
 
 def requirements(extra: tuple[str, ...] = ()) -> list[str]:
-    """Exact pins of the runtime packages (and an assignment's extra ``packages``), taken from the
-    environment that builds (reproducible installs)."""
-    pins = []
-    for name in (*RUNTIME_PACKAGES, *extra):
-        try:
-            pins.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            raise SparkgradeError(f"package {name!r} (needed by the handouts) is not installed where the build "
-                                  f"runs; install it (pip install {name}, or pip install -e '.[deploy]') and "
-                                  "build again") from None
-    return pins
+    """The runtime packages (and an assignment's extra ``packages``) with the project's own version ranges
+    (pyproject.toml), which resolve on every Python the project supports, not only the build's."""
+    return declared_requirements(project_root(), extra)
+
+
+def min_python() -> str:
+    """The oldest Python the project supports, from its ``requires-python`` (``>=3.11`` gives ``3.11``)."""
+    return requires_python(project_root()).lstrip(">=~ ").split(",")[0].strip()
 
 
 def public_spec_toml(spec: AssignmentSpec) -> str:
@@ -67,7 +67,8 @@ def copy_framework(dest: Path) -> None:
     """The ``autograder`` package plus a minimal pyproject, installable with ``pip install ./sparkgrade``."""
     shutil.copytree(Path(__file__).resolve().parent.parent, dest / "autograder", ignore=IGNORED)
     (dest / "pyproject.toml").write_text(render("handout/pyproject.toml.j2", version=__version__,
-                                                requirements=requirements()), encoding="utf-8")
+                                                requirements=requirements(), min_python=min_python()),
+                                         encoding="utf-8")
 
 
 def _question_rows(spec: AssignmentSpec) -> list[dict]:
@@ -107,12 +108,13 @@ def build_handout(spec: AssignmentSpec, data: PreparedData, dest: Path) -> None:
                                            encoding="utf-8")
     (dest / "README.md").write_text(render("handout/README.md.j2", spec=spec, notebook_name=notebook_name,
                                            questions=rows, public_points=public_points,
-                                           train_file="data/train.parquet",
+                                           train_file="data/train.parquet", min_python=min_python(),
                                            train_rows=pq.read_metadata(data.train).num_rows), encoding="utf-8")
-    workflow = dest / ".github" / "workflows" / "classroom.yml"
+    (dest / ".gitignore").write_text(render("handout/gitignore.j2"), encoding="utf-8")
+    workflow = dest / ".github" / "workflows" / "check.yml"
     workflow.parent.mkdir(parents=True)
-    workflow.write_text(render("github/classroom.yml.j2", spec=spec, submission=notebook_name,
-                               questions=[r for r in rows if r["public"] > 0]), encoding="utf-8")
+    workflow.write_text(render("github/check.yml.j2", spec=spec, python_version=CI_PYTHON), encoding="utf-8")
+    record(dest, [notebook_name, spec.module])
 
 
 def build_bundle(spec: AssignmentSpec, data: PreparedData, dest: Path) -> None:
@@ -122,13 +124,15 @@ def build_bundle(spec: AssignmentSpec, data: PreparedData, dest: Path) -> None:
     shutil.rmtree(dest, ignore_errors=True)
     source = dest
     source.mkdir(parents=True)
+    values = {"spec": spec, "venv": VENV, "min_python": min_python(), "box": getattr(spec, "box", None)}
     for name, template in (("setup.sh", "gradescope/setup.sh.j2"), ("run_autograder", "gradescope/run_autograder.j2")):
-        (dest / name).write_text(render(template, spec=spec), encoding="utf-8")
+        (dest / name).write_text(render(template, **values), encoding="utf-8")
         (dest / name).chmod(0o755)
+    (dest / "README.md").write_text(render("gradescope/README.md.j2", **values), encoding="utf-8")
     shutil.copytree(spec.path, source / "assignments" / spec.slug,
                     ignore=shutil.ignore_patterns("mutants", "__pycache__", "*.pyc", "README.md"))
     prepared = source / "prepared" / spec.slug
-    for path in (data.train, data.sample, data.test_features, data.test_labels):
+    for path in (data.train, data.sample, *data.hidden_files()):
         target = prepared / path.relative_to(data.root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)

@@ -154,6 +154,8 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
     mapping = {os.path.realpath(data.test_features): (inp / "hidden" / "test_features.parquet", True),
                os.path.realpath(data.sample): (inp / "data" / Path(data.sample).name, False),
                os.path.realpath(data.train): (inp / "data" / Path(data.train).name, False)}
+    for features in data.hidden_features():      # a target view's held-out features are hidden too
+        mapping.setdefault(os.path.realpath(features), (inp / "hidden" / features.name, True))
     job_requests, skipped = [], []
     for i, request in enumerate(requests):
         source, out, model = os.path.realpath(request["data"]), Path(request["out"]), Path(request["model"])

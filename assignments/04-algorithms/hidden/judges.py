@@ -16,14 +16,15 @@ def _public():
 
 
 def regression_rmse_score_requests(ctx, check):
-    """Score the fitted regressor on the hidden test features in a fresh process."""
-    return [{"model": str(ctx.task_dir(check.tasks[0]) / "stage"), "data": str(ctx.data.test_features),
+    """Score the fitted regressor in a fresh process on the held-out features of the regression view
+    (without `amount`, the column its target is computed from)."""
+    return [{"model": str(ctx.task_dir(check.tasks[0]) / "stage"), "data": str(ctx.data.view_features("regression")),
              "out": str(ctx.score_dir(check))}]
 
 
 def regression_rmse(ctx, check):
-    """RMSE of log10(amount) on the hidden test rows. The target is derived from the hidden rows'
-    `amount` column (a feature of the classification data set, never shown to the regressor)."""
+    """RMSE of log10(amount) on the hidden test rows. The target is derived from `amount` in the hidden
+    labels file (the regressor's held-out features never contain it)."""
     import numpy as np
 
     out = ctx.score_dir(check)
@@ -35,7 +36,7 @@ def regression_rmse(ctx, check):
     predictions = ctx.read_parquet(out / "predictions")
     if "prediction" not in predictions.columns:
         return CheckResult.failed("the regressor's output has no 'prediction' column")
-    target = ctx.read_parquet(ctx.data.test_features)[[id_col, "amount"]]
+    target = ctx.read_parquet(ctx.data.test_labels)[[id_col, "amount"]]
     joined = target.merge(predictions[[id_col, "prediction"]], on=id_col, how="inner")
     rows, expected = len(joined), len(target)
     if rows < expected:

@@ -1,0 +1,109 @@
+"""Held-out features never contain the target: for every assignment, the prepared hidden features hold
+exactly the columns its training rows offer, minus the label, the columns the label is computed from
+(``[data] label_sources``) and, per target view (``[data.views.<name>]``), the view's sources. Real Spark
+prepares each assignment's data once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pyarrow.parquet as pq
+import pytest
+
+from autograder.data import held_out_columns, prepare
+from autograder.errors import SpecError
+from autograder.harness.context import load_tasks_module
+from autograder.registry import load_assignment
+from autograder.spec import parse_spec
+
+SLUGS = ["01-architecture", "02-pipelines", "03-features", "04-algorithms", "05-tuning", "06-deploy"]
+
+
+@pytest.fixture(scope="session")
+def prepared_all(spark, tmp_path_factory):
+    """Every assignment's data, prepared once into a fresh cache with the session's Spark."""
+    cache = tmp_path_factory.mktemp("prepared")
+    return {slug: prepare(load_assignment(slug), lambda: spark, cache) for slug in SLUGS}
+
+
+def columns(path: Path) -> list[str]:
+    return list(pq.read_schema(path).names)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_held_out_features_are_the_training_columns_without_the_target(prepared_all, slug):
+    spec, data = load_assignment(slug), prepared_all[slug]
+    train, features = columns(data.train), columns(data.test_features)
+    forbidden = set(spec.data.label_columns)
+    assert spec.data.label in forbidden and "label" in forbidden
+    assert not forbidden & set(features), f"{slug}: held-out features contain {forbidden & set(features)}"
+    assert features == [c for c in train if c not in forbidden]
+    assert features == held_out_columns(spec, train)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_each_target_view_has_its_own_features_without_its_sources(prepared_all, slug):
+    """A view's held-out features equal its training frame (built by ``tasks.<view>_frame``) minus the
+    view's target; the labels file carries the sources so the grader can compute the target."""
+    spec, data = load_assignment(slug), prepared_all[slug]
+    assert data.exists()
+    labels = columns(data.test_labels)
+    assert labels[0] == spec.data.id_col and set(spec.data.label_columns) <= set(labels)
+    tasks = load_tasks_module(spec.path)
+    for view in spec.data.views:
+        features = columns(data.view_features(view.name))
+        assert not (set(view.sources) | set(spec.data.label_columns)) & set(features)
+        frame = getattr(tasks, f"{view.name}_frame")(data_frame(data.train))
+        trained_on = [c for c in frame.columns if c != view.target]
+        assert view.target in frame.columns
+        assert features == trained_on, f"{slug}/{view.name}: scored {features}, trained on {trained_on}"
+        assert set(view.sources) <= set(labels)
+    assert {p.name for p in data.hidden_features()} == {"test_features.parquet"} | {
+        f"test_features_{v.name}.parquet" for v in spec.data.views}
+
+
+def data_frame(path: Path):
+    from pyspark.sql import SparkSession
+
+    return SparkSession.getActiveSession().read.parquet(str(path))
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_rows_the_tasks_feed_to_models_carry_no_label(prepared_all, slug):
+    """Tasks that strip labels themselves (03's harmless test rows, 06's batch, stream and HTTP rows)
+    strip every label column the spec declares."""
+    spec, data = load_assignment(slug), prepared_all[slug]
+    tasks = load_tasks_module(spec.path)
+    if hasattr(tasks, "LABEL_COLUMNS"):
+        assert set(spec.data.label_columns) <= set(tasks.LABEL_COLUMNS)
+    if hasattr(tasks, "_request_rows"):
+        rows = tasks._request_rows(SimpleNamespace(data={"train": str(data.train)}, id_col=spec.data.id_col))
+        assert rows.column_names == held_out_columns(spec, columns(data.train))
+
+
+def test_the_04_regressor_cannot_read_its_target(prepared_all):
+    """Issue 17, class 7: the regression view's held-out rows have no `amount`, but the labels do."""
+    data = prepared_all["04-algorithms"]
+    assert "amount" in columns(data.test_features)           # a feature of the classifiers
+    assert "amount" not in columns(data.view_features("regression"))
+    labels = pq.read_table(data.test_labels).to_pandas()
+    features = pq.read_table(data.view_features("regression")).to_pandas()
+    assert list(labels["id"]) == list(features["id"]) and labels["amount"].notna().all()
+
+
+def _raw(**data):
+    return {"slug": "x", "title": "t", "module": "x.py", "data": {"dataset": "credit", **data},
+            "questions": [], "tasks": [], "checks": []}
+
+
+@pytest.mark.parametrize("data, problem", [
+    ({"label_sources": ["amount"]}, "needs a label"),
+    ({"label": "status", "label_sources": ["id"]}, "must not name the id column"),
+    ({"label": "status", "views": {"regression": {"target": "t", "sources": []}}}, "at least one column"),
+    ({"label": "status", "views": {"regression": {"sources": ["amount"]}}}, "target: is required"),
+    ({"label": "status", "views": {"regression": {"target": "t", "sources": ["amount"], "x": 1}}}, "unknown key"),
+])
+def test_data_keys_are_validated(data, problem):
+    with pytest.raises(SpecError, match=problem):
+        parse_spec(Path("/a/x/assignment.toml"), _raw(**data))
