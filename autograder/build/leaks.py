@@ -1,4 +1,5 @@
-"""Leak scan: a handout must contain no solution code, hidden checks, hidden data or mutants."""
+"""Leak scan: a handout must contain no solution code, hidden checks, hidden data, hidden fixtures or
+mutants."""
 
 from __future__ import annotations
 
@@ -48,6 +49,11 @@ def solution_fingerprints(spec: AssignmentSpec, root: Path) -> tuple[dict[str, s
     return defs, lines
 
 
+def hidden_fixtures(spec: AssignmentSpec) -> list[Path]:
+    """The inputs of hidden value checks (``hidden/fixtures/*.json``): never in a handout."""
+    return sorted((spec.path / "hidden" / "fixtures").glob("*.json"))
+
+
 def scan(handout: Path, spec: AssignmentSpec, root: Path, data: PreparedData) -> list[str]:
     """Every leak found in the handout folder (an empty list means it is clean)."""
     leaks = []
@@ -55,7 +61,9 @@ def scan(handout: Path, spec: AssignmentSpec, root: Path, data: PreparedData) ->
     hidden_names = {c.name for c in spec.checks if c.hidden}
     mutant_names = {m.name for m in load_mutants(spec)}
     hidden_hashes = {hashlib.sha256(p.read_bytes()).hexdigest(): p.name
-                     for p in (data.test_features, data.test_labels) if p.is_file()}
+                     for p in (data.test_features, data.test_labels, *data.hidden_files()) if p.is_file()}
+    fixtures = hidden_fixtures(spec)
+    hidden_hashes.update({hashlib.sha256(p.read_bytes()).hexdigest(): f"hidden/fixtures/{p.name}" for p in fixtures})
     for path in sorted(p for p in handout.rglob("*") if p.is_file()):
         rel = path.relative_to(handout).as_posix()
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -63,6 +71,8 @@ def scan(handout: Path, spec: AssignmentSpec, root: Path, data: PreparedData) ->
             leaks.append(f"{rel} is the hidden data file {hidden_hashes[digest]}")
         if any(part in f"/{rel}" for part in ("test_labels", "test_features", "/hidden/", "/mutants/", "/solutions/")):
             leaks.append(f"{rel}: hidden or mutant file shipped")
+        if path.name in {p.name for p in fixtures}:
+            leaks.append(f"{rel}: has the name of the hidden fixture {path.name}")
         if path.suffix not in TEXT_SUFFIXES or rel.startswith("sparkgrade/"):
             continue
         code = _code_of(path)
