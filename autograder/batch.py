@@ -1,7 +1,13 @@
 """Grade a whole class: a folder of submissions -> per-student feedback, a gradebook and a class summary.
 
-Resumable and loss-free: each student's report is written atomically when it is final, a rerun skips
-students already graded, and the gradebook is rebuilt (atomically) from the reports on disk.
+Each student's folder (``<out>/<student>/report.json`` and ``report.md``) holds only what the student may
+see (:mod:`autograder.feedback`: hidden checks' results and internal notes are left out); the instructor's
+full copy is ``<out>/_instructor/<student>.json`` (and ``.md``).
+
+Resumable and loss-free: the instructor's copy is written atomically first, when the report is final, and
+marks the student as graded; a rerun skips students already graded (refreshing their feedback files only
+where it changed, e.g. with another ``release``), and the gradebook is rebuilt (atomically) from the
+instructor's copies on disk.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from pathlib import Path
 
 from autograder.build.templating import render
 from autograder.engine import ConnectServer
-from autograder.errors import SubmissionError
+from autograder.errors import SparkgradeError, SubmissionError
+from autograder.feedback import view
 from autograder.prefork import fork_server
 from autograder.results import GradeReport, Status
 from autograder.runner import Grader
@@ -24,6 +31,7 @@ from autograder.spark import SparkOptions
 from autograder.spec import AssignmentSpec
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
+INSTRUCTOR = "_instructor"      # <out>/_instructor/<student>.json: the full reports, never handed out
 
 
 def default_workers() -> int:
@@ -40,11 +48,6 @@ class ClassResult:
     reports: dict[str, GradeReport]
     gradebook: Path
     seconds: float
-
-
-def is_single_submission(folder: Path, spec: AssignmentSpec) -> bool:
-    """A folder holding the assignment's module or notebook at its top is one submission, not a class."""
-    return (folder / spec.module).is_file() or (folder / f"{spec.module_name}.ipynb").is_file()
 
 
 def class_submissions(folder: Path) -> list[tuple[str, Path]]:
@@ -65,8 +68,19 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     tmp.replace(path)
 
 
+def write_if_changed(path: Path, data: str) -> None:
+    """Atomically write ``data`` unless the file already holds exactly it (its time stays then)."""
+    try:
+        if path.read_text(encoding="utf-8") == data:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    atomic_write(path, data)
+
+
 def finished_report(out: Path, student: str, spec: AssignmentSpec) -> GradeReport | None:
-    path = out / student / "report.json"
+    """The instructor's copy of a student's final report, if the student was graded already."""
+    path = out / INSTRUCTOR / f"{student}.json"
     try:
         report = GradeReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
@@ -74,10 +88,15 @@ def finished_report(out: Path, student: str, spec: AssignmentSpec) -> GradeRepor
     return report if report.assignment == spec.slug else None
 
 
-def write_feedback(out: Path, student: str, report: GradeReport) -> None:
-    """report.md first, report.json last: report.json marks the student as finished."""
-    atomic_write(out / student / "report.md", render("feedback/report.md.j2", report=report, student=student))
-    atomic_write(out / student / "report.json", report.to_json())
+def write_feedback(out: Path, student: str, report: GradeReport, release: str = "none") -> None:
+    """The instructor's copy first (it marks the student as graded), then the student's files, which
+    are derived from it and rewritten only when they change."""
+    write_if_changed(out / INSTRUCTOR / f"{student}.json", report.to_json())
+    full = view(report, student, instructor=True)
+    write_if_changed(out / INSTRUCTOR / f"{student}.md", render("feedback/report.md.j2", view=full))
+    mine = view(report, student, release)
+    write_if_changed(out / student / "report.md", render("feedback/report.md.j2", view=mine))
+    write_if_changed(out / student / "report.json", json.dumps(mine, indent=2, sort_keys=True))
 
 
 def write_gradebook(out: Path, spec: AssignmentSpec, reports: dict[str, GradeReport]) -> Path:
@@ -146,18 +165,28 @@ def engine(kind: str, options: SparkOptions, work_root: Path | None = None):
 
 
 def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOptions, workers: int = 0,
-                engine_kind: str = "connect", progress: bool = True, work_root: Path | None = None) -> ClassResult:
+                engine_kind: str = "connect", progress: bool = True, work_root: Path | None = None,
+                release: str = "none") -> ClassResult:
     """Grade every submission in ``folder`` into ``out``; skip students already graded. ``work_root``:
     where the per-submission work folders go (the work root of the Connect server given as
-    ``options.remote``, if it is a :class:`ConnectServer` of this process)."""
+    ``options.remote``, if it is a :class:`ConnectServer` of this process). ``release``: which delayed
+    checks the students' files show (:data:`autograder.feedback.RELEASES`)."""
     import time
 
     from rich.progress import Progress
 
     started = time.monotonic()
+    if not Path(folder).is_dir():
+        raise SparkgradeError(f"{folder} is not a folder: --class grades a folder holding one file or one "
+                              "folder per student")
     out.mkdir(parents=True, exist_ok=True)
     students = class_submissions(folder)
+    if any(s == INSTRUCTOR for s, _ in students):
+        raise SparkgradeError(f"{folder}/{INSTRUCTOR}: this name is reserved for the instructor's copies; "
+                              "rename that submission")
     reports = {s: r for s, _ in students if (r := finished_report(out, s, spec)) is not None}
+    for student, report in reports.items():
+        write_feedback(out, student, report, release)       # missing or with another release: refreshed
     todo = [(s, p) for s, p in students if s not in reports]
     workers = workers or default_workers()
     if todo:
@@ -173,7 +202,7 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
                 for future in as_completed(futures):
                     student = futures[future]
                     report = future.result()
-                    write_feedback(out, student, report)
+                    write_feedback(out, student, report, release)
                     reports[student] = report
                     bar.advance(task)
     gradebook = write_gradebook(out, spec, reports)

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder.batch import is_single_submission
 from autograder.errors import SparkgradeError
 from autograder.registry import discover, load_assignment, project_root
 from autograder.spark import SHORT_JVM_OPTIONS, SparkOptions
@@ -54,6 +53,9 @@ def _write(text: str, out: str | None) -> None:
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     else:
+        if path.is_dir():
+            raise SparkgradeError(f"--out {out} is a folder; give the path of a file (a folder of submissions "
+                                  "is graded with --class)")
         sys.stdout.write(text)
 
 
@@ -62,15 +64,27 @@ def cmd_grade(args, public_only: bool = False) -> int:
     from autograder.runner import Grader, attach
     from autograder.writers import WRITERS
 
+def _looks_like_class(folder: Path, spec) -> bool:
+    """A folder with several per-student entries and no module or notebook of its own at the top."""
+    if not folder.is_dir() or (folder / spec.module).exists() or (folder / f"{spec.module_name}.ipynb").exists():
+        return False
+    entries = [e for e in folder.iterdir() if not e.name.startswith((".", "_"))
+               and (e.is_dir() or e.suffix.lower() in (".py", ".ipynb", ".zip"))]
+    return len(entries) >= 2
+
+
     spec = load_assignment(args.assignment)
-    submission = Path(args.submission)
-    if not public_only and submission.is_dir() and not is_single_submission(submission, spec):
+    from autograder.feedback import internal_notes
+    if getattr(args, "klass", False):
         return cmd_grade_class(args, spec)
     questions = tuple(args.question or ())
     render = WRITERS[args.writer]
     if args.out:
         pending = CheckResult.error("grading did not finish (the grader was stopped before writing a result); "
                                     "please report this to your instructor")
+    if _looks_like_class(Path(args.submission), spec):
+        print(f"sparkgrade: note: grading {args.submission} as ONE submission; to grade each file or folder in "
+              "it as one student's submission, add --class", file=sys.stderr)
         checks = [c for c in (spec.public_checks() if public_only else spec.checks)
                   if not questions or c.question in questions]
         fallback = GradeReport(spec.slug, str(args.submission), tuple(attach(pending, c) for c in checks))
@@ -83,15 +97,18 @@ def cmd_grade(args, public_only: bool = False) -> int:
         return 1
     return 0
 
+    if args.writer == "gradescope":       # what the student must not see goes to the instructor's log
+        for note in internal_notes(report):
+            print(f"sparkgrade: instructor note: {note}", file=sys.stderr)
 
 def cmd_grade_class(args, spec) -> int:
     from autograder.batch import grade_class
 
     if not args.out:
-        raise SparkgradeError(f"{args.submission} is a folder of submissions: give --out <folder> for the "
-                              "per-student feedback and the gradebook")
+        raise SparkgradeError(f"--class grades the folder {args.submission} as one submission per student: give "
+                              "--out <folder> for the per-student feedback and the gradebook")
     result = grade_class(spec, Path(args.submission), Path(args.out), _spark_options(args), workers=args.workers,
-                         engine_kind=args.engine)
+                         engine_kind=args.engine, release=args.release)
     print(f"graded {result.graded}, skipped {result.skipped} already graded, in {result.seconds:.1f} s; "
           f"gradebook: {result.gradebook}")
     return 0
@@ -174,15 +191,23 @@ def build_parser() -> argparse.ArgumentParser:
                                  ("check", cmd_check, "run the public checks on your own work")):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("assignment", help="slug (02-pipelines), number (02) or folder")
-        p.add_argument("submission", help=".py module, .ipynb notebook, folder or .zip")
+        p.add_argument("submission", help="one submission: .py module, .ipynb notebook, folder or .zip"
+                       + (" (with --class: a folder of submissions, one file or folder per student)"
+                          if name == "grade" else ""))
         p.add_argument("--writer", choices=sorted(WRITERS), default="console")
         p.add_argument("--out", help="write the report here instead of standard output")
         p.add_argument("--keep", action="store_true", help="keep the working folder (for debugging)")
         p.add_argument("--question", action="append", help="only the checks of this question (repeatable)")
         p.add_argument("--exit-code", action="store_true", help="exit 1 unless every selected check passed")
-        p.add_argument("--workers", type=int, default=0, help="class folders: parallel submissions (default: cores)")
+        if name == "grade":
+            p.add_argument("--class", dest="klass", action="store_true",
+                           help="grade a folder of submissions (one file or folder per student) into --out FOLDER")
+            p.add_argument("--release", choices=("none", "due_date", "published"), default="none",
+                           help="--class: which delayed checks (visibility after_due_date / after_published) the "
+                                "students' feedback shows; hidden checks are never shown (default: none)")
+        p.add_argument("--workers", type=int, default=0, help="--class: parallel submissions (default: cores)")
         p.add_argument("--engine", choices=("connect", "local"), default="connect",
-                       help="class folders: one warm Spark Connect server (default) or local Spark per submission")
+                       help="--class: one warm Spark Connect server (default) or local Spark per submission")
         _add_spark_args(p)
         p.set_defaults(func=func)
         if name == "check":

@@ -95,7 +95,8 @@ class Grader:
         try:
             staged = stage(submission, spec, workdir / "submission")
         except SubmissionError as exc:
-            return [attach(CheckResult.failed(str(exc)), c) for c in checks], [str(exc)]
+            unstaged = CheckResult.failed(str(exc), hint="nothing was graded: do as this message says and resubmit")
+            return [attach(unstaged, c) for c in checks], [str(exc)]
         notes = list(staged.notes)
         data = self.prepared(spec)
         area = ChildArea(workdir / "child", isolation())      # the only folder the children may see

@@ -1,30 +1,44 @@
 """Copy a submission into a fresh working folder, refusing anything unsafe.
 
-A submission is a ``.py`` module, an ``.ipynb`` notebook, a folder, or a ``.zip`` of either. Only the
-expected file is taken, copied by content into a fresh folder (never by link, never with its mode); symlinks
-(and whatever lies below a symlinked folder), path traversal, absolute paths, and files that change how
-Python or pytest start (conftest.py, sitecustomize.py, usercustomize.py, *.pth, .OTTER_LOG, results.json)
-are ignored and reported. Editor and OS leftovers (.ipynb_checkpoints, __MACOSX, __pycache__) are skipped
-silently. Sizes are capped: each file, the archive, and the number of entries.
+A submission is one student's work in whatever shape it was uploaded: a ``.py`` module, an ``.ipynb``
+notebook, a folder (files at any depth), a ``.zip`` (zips inside it or inside the folder are opened too,
+up to :data:`MAX_DEPTH` deep), with any extra files. :func:`autograder.locate.choose` picks the file to
+grade; only that file is copied, by content, into a fresh folder (never by link, never with its mode).
+
+Symlinks (and whatever lies below a symlinked folder), path traversal, absolute paths, and files that
+change how Python or pytest start (conftest.py, sitecustomize.py, usercustomize.py, *.pth, .OTTER_LOG,
+results.json) are ignored and reported. Editor and OS leftovers (.ipynb_checkpoints, __MACOSX,
+__pycache__, .git, .DS_Store, ._*) are skipped silently. Sizes are capped: each file, each archive, all
+archives together once expanded, the number of entries and the nesting depth (zip bombs stop at a cap).
 """
 
 from __future__ import annotations
 
+import calendar
+import contextlib
+import io
 import os
-import shutil
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import IO, Callable
 
 from autograder.errors import SubmissionError
+from autograder.locate import GRADABLE, Found, choose
 from autograder.spec import AssignmentSpec
+from autograder.starter import unchanged
 
 MAX_FILE_BYTES = 20 * 2**20
-MAX_ARCHIVE_BYTES = 100 * 2**20
+MAX_ARCHIVE_BYTES = 100 * 2**20      # one archive, on disk or expanded from another one
+MAX_EXPANDED_BYTES = 200 * 2**20     # all nested archives together, once expanded in memory
 MAX_ENTRIES = 5_000
+MAX_DEPTH = 3                        # archives inside archives
 DANGEROUS = {"conftest.py", "sitecustomize.py", "usercustomize.py", ".OTTER_LOG", "results.json"}
-LEFTOVERS = {".ipynb_checkpoints", "__MACOSX", "__pycache__", ".git"}
+LEFTOVERS = {".ipynb_checkpoints", "__MACOSX", "__pycache__", ".git", ".DS_Store", "Thumbs.db", "desktop.ini"}
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, RuntimeError, NotImplementedError,
+              EOFError, OSError, ValueError)
 
 
 @dataclass
@@ -35,16 +49,20 @@ class StagedSubmission:
     notes: list[str] = field(default_factory=list)
 
 
-def _candidates(spec: AssignmentSpec, names: list[str]) -> list[str]:
-    """Names to look for, best first: the module, then the notebook, then any single .py/.ipynb."""
-    stem = spec.module_name
-    wanted = [n for n in names if PurePosixPath(n).name in (spec.module, f"{stem}.ipynb")]
-    wanted.sort(key=lambda n: (PurePosixPath(n).suffix != ".py", len(PurePosixPath(n).parts)))
-    if wanted:
-        return wanted
-    loose = [n for n in names if PurePosixPath(n).suffix in (".py", ".ipynb")
-             and PurePosixPath(n).name not in DANGEROUS]
-    return loose if len(loose) == 1 else []
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    mtime: float
+    read: Callable[[int], bytes]     # at most n bytes of the file
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MB"
+
+
+def _leftover(name: str) -> bool:
+    parts = PurePosixPath(name).parts
+    return any(p in LEFTOVERS for p in parts) or (bool(parts) and parts[-1].startswith("._"))
 
 
 def _ignored_note(name: str) -> str | None:
@@ -54,97 +72,180 @@ def _ignored_note(name: str) -> str | None:
     return None
 
 
-def _leftover(name: str) -> bool:
-    return any(part in LEFTOVERS for part in PurePosixPath(name).parts)
+def _unsafe_path(name: str) -> bool:
+    return (name.startswith("/") or ".." in PurePosixPath(name).parts or (len(name) > 1 and name[1] == ":")
+            or "\0" in name)
+
+
+def _read_file(path: Path) -> Callable[[int], bytes]:
+    def read(limit: int) -> bytes:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise SubmissionError(f"{path.name} is not a regular file; submit the file itself")
+            return fh.read(limit)
+    return read
+
+
+class _Tree:
+    """Every file of a submission (folders and zips opened), with notes on what was left out."""
+
+    def __init__(self, stack: contextlib.ExitStack):
+        self.stack, self.entries, self.notes, self.expanded = stack, [], [], 0
+
+    def _keep(self, name: str, size: int, mtime: float, read: Callable[[int], bytes]) -> None:
+        if len(self.entries) >= MAX_ENTRIES:
+            raise SubmissionError(f"Your submission holds more than {MAX_ENTRIES} files; submit only your work")
+        if (note := _ignored_note(name)):
+            self.notes.append(note)
+        elif PurePosixPath(name).suffix.lower() in GRADABLE and size > MAX_FILE_BYTES:
+            self.notes.append(f"ignored {name}: larger than {_mb(MAX_FILE_BYTES)}")
+        else:
+            self.entries.append(_Entry(name, mtime, read))
+
+    def add_folder(self, folder: Path) -> None:
+        for root, dirs, files in os.walk(folder, followlinks=False):
+            for d in sorted(dirs):
+                if os.path.islink(os.path.join(root, d)):
+                    self.notes.append(f"ignored {Path(root, d).relative_to(folder).as_posix()}/: symbolic links "
+                                      "are not accepted")
+            dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(root, d)) and d not in LEFTOVERS)
+            for name in sorted(files):
+                path = Path(root, name)
+                rel = path.relative_to(folder).as_posix()
+                if _leftover(rel):
+                    continue
+                st = path.lstat()
+                if stat.S_ISLNK(st.st_mode):
+                    self.notes.append(f"ignored {rel}: symbolic links are not accepted")
+                elif not stat.S_ISREG(st.st_mode):
+                    self.notes.append(f"ignored {rel}: not a regular file")
+                elif name.lower().endswith(".zip"):
+                    if st.st_size > MAX_ARCHIVE_BYTES:
+                        self.notes.append(f"ignored {rel}: larger than {_mb(MAX_ARCHIVE_BYTES)}")
+                    else:
+                        self.add_zip(path, rel, 1, required=False)
+                else:
+                    self._keep(rel, st.st_size, st.st_mtime, _read_file(path))
+
+    def add_zip(self, source: Path | IO[bytes], label: str, depth: int, required: bool) -> None:
+        """The members of a zip (a path or an open file), named ``label/member``; nested zips opened.
+        ``required``: a broken archive is an error (the submission itself), else a note."""
+        try:
+            archive = self.stack.enter_context(zipfile.ZipFile(source))
+            members = archive.infolist()
+        except ZIP_ERRORS:
+            if required:
+                raise SubmissionError(f"{label} is not a readable zip archive; zip your files again") from None
+            self.notes.append(f"ignored {label}: not a readable zip archive")
+            return
+        if len(members) > MAX_ENTRIES:
+            if required:
+                raise SubmissionError(f"{label} holds more than {MAX_ENTRIES} entries; submit only your work")
+            self.notes.append(f"ignored {label}: more than {MAX_ENTRIES} entries")
+            return
+        prefix = "" if required else f"{label}/"
+        for info in members:
+            name = info.filename.replace("\\", "/")
+            shown = prefix + name
+            if info.is_dir() or _leftover(name):
+                continue
+            if _unsafe_path(name):
+                self.notes.append(f"ignored {shown}: paths outside the submission are not accepted")
+            elif stat.S_ISLNK(info.external_attr >> 16):
+                self.notes.append(f"ignored {shown}: symbolic links are not accepted")
+            elif info.flag_bits & 0x1:
+                self.notes.append(f"ignored {shown}: encrypted; zip your files without a password")
+            elif name.lower().endswith(".zip"):
+                self._nested(archive, info, shown, depth)
+            else:
+                mtime = calendar.timegm((*info.date_time, 0, 0, 0)) if info.date_time[0] >= 1980 else 0.0
+                self._keep(shown, info.file_size, float(mtime), _member_reader(archive, info, shown))
+
+    def _nested(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, depth: int) -> None:
+        if depth >= MAX_DEPTH:
+            self.notes.append(f"ignored {shown}: archives nested more than {MAX_DEPTH} deep are not opened")
+            return
+        budget = min(MAX_ARCHIVE_BYTES, MAX_EXPANDED_BYTES - self.expanded)
+        if info.file_size > budget:
+            self.notes.append(f"ignored {shown}: expands to more than {_mb(budget)}")
+            return
+        try:
+            with archive.open(info) as member:
+                data = member.read(budget + 1)      # the declared size may lie: read at most the budget
+        except ZIP_ERRORS:
+            self.notes.append(f"ignored {shown}: could not be read from its archive")
+            return
+        if len(data) > budget:
+            self.notes.append(f"ignored {shown}: expands to more than {_mb(budget)}")
+            return
+        self.expanded += len(data)
+        self.add_zip(io.BytesIO(data), shown, depth + 1, required=False)
+
+
+def _member_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> Callable[[int], bytes]:
+    def read(limit: int) -> bytes:
+        try:
+            with archive.open(info) as member:
+                return member.read(limit)
+        except ZIP_ERRORS as exc:
+            raise SubmissionError(f"{shown} could not be read from its zip archive ({type(exc).__name__}); "
+                                  "zip your files again") from None
+    return read
 
 
 def stage(source: Path, spec: AssignmentSpec, dest: Path) -> StagedSubmission:
-    """Copy the gradable file of ``source`` into ``dest`` and return where it is."""
+    """Copy the gradable file of ``source`` (one student's submission) into ``dest``."""
     source = Path(source)
     dest.mkdir(parents=True, exist_ok=True)
     if source.is_symlink():
         raise SubmissionError(f"{source} is a symbolic link; submit the file itself")
-    if source.is_file() and source.suffix in (".py", ".ipynb"):
-        if source.stat().st_size > MAX_FILE_BYTES:
-            raise SubmissionError(f"{source.name} is larger than {MAX_FILE_BYTES // 2**20} MB")
-        target = dest / (spec.module if source.suffix == ".py" else f"{spec.module_name}.ipynb")
-        shutil.copyfile(source, target)
-        return StagedSubmission(target)
-    if source.is_file() and source.suffix == ".zip":
-        return _from_zip(source, spec, dest)
-    if source.is_dir():
-        return _from_folder(source, spec, dest)
-    raise SubmissionError(f"{source} is not a .py module, .ipynb notebook, folder or .zip; submit "
-                          f"{spec.module} or {spec.module_name}.ipynb")
+    notebook = f"{spec.module_name}.ipynb"
+    with contextlib.ExitStack() as stack:
+        tree = _Tree(stack)
+        if source.is_dir():
+            tree.add_folder(source)
+            where = "Your submission"
+        elif source.is_file() and source.suffix.lower() == ".zip":
+            if source.stat().st_size > MAX_ARCHIVE_BYTES:
+                raise SubmissionError(f"{source.name} is larger than {_mb(MAX_ARCHIVE_BYTES)}; submit only your work")
+            tree.add_zip(source, source.name, 1, required=True)
+            where = source.name
+        elif source.is_file():
+            st = source.stat()
+            if source.suffix.lower() in GRADABLE and st.st_size > MAX_FILE_BYTES:
+                raise SubmissionError(f"{source.name} is larger than {_mb(MAX_FILE_BYTES)}; submit only your work")
+            tree._keep(source.name, st.st_size, st.st_mtime, _read_file(source))
+            where = source.name
+        else:
+            raise SubmissionError(f"no submission found at {source}; upload your {notebook} (or {spec.module})")
+        cache: dict[str, bytes] = {}
+        entries = {e.name: e for e in tree.entries}
 
+        def content(name: str) -> bytes:
+            if name not in cache:
+                cache[name] = entries[name].read(MAX_FILE_BYTES + 1)
+            return cache[name]
 
-def _from_folder(source: Path, spec: AssignmentSpec, dest: Path) -> StagedSubmission:
-    notes, names = [], []
-    for root, dirs, files in os.walk(source, followlinks=False):
-        for name in sorted(dirs):
-            if os.path.islink(os.path.join(root, name)):
-                notes.append(f"ignored {Path(root, name).relative_to(source).as_posix()}/: symbolic links are "
-                             "not accepted")
-        dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(root, d)) and d not in LEFTOVERS)
-        for name in sorted(files):
-            p = Path(root, name)
-            rel = p.relative_to(source).as_posix()
-            if len(names) >= MAX_ENTRIES:
-                raise SubmissionError(f"{source} holds more than {MAX_ENTRIES} files; submit only your work")
-            if p.is_symlink():
-                notes.append(f"ignored {rel}: symbolic links are not accepted")
-            elif (note := _ignored_note(rel)):
-                notes.append(note)
-            elif p.is_file() and not _leftover(rel):
-                names.append(rel)
-    picked = _candidates(spec, names)
-    if not picked:
-        raise SubmissionError(f"no {spec.module} or {spec.module_name}.ipynb found in {source}; "
-                              f"files seen: {', '.join(names[:10]) or 'none'}")
-    staged = stage(source / picked[0], spec, dest)
-    staged.notes = notes + staged.notes
-    return staged
+        def is_stub(name: str) -> bool:
+            try:
+                return unchanged(content(name), PurePosixPath(name).suffix, spec.path / spec.module)
+            except SubmissionError:
+                return False
 
-
-def _from_zip(source: Path, spec: AssignmentSpec, dest: Path) -> StagedSubmission:
-    notes, names = [], []
-    if source.stat().st_size > MAX_ARCHIVE_BYTES:
-        raise SubmissionError(f"{source.name} is larger than {MAX_ARCHIVE_BYTES // 2**20} MB; submit only your work")
-    try:
-        archive = zipfile.ZipFile(source)
-    except zipfile.BadZipFile:
-        raise SubmissionError(f"{source.name} is not a readable zip archive; zip your files again") from None
-    with archive:
-        infos = {}
-        entries = archive.infolist()
-        if len(entries) > MAX_ENTRIES:
-            raise SubmissionError(f"{source.name} holds more than {MAX_ENTRIES} entries; submit only your work")
-        for info in entries:
-            name = info.filename
-            mode = info.external_attr >> 16
-            if info.is_dir() or _leftover(name):
-                continue
-            if (name.startswith(("/", "\\")) or ".." in PurePosixPath(name.replace("\\", "/")).parts
-                    or (len(name) > 1 and name[1] == ":") or "\0" in name):
-                notes.append(f"ignored {name}: paths outside the submission are not accepted")
-            elif stat.S_ISLNK(mode):
-                notes.append(f"ignored {name}: symbolic links are not accepted")
-            elif (note := _ignored_note(name)):
-                notes.append(note)
-            elif info.file_size > MAX_FILE_BYTES:
-                notes.append(f"ignored {name}: larger than {MAX_FILE_BYTES // 2**20} MB")
-            else:
-                names.append(name)
-                infos[name] = info
-        picked = _candidates(spec, names)
-        if not picked:
-            raise SubmissionError(f"no {spec.module} or {spec.module_name}.ipynb found in {source.name}; "
-                                  f"files seen: {', '.join(names[:10]) or 'none'}")
-        suffix = PurePosixPath(picked[0]).suffix
-        target = dest / (spec.module if suffix == ".py" else f"{spec.module_name}.ipynb")
-        with archive.open(infos[picked[0]]) as src, open(target, "wb") as out:
-            data = src.read(MAX_FILE_BYTES + 1)          # the declared size may lie: read at most the cap
-            if len(data) > MAX_FILE_BYTES:
-                raise SubmissionError(f"{picked[0]} is larger than {MAX_FILE_BYTES // 2**20} MB")
-            out.write(data)
-    return StagedSubmission(target, notes)
+        files = [Found(e.name, e.mtime) for e in tree.entries]
+        if not files and tree.notes:
+            raise SubmissionError(f"{where} has nothing that can be graded: {'; '.join(tree.notes[:5])}. Upload "
+                                  f"your {notebook} (or {spec.module}), alone or in a .zip, and submit again")
+        if source.is_file() and source.suffix.lower() in GRADABLE and files:
+            picked, note = files[0].name, None      # a single file is graded whatever its name
+        else:
+            choice = choose(files, spec.module, is_stub, where)
+            picked, note = choice.name, choice.note()
+        data = content(picked)
+    if len(data) > MAX_FILE_BYTES:
+        raise SubmissionError(f"{picked} is larger than {_mb(MAX_FILE_BYTES)}")
+    suffix = PurePosixPath(picked).suffix.lower()
+    target = dest / (spec.module if suffix == ".py" else notebook)
+    target.write_bytes(data)
+    return StagedSubmission(target, tree.notes + ([note] if note else []))

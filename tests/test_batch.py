@@ -40,7 +40,8 @@ def test_class_is_graded_resumably_after_sigkill(root, tmp_path):
     (klass / "dave.zip").write_text("not a zip")
     (klass / "erin.py").write_text("def build_pipeline(:\n")
     servers_before, forks_before = connect_servers(), fork_servers()
-    command = [sys.executable, "-m", "autograder.cli", "grade", spec.slug, str(klass), "--out", str(out), "--workers", "2"]
+    command = [sys.executable, "-m", "autograder.cli", "grade", spec.slug, str(klass), "--class", "--out", str(out),
+               "--workers", "2"]
 
     first = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 600
@@ -67,12 +68,18 @@ def test_class_is_graded_resumably_after_sigkill(root, tmp_path):
     assert sorted(book.index) == ["alice", "bob", "carol", "dave", "erin"]
     assert book.loc["alice", "Score"] == book.loc["carol", "Score"] == spec.total_points
     assert book.loc["bob", "Score"] == book.loc["dave", "Score"] == book.loc["erin", "Score"] == 0
-    dave = json.loads((out / "dave" / "report.json").read_text())
+    dave = json.loads((out / "_instructor" / "dave.json").read_text())
     assert all("not a readable zip" in c["message"] for c in dave["checks"])
-    erin = json.loads((out / "erin" / "report.json").read_text())
+    assert any("not a readable zip" in n for n in json.loads((out / "dave" / "report.json").read_text())["notes"])
+    erin = json.loads((out / "_instructor" / "erin.json").read_text())
     assert any("SyntaxError" in n for n in erin["notes"])
     assert all(c["status"] == "failed" for c in erin["checks"])
     assert (out / "erin" / "report.md").read_text().startswith("# 02-pipelines: feedback for erin")
+    for student in ("alice", "bob", "erin"):      # a student's own files: hidden checks without their results
+        mine = json.loads((out / student / "report.json").read_text())
+        hidden = [c for c in mine["checks"] if c["visibility"] != "visible"]
+        assert hidden and not any("message" in c or "hint" in c or "status" in c for c in hidden)
+        assert not any(n.startswith("sandbox:") for n in mine["notes"])
     for name in ("canvas.csv", "summary.csv", "summary.png"):
         assert (out / name).stat().st_size > 0
     assert not list(out.rglob("*.tmp"))

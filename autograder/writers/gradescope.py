@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+from autograder.feedback import student_notes
 from autograder.results import GradeReport, Status
 
 
 def to_gradescope(report: GradeReport) -> dict:
-    """The report in Gradescope's results schema (status passed|failed; errors count as failed)."""
+    """The report in Gradescope's results schema (status passed|failed; errors count as failed). Each test
+    keeps its check's visibility, which Gradescope enforces; the top-level output, always visible, carries
+    only the notes a student may read (never the internal ones, see :mod:`autograder.feedback`)."""
     tests = []
     for number, check in enumerate(report.checks, 1):
         output = check.message
@@ -20,7 +23,7 @@ def to_gradescope(report: GradeReport) -> dict:
                       "max_score": check.max_score,
                       "status": "passed" if check.status is Status.PASSED else "failed",
                       "output": output, "output_format": "text", "visibility": check.visibility})
-    notes = "\n".join(report.notes)
+    notes = "\n".join(student_notes(report))
     return {"score": report.score, "output": notes, "output_format": "text", "visibility": "visible",
             "stdout_visibility": "hidden", "execution_time": round(report.seconds), "tests": tests}
 
