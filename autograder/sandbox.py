@@ -614,8 +614,8 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
             if peak > memory_mb:
                 memory_exceeded = True
                 break
-            if watch is not None and (stopped := watch() or ""):
-                break
+        if watch is not None and (stopped := watch() or ""):
+            break
         time.sleep(0.02)
     kill_tree(proc.pid, token)
     proc.wait()

@@ -35,14 +35,3 @@ def ratio_save(ctx):
 
     stage = ctx.student("RatioTransformer")(numeratorCol="a", denominatorCol="b", outputCol="r")
     ctx.save_stage(Pipeline(stages=[stage]))
-
-
-def reload_with_student_loader(ctx):
-    """load_model() on what save_model() wrote: it must predict like the in-memory model."""
-    model = ctx.student("load_model")(ctx.artifact_dir.parent.joinpath("save", "student_model").as_posix())
-    original = ctx.results["model"].transform(ctx.dataframe("sample")).select("id", "prediction")
-    reloaded = model.transform(ctx.dataframe("sample")).select("id", "prediction")
-    before = [tuple(r) for r in original.orderBy("id").collect()]
-    after = [tuple(r) for r in reloaded.orderBy("id").collect()]
-    if before != after:
-        raise TaskFailed("the model returned by load_model() predicts differently from the fitted model")

@@ -142,21 +142,3 @@ def baseline(ctx):
     tuner = _tuner(ctx)
     tune_rows, _ = splits(ctx)
     ctx.save_stage(tuner.getEstimator().fit(tune_rows))
-
-
-def reload_with_student_loader(ctx):
-    """load_tuned() on what save_tuned() wrote: same validation metrics, same predictions."""
-    original = ctx.resolve("@tuned")
-    model = ctx.student("load_tuned")(ctx.artifact_dir.parent.joinpath("save", "student_model").as_posix())
-    if not hasattr(model, "avgMetrics"):
-        raise TaskFailed(f"load_tuned() returned a {type(model).__qualname__}, not a CrossValidatorModel: the "
-                         "grid's validation metrics are lost")
-    before = [float(m) for m in original.avgMetrics]
-    after = [float(m) for m in model.avgMetrics]
-    if before != after:
-        raise TaskFailed(f"the reloaded model's avgMetrics {after} differ from the fitted model's {before}")
-    sample = ctx.dataframe("sample")
-    rows_before = [tuple(r) for r in original.transform(sample).select("id", "prediction").orderBy("id").collect()]
-    rows_after = [tuple(r) for r in model.transform(sample).select("id", "prediction").orderBy("id").collect()]
-    if rows_before != rows_after:
-        raise TaskFailed("the model returned by load_tuned() predicts differently from the fitted model")

@@ -1,11 +1,17 @@
 """Persistence: the model the student saved is loaded in a fresh process and must give predictions
-identical to the in-memory model's on the public sample."""
+identical to the in-memory model's on the public sample. With ``params.loader``, the student's own loader
+function is also run in a fresh process (on a copy of the saved folder at a new path, so nothing cached in
+the process that saved it can stand in for it) and must predict on the held-out features exactly like
+Spark's own reader of the same folder."""
 
 from __future__ import annotations
 
 from autograder.checks.context import JudgeContext
+from autograder.harness.artifacts import read_json
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
+
+PREDICTION_COLUMNS = ("prediction", "probability", "rawPrediction")
 
 
 def saved_path(ctx: JudgeContext, check: CheckSpec):
@@ -14,17 +20,44 @@ def saved_path(ctx: JudgeContext, check: CheckSpec):
 
 
 def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[dict]:
-    return [{"model": str(saved_path(ctx, check)), "data": str(ctx.data.sample),
-             "out": str(ctx.score_dir(check, "reload"))}]
+    saved = str(saved_path(ctx, check))
+    loader = check.params.get("loader")
+    if loader:
+        held_out = str(ctx.data.test_features)
+        return [{"model": saved, "data": held_out, "out": str(ctx.score_dir(check, "loader")), "loader": loader},
+                {"model": saved, "data": held_out, "out": str(ctx.score_dir(check, "reader"))}]
+    return [{"model": saved, "data": str(ctx.data.sample), "out": str(ctx.score_dir(check, "reload"))}]
+
+
+def _differences(before, after, id_col: str, show_ids: bool) -> str | None:
+    """How two prediction tables differ (None: identical ids and prediction columns)."""
+    if list(before[id_col]) != list(after[id_col]):
+        return f"it scored {len(after)} rows where the original scored {len(before)}"
+    if "prediction" not in before.columns:
+        return "the original model produces no 'prediction' column"
+    for col in PREDICTION_COLUMNS:
+        if col not in before.columns:
+            continue
+        if col not in after.columns:
+            return f"it produces no '{col}' column"
+        diff = [i for i, (a, b) in enumerate(zip(before[col], after[col]))
+                if list(a if hasattr(a, "__len__") else [a]) != list(b if hasattr(b, "__len__") else [b])]
+        if diff:
+            i = diff[0]
+            where = f" (row id {before[id_col][i]}: {before[col][i]} before, {after[col][i]} after)" if show_ids else ""
+            return f"'{col}' differs on {len(diff)} of {len(before)} rows{where}"
+    return None
 
 
 def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
-    model_task = check.params["model_task"]
-    before_dir = ctx.task_dir(model_task) / "sample_predictions"
-    out = ctx.score_dir(check, "reload")
     if not saved_path(ctx, check).exists():
         return CheckResult.failed("nothing was saved at the path your save function was given",
                                   hint="call model.write().overwrite().save(path) (or model.save(path))")
+    if check.params.get("loader"):
+        return _judge_loader(ctx, check)
+    model_task = check.params["model_task"]
+    before_dir = ctx.task_dir(model_task) / "sample_predictions"
+    out = ctx.score_dir(check, "reload")
     outcome = ctx.scored(out)
     if outcome.get("status") != "ok":
         return CheckResult.failed(f"the saved model could not be loaded and used in a fresh process: "
@@ -33,17 +66,45 @@ def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
         return CheckResult.error(f"task '{model_task}' left no in-memory predictions to compare with")
     before = ctx.read_parquet(before_dir)
     after = ctx.read_parquet(out / "predictions")
-    id_col = ctx.spec.data.id_col
-    if list(before[id_col]) != list(after[id_col]):
-        return CheckResult.failed(f"the reloaded model scored {len(after)} rows, the original {len(before)}")
-    for col in ("prediction", "probability", "rawPrediction"):
-        if col in before.columns:
-            if col not in after.columns:
-                return CheckResult.failed(f"the reloaded model produces no '{col}' column")
-            diff = [i for i, (a, b) in enumerate(zip(before[col], after[col])) if list(a if hasattr(a, "__len__") else [a])
-                    != list(b if hasattr(b, "__len__") else [b])]
-            if diff:
-                i = diff[0]
-                return CheckResult.failed(f"after reloading, '{col}' differs on {len(diff)} of {len(before)} rows "
-                                          f"(row id {before[id_col][i]}: {before[col][i]} before, {after[col][i]} after)")
+    problem = _differences(before, after, ctx.spec.data.id_col, show_ids=True)
+    if problem:
+        return CheckResult.failed(f"after reloading in a fresh process, {problem}")
     return CheckResult.passed(f"reloaded in a fresh process: identical predictions on {len(before)} rows")
+
+
+def _facts(out) -> dict:
+    try:
+        data = read_json(out / "model.json")
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _judge_loader(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
+    loader = check.params["loader"]
+    reader, own = ctx.score_dir(check, "reader"), ctx.score_dir(check, "loader")
+    by_reader, by_loader = ctx.scored(reader), ctx.scored(own)
+    if by_reader.get("status") != "ok":
+        return CheckResult.failed(f"what your save function wrote cannot be loaded with Spark's own reader in a "
+                                  f"fresh process: {by_reader.get('message') or by_reader.get('status')}")
+    if by_loader.get("status") != "ok":
+        return CheckResult.failed(f"{loader}(path), called in a fresh process on a copy of what your save function "
+                                  f"wrote, failed: {by_loader.get('message') or by_loader.get('status')}")
+    facts = _facts(own)
+    want = check.params.get("model_class")
+    got = str(facts.get("class", "?")).rsplit(".", 1)[-1]
+    if want and got != want:
+        return CheckResult.failed(f"{loader}(path) returned a {got}, expected a {want}")
+    if check.params.get("same_metrics"):
+        kept = _facts(reader).get("metrics", [])
+        if [round(float(m), 9) for m in facts.get("metrics", [])] != [round(float(m), 9) for m in kept]:
+            return CheckResult.failed(f"the {got} that {loader}(path) returns has validation metrics "
+                                      f"{facts.get('metrics')}, the saved model {kept}")
+    before = ctx.read_parquet(reader / "predictions")
+    after = ctx.read_parquet(own / "predictions")
+    problem = _differences(before, after, ctx.spec.data.id_col, show_ids=False)
+    if problem:
+        return CheckResult.failed(f"the model {loader}(path) returns predicts differently on the held-out rows from "
+                                  f"the saved model read by Spark itself: {problem}")
+    return CheckResult.passed(f"{loader}(path) in a fresh process predicts like the saved model on {len(before)} "
+                              "held-out rows")

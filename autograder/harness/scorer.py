@@ -45,6 +45,29 @@ def load_model(path: Path):
     return stage_class(stage_metadata(path)).load(str(path))
 
 
+def student_loaded_model(loaded, loader: str, path: Path):
+    """The model the submission's own loader function returns for ``path`` (in this fresh process, on a
+    copy of the saved folder at a path the submission has never seen)."""
+    if loaded is None:
+        raise RuntimeError("the submission was not loaded in the scoring process")
+    model = loaded.lookup(loader)(str(path))
+    if not hasattr(model, "transform"):
+        raise TypeError(f"{loader}() returned a {type(model).__module__}.{type(model).__qualname__}, not a model "
+                        "with transform()")
+    return model
+
+
+def model_facts(model) -> dict:
+    """Raw facts about a loaded model for the grader: its class and, for tuned models, the validation
+    metrics it kept."""
+    metrics = getattr(model, "avgMetrics", None) or getattr(model, "validationMetrics", None) or []
+    try:
+        metrics = [float(m) for m in metrics]
+    except (TypeError, ValueError):
+        metrics = []
+    return {"class": f"{type(model).__module__}.{type(model).__qualname__}", "metrics": metrics}
+
+
 def hidden_message(exc: BaseException) -> str:
     """What may be said about a failure on held-out rows: the exception type and Spark's error condition,
     never the message (it could quote held-out values)."""
@@ -63,6 +86,7 @@ def main(job_path: str) -> int:
     options = SparkOptions.from_dict(job["spark"])
     spark = build_session(options)
     python_mb = limit_python_memory(int(job.get("memory_mb", 2048)))
+    loaded = None
     if job.get("submission"):
         _arm(float(job.get("load_timeout_s", 120)))
         try:
@@ -83,9 +107,15 @@ def main(job_path: str) -> int:
             write_json(current, {"task": request["out"]})
         timeout = float(request.get("timeout_s", REQUEST_TIMEOUT_S))
         t0 = time.monotonic()
+        touched_data = False
         try:
             _arm(timeout)
-            model = load_model(Path(request["model"]))
+            if request.get("loader"):
+                model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
+            else:
+                model = load_model(Path(request["model"]))
+            write_json(out / "model.json", model_facts(model))
+            touched_data = True
             data = spark.read.parquet(request["data"])
             write_predictions(model.transform(data), out / "predictions", job["id_col"])
             status, message = "ok", ""
@@ -100,7 +130,7 @@ def main(job_path: str) -> int:
             except Exception:  # noqa: BLE001
                 raw = type(exc).__name__
             broken = jvm_broken(raw)
-            if request.get("hidden"):
+            if request.get("hidden") and touched_data:
                 status, message = "raised", hidden_message(exc)
             else:
                 first = (raw.split(": ", 1)[-1].strip().splitlines() or [""])[0][:400]
@@ -170,7 +200,7 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
             _copy(model, copy)
             model = copy
         job_requests.append({"model": str(model), "data": str(target), "out": str(out), "hidden": is_hidden,
-                             "timeout_s": min(REQUEST_TIMEOUT_S, limit_s)})
+                             "timeout_s": min(REQUEST_TIMEOUT_S, limit_s), "loader": request.get("loader")})
     notes = []
     if skipped:
         notes.append(f"{len(skipped)} scoring request(s) were refused (labels or an output outside the "

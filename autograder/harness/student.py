@@ -1,15 +1,16 @@
 """Student phase: ``python -m autograder.harness.student <job.json>``, and its driver in the grader.
 
-Child side (:func:`main`): loads the submission (its top-level code under a time limit), then runs each
-task with its own time limit, leaving one ``outcome.json`` per task (written as ``started`` before the
-task runs, so a task that kills the process is still identified). Before each task the Spark session is
-revived if the submission stopped it, and SQL settings the submission changed are put back. The process
-ends with ``os._exit`` so ``atexit`` hooks, finalizers and threads of the submission never run after the
-last outcome is written.
+Child side (:func:`main`): loads the submission (its top-level code under a time limit), then runs the
+tasks the grader orders, one at a time, each with its own time limit (see :mod:`autograder.harness.sealing`).
+Before each task the Spark session is revived if the submission stopped it, and SQL settings the submission
+changed are put back. The process ends with ``os._exit``. Nothing this side writes is a verdict: it runs in
+the submission's interpreter, which the submission can rebind.
 
 Grader side (:func:`run_student_phase`): copies what the child may read into its area, runs it in the
-sandbox, stops a task that ignores its time limit, records how a task that killed the process ended,
-and starts a fresh child for the tasks after it (earlier successful tasks are re-run for their results).
+sandbox, seals each task's outputs as the task ends and gives its own verdict, never orders a task whose
+dependencies failed, stops a task that ignores its time limit, records how a task that killed the process
+ended, and starts a fresh child for the tasks after it (the earlier tasks they need are re-run for their
+in-memory results, without sealing them again).
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from pathlib import Path
 
 from autograder.harness.artifacts import read_json, write_json
 from autograder.harness.context import TaskContext, TaskFailed, load_tasks_module
+from autograder.harness.sealing import TaskPlan, TaskSequencer, await_order, report_ready
 from autograder.spark import SparkOptions, build_session, revived_session_url
 from autograder.submission import load_submission
 
 GRACE_S = 5.0                 # after a task's time limit, how long before the grader stops the process
 MAX_RESTARTS = 3
+DRIVER_DIED = "the Spark driver (JVM) died during this task"
 CURRENT = "_current.json"
 HARNESS = "_harness.json"
 EXIT_OK = 0
@@ -295,10 +298,18 @@ def _restore_conf(spark, baseline: dict) -> bool:
     return changed
 
 
+def _harness_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failure of the harness's own code (writing artifacts), not the student's."""
+    from autograder.harness import artifacts
+
+    kind = getattr(artifacts, "HarnessError", None)
+    return kind is not None and isinstance(exc, kind)
+
+
 def main(job_path: str) -> int:
     faulthandler.enable()                       # a crash leaves a Python traceback in the child's log
     job = read_json(Path(job_path))
-    artifacts = Path(job["artifacts"])
+    artifacts, control = Path(job["artifacts"]), Path(job["control"])
     started = time.monotonic()
     options = SparkOptions.from_dict(job["spark"])
     spark = build_session(options)
@@ -315,10 +326,14 @@ def main(job_path: str) -> int:
                                           "seconds": time.monotonic() - started})
     assignment_dir = Path(job["assignment_dir"])
     tasks_module = load_tasks_module(assignment_dir) if (assignment_dir / "tasks.py").is_file() else None
+    tasks = {t["name"]: t for t in job["tasks"]}
     results: dict = {}
     broken = False
-    for task in job["tasks"]:
-        task_dir = artifacts / task["name"]
+    seq = 0
+    report_ready(artifacts, seq)
+    while (name := await_order(control, seq)) in tasks:          # the grader decides what runs next
+        task = tasks[name]
+        task_dir = artifacts / name
         outcome = task_dir / "outcome.json"
         if broken or not _alive(spark):
             events["spark_restarted"] += 1
@@ -326,8 +341,8 @@ def main(job_path: str) -> int:
             submission.module.__dict__["spark"] = spark
         elif _restore_conf(spark, baseline):
             events["conf_restored"] += 1
+        results.pop(name, None)
         write_json(outcome, {"status": "started"})
-        write_json(artifacts / CURRENT, {"task": task["name"]})
         ctx = TaskContext(spark=spark, submission=submission, assignment_dir=assignment_dir,
                           artifact_dir=task_dir, data=job["data"], id_col=job["id_col"], results=results)
         t0 = time.monotonic()
@@ -342,19 +357,25 @@ def main(job_path: str) -> int:
         except MemoryError:
             status, message = "raised", f"MemoryError: {memory_message(python_mb, int(job.get('memory_mb', 2048)))}"
         except BaseException as exc:  # noqa: BLE001 - any student failure becomes a recorded outcome
-            status, message = "raised", _student_frames(exc, Path(job["submission"]).name)
+            if _harness_error(exc):
+                status, message = "error", str(exc)[:1000]
+            else:
+                status, message = "raised", _student_frames(exc, Path(job["submission"]).name)
         finally:
             _disarm()
+        if status != "ok":
+            results.pop(name, None)
         if status == "timeout":
             stop_running_work(spark)
         broken = status == "raised" and jvm_broken(message)
         if broken and options.remote is None and "OutOfMemoryError" not in message and not _alive(spark):
             advice = "" if LARGE_DATA_ADVICE in message else f"; {LARGE_DATA_ADVICE}"
-            message = (f"the Spark driver (JVM) died during this task, most likely out of memory (its memory "
+            message = (f"{DRIVER_DIED}, most likely out of memory (its memory "
                        f"limit is spark.driver.memory={options.driver_memory}){advice}. The error was: {message}")
         write_json(outcome, {"status": status, "message": message, "seconds": round(time.monotonic() - t0, 3)})
-    write_json(artifacts / HARNESS, events)
-    (artifacts / CURRENT).unlink(missing_ok=True)
+        write_json(artifacts / HARNESS, events)
+        seq += 1
+        report_ready(artifacts, seq)
     finish(EXIT_OK)
     return EXIT_OK
 
@@ -408,11 +429,12 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
                       tasks: list[dict], spark: dict, id_col: str, limit_s: float, memory_mb: int,
                       hidden: tuple = (), starter=None):
     """Run the student phase in ``area`` (a :class:`autograder.sandbox.ChildArea`); return the last
-    :class:`ChildRun` and notes for the report. Artifacts end up in ``area.output('artifacts')``.
+    :class:`ChildRun` and notes for the report. Sealed task outputs and the grader's verdicts end up in
+    :func:`sealed_folder` (``<task>/outcome.json``).
     ``starter``: a fork server to start the children from (see :func:`autograder.sandbox.run_child`)."""
     from dataclasses import replace
 
-    from autograder.sandbox import Jail, needs_network, network_notes, run_child, sanitize
+    from autograder.sandbox import Jail, needs_network, network_notes, run_child
 
     inp = area.input
     _copy(submission, inp / submission.name)
@@ -431,49 +453,40 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
     jail = Jail(area.iso, area, writable=(artifacts, area.home, area.tmp), hidden=tuple(hidden),
                 network=needs_network(spark))
     notes = network_notes(jail) + [f"sandbox: made unreadable for the submission: {p}" for p in jail.protect()]
-    timeouts = {t["name"]: float(t["timeout_s"]) for t in tasks}
+    plans = [TaskPlan.from_dict(t) for t in tasks]
+    load_timeout = min(120.0, max(10.0, limit_s / 3))
+    sequencer = TaskSequencer(artifacts=artifacts, control=inp / "control", sealed=sealed_folder(area),
+                              order=list(plans), load_timeout_s=load_timeout)
     deadline = time.monotonic() + limit_s
-    pending = list(tasks)
-    ok: list[str] = []
+    pending = list(plans)
     run = None
     for attempt in range(MAX_RESTARTS + 1):
         remaining = deadline - time.monotonic()
         if remaining < 1:
             break
-        rerun = [t for t in tasks if t["name"] in ok and tasks.index(t) < tasks.index(pending[0])]
+        rerun = reruns_needed(plans, pending, sequencer.verdicts)
+        sequencer.start([p for p in plans if p.name in rerun] + pending, frozenset(rerun))
         job = {"submission": str(inp / submission.name), "module_name": module_name,
                "assignment_dir": str(inp / "assignment"), "artifacts": str(artifacts), "id_col": id_col,
-               "spark": spark, "data": public, "tasks": rerun + pending, "memory_mb": memory_mb,
-               "load_timeout_s": min(120.0, max(10.0, limit_s / 3))}
+               "control": str(sequencer.control), "spark": spark, "data": public, "tasks": tasks,
+               "memory_mb": memory_mb, "load_timeout_s": load_timeout}
         job_file = inp / f"student-job-{attempt}.json"
         write_json(job_file, job)
-        (artifacts / CURRENT).unlink(missing_ok=True)
-        watch = ProgressWatch(artifacts / CURRENT, timeouts)
         run = run_child("autograder.harness.student", job_file, area.home, remaining, memory_mb,
-                        jail=jail, watch=watch, starter=starter)
+                        jail=jail, watch=sequencer, starter=starter)
         run.keep_log(area.root.parent / f"student-{attempt}.log")
-        notes += sanitize(artifacts)
-        if attempt == 0 and not (artifacts / "_load.json").is_file():
+        sequencer.settle()
+        if not sequencer.loaded:
             run = replace(run, during="while running the submission's top-level code (before any task)")
             break
-        outcomes = {t["name"]: _task_outcome(artifacts, t["name"]).get("status") for t in tasks}
-        ok = [name for name, status in outcomes.items() if status == "ok"]
-        killer = next((t for t in pending if outcomes[t["name"]] == "started"), None)
+        killer = sequencer.interrupted(run.describe(limit_s, memory_mb))
         if killer is not None:
-            label = f"{killer['call']}()" if killer.get("call") else f"task '{killer['name']}'"
-            if watch.stopped == killer["name"]:
-                write_json(artifacts / killer["name"] / "outcome.json",
-                           {"status": "timeout", "message": f"did not finish within its time limit of "
-                                                            f"{killer['timeout_s']:g} s and was stopped"})
-            else:
-                write_json(artifacts / killer["name"] / "outcome.json",
-                           {"status": "raised", "message": f"{run.describe(limit_s, memory_mb)} while {label} "
-                                                           "was running"})
-            run = replace(run, during=f"while {label} was running")
-        left = [t for t in pending if not outcomes[t["name"]]]
-        if not left or killer is None or run.timed_out:
+            run = replace(run, during=f"while {killer.label} was running")
+        left = [p for p in pending if p.name not in sequencer.verdicts]
+        if not left or run.timed_out:
             break
         pending = left
+    notes += sequencer.notes
     if run is not None and run.output_bytes > 1_000_000:
         notes.append(f"the submission printed {run.output_bytes / 2**20:.0f} MB; only the first and last "
                      "16 KB of the output were kept")
@@ -486,8 +499,28 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
                      "the following tasks (never call spark.stop() in submitted code)")
     if isinstance(events, dict) and events.get("conf_restored"):
         notes.append("the submission changed Spark settings; the grader put them back before each task")
-    notes += area.seal(artifacts)
+    area.seal(artifacts)
     return run, notes
+
+
+def sealed_folder(area) -> Path:
+    """Where the grader keeps sealed task outputs: beside the child's area, never inside it."""
+    return area.root.parent / "sealed"
+
+
+def reruns_needed(plans: list[TaskPlan], pending: list[TaskPlan], verdicts: dict) -> set[str]:
+    """Tasks that succeeded earlier and that ``pending`` tasks need (transitively) for their in-memory
+    results: a fresh child runs them again first; their outputs are not sealed again."""
+    by_name = {p.name: p for p in plans}
+    need: set[str] = set()
+    stack = [d for p in pending for d in p.needs]
+    while stack:
+        name = stack.pop()
+        if name in need or name not in by_name or verdicts.get(name, {}).get("status") != "ok":
+            continue
+        need.add(name)
+        stack += by_name[name].needs
+    return need
 
 
 if __name__ == "__main__":

@@ -1,0 +1,268 @@
+"""Task outputs sealed out of the submission's reach as each task ends, and task verdicts the grader
+gives itself.
+
+The student phase runs the submission's tasks one at a time in a child process, but only when the grader
+says so. The two sides talk through two small files:
+
+``<control>/go.json``       grader -> child: ``{"seq": n, "task": name}`` (``task`` null: end now); the
+                            control folder is read-only for the child
+``<artifacts>/_ready.json`` child -> grader: ``{"seq": n}``: ready for order ``n`` (after loading the
+                            submission: 0; after the task of order ``n - 1``: n)
+
+When the child reports that order ``n``'s task has ended, the grader copies that task's folder into a
+folder the child cannot reach (``sealed/<task>``), judges from the copy whether the task left what it had
+to leave, and writes its own verdict there (``outcome.json``). Nothing the submission does later (later
+tasks, threads, exit hooks) changes a sealed copy. What the child wrote about a task (its ``outcome.json``
+claim) is only a source of messages: a claimed success without the task's declared outputs is a failure.
+The grader also decides which task runs next: a task whose dependencies did not succeed is never ordered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+GO = "go.json"
+READY = "_ready.json"
+OUTCOME = "outcome.json"
+GRACE_S = 5.0                       # after a task's time limit, how long before the grader stops the child
+MAX_SEALED_BYTES = 512 * 2**20      # a task folder larger than this is not kept
+POLL_S = 0.01
+
+# What a task of each save mode must leave in its folder for its claimed success to count.
+REQUIRED_OUTPUTS = {"stage": ("stage/metadata",), "model": ("stage/metadata",), "dataframe": ("data",),
+                    "value": ("value.json",), "none": ()}
+
+
+# ------------------------------------------------------------------------------------------------------
+# Child side (standard library only; runs in the submission's interpreter, so it decides nothing)
+
+
+def _read(path: Path) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
+def _write(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def report_ready(artifacts: Path, seq: int) -> None:
+    """Tell the grader that the child is ready for order ``seq`` (and so that order ``seq - 1`` ended)."""
+    _write(Path(artifacts) / READY, {"seq": seq})
+
+
+def await_order(control: Path, seq: int, patience_s: float = 900.0) -> str | None:
+    """Block until the grader gives order ``seq``; return its task name (None: stop now)."""
+    deadline = time.monotonic() + patience_s
+    path = Path(control) / GO
+    while time.monotonic() < deadline:
+        order = _read(path)
+        if isinstance(order, dict) and order.get("seq") == seq:
+            return order.get("task")
+        time.sleep(POLL_S)
+    return None
+
+
+# ------------------------------------------------------------------------------------------------------
+# Grader side
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    """One task as the sequencer sees it."""
+
+    name: str
+    timeout_s: float
+    save: str = "none"
+    predict_sample: bool = False
+    needs: tuple[str, ...] = ()
+    label: str = ""
+
+    @classmethod
+    def from_dict(cls, task: dict) -> "TaskPlan":
+        deps = {a[1:] for a in task.get("args", []) if isinstance(a, str) and a.startswith("@")}
+        deps |= {v[1:] for v in dict(task.get("kwargs", {})).values() if isinstance(v, str) and v.startswith("@")}
+        deps |= set(task.get("needs", []))
+        label = f"{task['call']}()" if task.get("call") else f"task '{task['name']}'"
+        return cls(name=task["name"], timeout_s=float(task["timeout_s"]), save=task.get("save") or "none",
+                   predict_sample=bool(task.get("predict_sample")), needs=tuple(sorted(deps)), label=label)
+
+    def required(self) -> tuple[str, ...]:
+        return REQUIRED_OUTPUTS.get(self.save, ()) + (("sample_predictions",) if self.predict_sample else ())
+
+
+def copy_sanitized(source: Path, target: Path, limit: int = MAX_SEALED_BYTES) -> list[str]:
+    """Copy the regular files and folders of ``source`` into ``target`` (never following links; special
+    files, links and hard links are left out). Returns notes about what was left out."""
+    notes: list[str] = []
+    total = 0
+    target.mkdir(parents=True, exist_ok=True)
+    for dirpath, dirnames, filenames in os.walk(source, followlinks=False):
+        rel = Path(dirpath).relative_to(source)
+        for name in list(dirnames):
+            full = Path(dirpath) / name
+            if full.is_symlink():
+                dirnames.remove(name)
+                notes.append(f"a symbolic link was not kept: {rel / name}")
+            else:
+                (target / rel / name).mkdir(parents=True, exist_ok=True)
+        for name in filenames:
+            full = Path(dirpath) / name
+            try:
+                st = full.lstat()
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+                notes.append(f"a link or special file was not kept: {rel / name}")
+                continue
+            total += st.st_size
+            if total > limit:
+                shutil.rmtree(target, ignore_errors=True)
+                target.mkdir(parents=True)
+                return notes + [f"the task's outputs exceed {limit // 2**20} MB and were not kept"]
+            try:
+                shutil.copyfile(full, target / rel / name, follow_symlinks=False)
+            except OSError as exc:
+                notes.append(f"{rel / name} could not be copied ({exc.strerror})")
+    return notes
+
+
+@dataclass
+class TaskSequencer:
+    """Gives the child its tasks one by one, seals each task's folder as it ends and records the grader's
+    own verdict. Called by the sandbox while the child runs (as its ``watch``); returns a reason to stop
+    the child when a task (or loading the submission) ignores its time limit."""
+
+    artifacts: Path                     # the child's writable artifact folder
+    control: Path                       # read-only for the child: where orders are written
+    sealed: Path                        # out of the child's reach: sealed copies and verdicts
+    order: list[TaskPlan]               # tasks to run in this child, in order
+    rerun: frozenset[str] = frozenset()     # tasks run again only for their in-memory results: not sealed
+    load_timeout_s: float = 120.0
+    grace_s: float = GRACE_S
+    notes: list[str] = field(default_factory=list)
+    seq: int = -1                       # the order last given (-1: none yet)
+    current: TaskPlan | None = None
+    since: float = field(default_factory=time.monotonic)
+    stopped: str | None = None          # name of the task stopped for its time limit ("" for loading)
+    loaded: bool = False
+    verdicts: dict[str, dict] = field(default_factory=dict)     # the grader's own, kept in memory
+
+    def start(self, order: list[TaskPlan] | None = None, rerun: frozenset[str] = frozenset()) -> None:
+        """Prepare for a (new) child: ``order`` replaces the tasks to run; verdicts are kept."""
+        if order is not None:
+            self.order, self.rerun = list(order), rerun
+        self.seq, self.current, self.stopped, self.loaded = -1, None, None, False
+        self.control.mkdir(parents=True, exist_ok=True)
+        self.sealed.mkdir(parents=True, exist_ok=True)
+        (self.control / GO).unlink(missing_ok=True)
+        (self.artifacts / READY).unlink(missing_ok=True)
+        self.since = time.monotonic()
+
+    def __call__(self) -> str | None:
+        ready = _read(self.artifacts / READY)
+        if isinstance(ready, dict) and ready.get("seq") == self.seq + 1:
+            if self.current is not None:
+                self._seal(self.current, time.monotonic() - self.since)
+            else:
+                self.loaded = True
+            self._next()
+        now = time.monotonic()
+        if self.current is None:
+            if not self.loaded and now - self.since > self.load_timeout_s + self.grace_s:
+                self.stopped = ""
+                return f"loading the submission took longer than {self.load_timeout_s:g} s"
+            return None
+        limit = self.current.timeout_s
+        if now - self.since > limit + max(self.grace_s, 0.1 * limit):
+            self.stopped = self.current.name
+            return f"it ignored its time limit of {limit:g} s"
+        return None
+
+    def settle(self) -> None:
+        """After the child is gone: seal the task it reported as ended just before it went."""
+        ready = _read(self.artifacts / READY)
+        if self.current is not None and isinstance(ready, dict) and ready.get("seq") == self.seq + 1:
+            self._seal(self.current, time.monotonic() - self.since)
+            self.current = None
+
+    def _next(self) -> None:
+        """Order the next task whose dependencies succeeded; a task that cannot run gets its verdict now."""
+        self.current = None
+        while self.order:
+            plan = self.order.pop(0)
+            missing = [d for d in plan.needs if self.verdict(d).get("status") != "ok"]
+            if missing:
+                self.record(plan, "skipped", f"not run: it needs the result of "
+                            f"{', '.join(missing)}, which did not succeed")
+                continue
+            task_dir = self.artifacts / plan.name
+            if task_dir.exists() and plan.name not in self.rerun:
+                shutil.rmtree(task_dir, ignore_errors=True)     # only this order's writes count
+            self.current = plan
+            break
+        self.seq += 1
+        self.since = time.monotonic()
+        _write(self.control / GO, {"seq": self.seq, "task": self.current.name if self.current else None})
+
+    def _seal(self, plan: TaskPlan, seconds: float) -> None:
+        if plan.name in self.rerun:
+            return
+        target = self.sealed / plan.name
+        shutil.rmtree(target, ignore_errors=True)
+        source = self.artifacts / plan.name
+        if source.is_dir() and not source.is_symlink():
+            self.notes += [f"task '{plan.name}': {n}" for n in copy_sanitized(source, target)]
+        else:
+            target.mkdir(parents=True)
+        claim = _read(target / OUTCOME)
+        claim = claim if isinstance(claim, dict) else {}
+        status, message = str(claim.get("status", "")), str(claim.get("message", ""))[:2000]
+        if status == "ok":
+            missing = [p for p in plan.required() if not (target / p).exists()]
+            if missing:
+                status, message = "raised", (f"{plan.label} ended without leaving its result "
+                                             f"({', '.join(missing)} is missing)")
+        elif status not in ("raised", "timeout", "error"):
+            status, message = "raised", f"{plan.label} ended without reporting how it went"
+        self.record(plan, status, message, seconds)
+
+    def record(self, plan: TaskPlan, status: str, message: str, seconds: float | None = None) -> None:
+        """Write the grader's verdict on ``plan`` (only once: a sealed verdict is final)."""
+        if plan.name in self.rerun or plan.name in self.verdicts:
+            return
+        verdict = {"status": status, "message": message}
+        if seconds is not None:
+            verdict["seconds"] = round(seconds, 3)
+        self.verdicts[plan.name] = verdict
+        _write(self.sealed / plan.name / OUTCOME, verdict)      # replaces the child's claim in the copy
+
+    def verdict(self, name: str) -> dict:
+        return self.verdicts.get(name, {})
+
+    def interrupted(self, describe: str) -> TaskPlan | None:
+        """After the child ended: the task it was running (if any) gets a verdict from how it ended;
+        returns that task."""
+        plan = self.current
+        if plan is None:
+            return None
+        if self.stopped == plan.name:
+            self.record(plan, "timeout", f"did not finish within its time limit of {plan.timeout_s:g} s and "
+                                         "was stopped")
+        else:
+            self.record(plan, "raised", f"{describe} while {plan.label} was running")
+        self.current = None
+        return plan
