@@ -41,7 +41,8 @@ def test_handout_contents(built):
     spec, result = built
     names = {p.relative_to(result.handout_dir).as_posix() for p in result.handout_dir.rglob("*") if p.is_file()}
     for expected in ("pipelines.py", "pipelines.ipynb", "README.md", "requirements.txt", "data/train.parquet",
-                     ".github/workflows/classroom.yml", ".sparkgrade/assignments/02-pipelines/assignment.toml",
+                     ".github/workflows/check.yml", ".gitignore", ".sparkgrade/stubs.json",
+                     ".sparkgrade/assignments/02-pipelines/assignment.toml",
                      "sparkgrade/pyproject.toml", "sparkgrade/autograder/cli.py"):
         assert expected in names
     public_toml = (result.handout_dir / ".sparkgrade/assignments/02-pipelines/assignment.toml").read_text()
@@ -95,6 +96,121 @@ def test_bundle_layout_and_setup(built, root):
     assert "prepared/02-pipelines/hidden/test_labels.parquet" in names
     assert not any("/mutants/" in n or n.startswith("solutions/") for n in names)
     assert "playwright" not in setup and "chromium" not in setup and "openjdk-17" in setup
+    assert "README.md" in names and "requirements.txt" in names
+
+
+def test_setup_uses_a_virtual_environment_and_run_autograder_its_python(built):
+    """setup.sh never pip-installs into the image's Python (PEP 668 on Ubuntu 24.04), installs Python 3.11
+    where the image has 3.10 (Ubuntu 22.04), and run_autograder grades with the venv's interpreter."""
+    import subprocess
+
+    from autograder.build.pipeline import VENV, min_python
+
+    spec, result = built
+    setup = (result.bundle_dir / "setup.sh").read_text()
+    run = (result.bundle_dir / "run_autograder").read_text()
+    for script in ("setup.sh", "run_autograder"):
+        proc = subprocess.run(["bash", "-n", str(result.bundle_dir / script)], capture_output=True, text=True)
+        assert proc.returncode == 0, (script, proc.stderr)
+    assert f'"$PY" -m venv --clear "$VENV"' in setup and f'VENV="${{SPARKGRADE_VENV:-{VENV}}}"' in setup
+    assert "python3 -m pip" not in setup and '"$VENV/bin/python" -m pip install -q -r requirements.txt' in setup
+    assert "apt_install python3.11 python3.11-venv" in setup and 'apt_install "python$VERSION-venv"' in setup
+    assert f"MIN_MINOR={min_python().split('.')[1]}" in setup
+    assert f'PYTHON="${{SPARKGRADE_PYTHON:-${{SPARKGRADE_VENV:-{VENV}}}/bin/python}}"' in run
+    requirements = (result.bundle_dir / "requirements.txt").read_text().split()
+    assert not [r for r in requirements if "==" in r], "exact pins tie the bundle to the build's Python"
+
+
+def test_pick_python_in_setup_refuses_an_old_python(built, tmp_path):
+    """setup.sh's interpreter choice, run for real with a PATH holding only a Python 3.10 impostor and this
+    machine's Python: the impostor is passed over."""
+    import shutil
+    import subprocess
+    import sys
+
+    spec, result = built
+    setup = (result.bundle_dir / "setup.sh").read_text()
+    start, end = setup.index("pick_python() {"), setup.index("PY=\"$(pick_python")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    old = bin_dir / "python3"
+    old.write_text("#!/bin/sh\nexit 1\n")  # sys.version_info < (3, 11): what a 3.10 answers
+    old.chmod(0o755)
+    (bin_dir / "python3.12").symlink_to(sys.executable)
+    script = "MIN_MINOR=11\n" + setup[start:end] + "pick_python\n"
+    proc = subprocess.run([shutil.which("bash"), "-c", script], capture_output=True, text=True,
+                          env={"PATH": str(bin_dir)})
+    assert proc.returncode == 0 and proc.stdout.strip() == "python3.12", proc
+
+
+def test_bundle_readme_states_image_hardware_and_measured_box(built):
+    from types import SimpleNamespace
+
+    from autograder.build.pipeline import VENV, min_python
+    from autograder.build.templating import render
+
+    spec, result = built
+    shipped = (result.bundle_dir / "README.md").read_text()
+    assert "Ubuntu 24.04" in shipped and "Ubuntu 22.04" in shipped and f"Python {min_python()}+" in shipped
+    if getattr(spec, "box", None) is None:
+        assert f"| {spec.slug} | not measured | not measured |" in shipped
+    box = SimpleNamespace(min_memory_mb=1280, cpus=0.5, seconds=312.4, peak_mb=1043.6, measured_on="2026-11-30")
+    text = render("gradescope/README.md.j2", spec=spec, venv=VENV, min_python=min_python(), box=box)
+    assert f"| {spec.slug} | 1280 MB, 0.5 CPU | 312.4 s | 1044 MB | 2026-11-30 |" in text
+    assert "at least **1280 MB of memory and 0.5 CPU**" in text and "a limit of\n  938 s" in text
+    assert "not measured" not in text
+
+
+def test_workflow_is_a_valid_github_workflow_with_one_grading_run(built):
+    """Validated against the GitHub workflow JSON schema vendored by check-jsonschema (offline)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from ruamel.yaml import YAML  # check-jsonschema's own YAML parser (YAML 1.2: `on` stays a string)
+
+    spec, result = built
+    path = result.handout_dir / ".github" / "workflows" / "check.yml"
+    tool = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or shutil.which("check-jsonschema")
+    if tool is None:
+        pytest.skip("check-jsonschema is not installed (pip install -e '.[dev]')")
+    proc = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows", str(path)], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    flow = YAML(typ="safe").load(path.read_text())
+    assert sorted(flow["on"]) == ["pull_request", "push", "workflow_dispatch"]
+    steps = flow["jobs"]["check"]["steps"]
+    uses = {s["uses"].split("@")[0]: s.get("with", {}) for s in steps if "uses" in s}
+    assert uses["actions/setup-java"]["java-version"] == "17" and uses["actions/setup-python"]["cache"] == "pip"
+    runs = [s["run"] for s in steps if "run" in s]
+    assert runs[0] == "python -m pip install -r requirements.txt"
+    assert runs[1:] == [f'sparkgrade check {spec.slug} . --auto --exit-code --summary "$GITHUB_STEP_SUMMARY"']
+    assert "classroom" not in path.read_text().lower()
+
+
+def test_gitignore_keeps_environments_and_spark_output_out_of_commits(built, tmp_path):
+    """`git add -A` in a student repository made from the handout stages the work, not .venv or jars."""
+    import shutil
+    import subprocess
+
+    spec, result = built
+    repo = tmp_path / "repo"
+    shutil.copytree(result.handout_dir, repo)
+    noise = [".venv/lib/python3.12/site-packages/x.py", ".ipynb_checkpoints/pipelines-checkpoint.ipynb",
+             "__pycache__/pipelines.cpython-312.pyc", "spark-warehouse/t/part-0.parquet", "metastore_db/db.lck",
+             "derby.log", "model/stages/.part-0.crc", "output/part-0.parquet", "checkpoints/offsets/0",
+             ".cache/jvm/x.jsa", "lib/spark-extra.jar"]
+    for rel in noise:
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text("x")
+    env = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_SYSTEM": "/dev/null", "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
+    staged = set(subprocess.run(["git", "-C", str(repo), "diff", "--cached", "--name-only"], check=True, env=env,
+                                capture_output=True, text=True).stdout.split())
+    assert not staged & set(noise), staged & set(noise)
+    shipped = {p.relative_to(result.handout_dir).as_posix() for p in result.handout_dir.rglob("*") if p.is_file()}
+    assert staged == shipped, shipped ^ staged
 
 
 def test_every_assignment_notebook_renders(root, tmp_path):
@@ -114,8 +230,8 @@ def test_every_assignment_notebook_renders(root, tmp_path):
 def test_every_handout_builds_clean_and_pins_its_packages(root, grader, tmp_path):
     """Every assignment's handout and bundle build, the leak scan finds nothing in any handout (the build
     raises LeakError otherwise), no bundle carries the reference or the mutants, and an assignment's
-    extra packages are pinned in both requirement files."""
-    from importlib import metadata
+    extra packages are in both requirement files with the project's declared range."""
+    from autograder.build.requirements import canonical, declared
 
     specs = [load_assignment(p.parent) for p in discover(root)]
     results = build(specs, tmp_path / "dist", root, grader.prepared)
@@ -124,7 +240,7 @@ def test_every_handout_builds_clean_and_pins_its_packages(root, grader, tmp_path
         shipped = [p.relative_to(result.bundle_dir).as_posix() for p in result.bundle_dir.rglob("*")]
         assert not [n for n in shipped if n.startswith("solutions/") or "/mutants/" in n], spec.slug
         for name in spec.packages:
-            pin = f"{name}=={metadata.version(name)}"
-            assert pin in (result.handout_dir / "requirements.txt").read_text(), (spec.slug, pin)
-            assert pin in (result.bundle_dir / "requirements.txt").read_text(), (spec.slug, pin)
+            line = declared(root)[canonical(name)]
+            assert line in (result.handout_dir / "requirements.txt").read_text().splitlines(), (spec.slug, line)
+            assert line in (result.bundle_dir / "requirements.txt").read_text().splitlines(), (spec.slug, line)
     assert any(spec.packages for spec in specs), "no assignment declares extra packages any more"
