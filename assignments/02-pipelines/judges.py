@@ -1,6 +1,6 @@
 """Assignment-specific checks of assignment 02 (run by the grader on saved artifacts)."""
 
-from autograder.checks.pipeline import flatten
+from autograder.checks.pipeline import flatten, is_stage
 from autograder.results import CheckResult
 
 
@@ -8,8 +8,9 @@ def ratio_params(ctx, check):
     """The saved RatioTransformer metadata records the three Params with the values it was built with."""
     _, stages = flatten(ctx.task_dir(check.tasks[0]) / "stage")
     stage = stages[0]
-    if stage.name != "RatioTransformer":
-        return CheckResult.failed(f"the saved stage is a {stage.cls}, expected a RatioTransformer")
+    if not is_stage(stage, "RatioTransformer", ctx.spec.module_name):
+        return CheckResult.failed(f"the saved stage is a {stage.cls}, expected the RatioTransformer class defined "
+                                  "in your submission")
     params = stage.params
     wrong = {k: params.get(k) for k, v in check.params["expected"].items() if params.get(k) != v}
     if wrong:

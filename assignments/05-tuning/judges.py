@@ -9,6 +9,7 @@ import json
 import math
 
 from autograder.checks.context import MissingArtifact
+from autograder.checks.pipeline import is_stage, leaves, tuned_dir
 from autograder.harness.artifacts import stage_metadata
 from autograder.results import CheckResult
 
@@ -42,21 +43,32 @@ def evaluators(ctx, check):
                                         for k, v in check.params["expected"].items()))
 
 
-def _stage_classes(ctx, task):
-    """uid -> class name of every stage of the tuner's saved estimator (a Pipeline or a single stage)."""
-    root = ctx.task_dir(task) / "stage" / "estimator"
+def _leaves(ctx, task, what):
+    """The leaf stages (nested pipelines expanded) of what the tuner saved by ``task`` tunes: its estimator,
+    or the best model of a tuned model, with their folders."""
     try:
-        meta = stage_metadata(root)
+        return leaves(tuned_dir(ctx.task_dir(task) / "stage"))
     except (OSError, ValueError) as exc:
-        raise MissingArtifact(f"the tuner saved no readable estimator: {exc}") from None
-    classes = {meta["uid"]: meta["class"].rsplit(".", 1)[-1]}
-    for folder in sorted((root / "stages").glob("*_*")):
-        try:
-            sub = stage_metadata(folder)
-        except (OSError, ValueError):
+        raise MissingArtifact(f"the {what} saved by task '{task}' cannot be read back: {exc}") from None
+
+
+def _stage_classes(ctx, task):
+    """uid -> class name of every stage of the tuner's saved estimator, nested pipelines included."""
+    return {stage.uid: stage.name for stage, _ in _leaves(ctx, task, "tuner")}
+
+
+def _labels_seen(ctx, task):
+    """Every category the best model's fitted StringIndexers learned (from their saved data, with pandas)."""
+    labels = []
+    for stage, folder in _leaves(ctx, task, "tuned model"):
+        if not is_stage(stage, "StringIndexerModel"):
             continue
-        classes[sub["uid"]] = sub["class"].rsplit(".", 1)[-1]
-    return classes
+        frame = ctx.read_parquet(folder / "data")
+        for column in ("labelsArray", "labels"):
+            for value in frame[column] if column in frame.columns else ():
+                groups = value if column == "labelsArray" else [value]
+                labels += [str(label) for group in groups for label in group]
+    return labels
 
 
 def grid(ctx, check):
@@ -90,7 +102,7 @@ def grid(ctx, check):
 def no_test_leak(ctx, check):
     """The tuned model never saw the test split: none of its canary category, no more rows than given."""
     run = ctx.value(check.tasks[0], "run")
-    labels, canary = run.get("labels_seen") or [], run.get("canary")
+    labels, canary = _labels_seen(ctx, check.tasks[0]), run.get("canary")
     if not labels:
         return CheckResult.failed("the best model has no fitted StringIndexer, so what it was fitted on cannot be "
                                   "verified; keep the feature stages inside the tuned pipeline")
@@ -130,7 +142,8 @@ def best(ctx, check):
     pick = max if run["larger_better"] else min
     i = pick(range(len(metrics)), key=lambda j: metrics[j])
     winner = {p["name"]: p["value"] for p in maps[i]}
-    model_values = run["best_model_values"][i]
+    fitted = {stage.uid: stage.params for stage, _ in _leaves(ctx, check.tasks[0], "tuned model")}
+    model_values = [fitted.get(p["parent"], {}).get(p["name"]) for p in maps[i]]
     if not all(_close(a, p["value"]) for a, p in zip(model_values, maps[i])):
         return CheckResult.failed(f"the best model does not carry the params of the best grid point {winner}: "
                                   f"it has {model_values}")

@@ -87,6 +87,20 @@ class JudgeContext:
 
         return list(pq.read_schema(self.data.train).names)
 
+    def train_types(self) -> dict[str, Any]:
+        """Column -> Spark data type of the training rows, from the Parquet schema (no JVM); a type Spark
+        cannot take from Arrow is left out."""
+        import pyarrow.parquet as pq
+        from pyspark.sql.pandas.types import from_arrow_type
+
+        types = {}
+        for f in pq.read_schema(self.data.train):
+            try:
+                types[f.name] = from_arrow_type(f.type)
+            except Exception:  # noqa: BLE001 - an Arrow type without a Spark counterpart
+                continue
+        return types
+
     def scored(self, out: Path) -> dict[str, Any]:
         """The outcome the scoring child recorded for one request (``not run`` if none)."""
         try:

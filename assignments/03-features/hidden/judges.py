@@ -1,13 +1,9 @@
 """Hidden checks of assignment 03 (run by the grader on saved artifacts; not shipped to students)."""
 
 import importlib.util
-import re
 from pathlib import Path
 
-from autograder.checks.pipeline import StageInfo
 from autograder.results import CheckResult
-
-_ALIAS = re.compile(r"\bAS\s+`?([A-Za-z_][A-Za-z0-9_]*)`?", re.IGNORECASE)
 
 
 def _public_judges():
@@ -18,21 +14,13 @@ def _public_judges():
     return module
 
 
-def _with_sql_outputs(stage: StageInfo) -> StageInfo:
-    """A SQLTransformer declares its new columns in SQL, not in *Col params: read them from the
-    ``... AS <name>`` aliases of its statement so the wiring check knows they exist."""
-    if stage.name != "SQLTransformer":
-        return stage
-    aliases = _ALIAS.findall(str(stage.params.get("statement", "")))
-    return StageInfo(cls=stage.cls, uid=stage.uid, params={**stage.params, "outputCols": aliases})
-
-
 def wiring(ctx, check):
-    """Every stage reads columns that exist or that an earlier stage wrote (SQLTransformer aliases count
-    as written), no stage instance is used twice, and no target column is a feature."""
-    result = _public_judges().structure(ctx, check, extra={"wiring": True}, stage_filter=_with_sql_outputs)
+    """Every stage reads columns that exist or that an earlier stage wrote (a SQLTransformer's columns as
+    Spark's analysis of its statement gives them), no stage instance is used twice, and no path leads from
+    a target column to the features."""
+    result = _public_judges().structure(ctx, check, extra={"wiring": True})
     if result.status.value == "passed":
-        return CheckResult.passed("every stage reads existing columns; the target is never a feature")
+        return CheckResult.passed("every stage reads existing columns; the target never reaches the features")
     return result
 
 
