@@ -1,13 +1,15 @@
 """Load a student's ``.ipynb`` or ``.py`` into a module, recording (not raising) what fails to run.
 
-Notebook code cells run one by one in a shared namespace, as in Jupyter; IPython magics (``%``, ``%%``)
-and shell lines (``!``) are skipped. A cell that raises is recorded and the next cells still run, so one
+Notebook code cells run one by one in a shared namespace, as in Jupyter. Cell magics whose body is Python
+run once (``%%time``, ``%%capture``, ``%%timeit``) keep their body; other cell magics, line magics and
+shell lines (``!``) are skipped with a note in ``problems``; ``display(...)`` does nothing. A cell that raises is recorded and the next cells still run, so one
 broken exploration cell does not hide the functions defined elsewhere.
 """
 
 from __future__ import annotations
 
 import linecache
+import re
 import sys
 import traceback
 import types
@@ -22,38 +24,97 @@ class LoadedSubmission:
     """The module built from a submission and the problems met while running it."""
 
     module: types.ModuleType
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)   # errors and notes, in order (shown in the report)
+    errors: list[str] = field(default_factory=list)     # the errors only
+
+    def error(self, message: str) -> None:
+        self.errors.append(message)
+        self.problems.append(message)
 
     def lookup(self, name: str):
         """The attribute ``name`` of the submission, or raise AttributeError with a helpful message."""
         if hasattr(self.module, name):
             return getattr(self.module, name)
-        why = f" Loading the submission also reported: {self.problems[0]}" if self.problems else ""
+        why = f" Loading the submission also reported: {self.errors[0]}" if self.errors else ""
         raise AttributeError(f"`{name}` is not defined in the submission; define it with exactly this name."
                              + why)
 
 
-def _is_magic(line: str) -> bool:
-    stripped = line.lstrip()
-    return stripped.startswith(("%", "!")) or "= !" in stripped and stripped.split("= !")[0].isidentifier()
-
-
+# Cell magics whose body is Python that IPython runs once (``%%timeit`` is run once here too): the body is
+# kept. Every other cell magic (``%%bash``, ``%%sql``, ``%%writefile``, ...) runs something that is not
+# this Python, so its cell is skipped with a note.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+# Line magics whose argument is a Python statement that runs once: the statement is kept (options dropped).
+PYTHON_LINE_MAGICS = {"time": re.compile(r""), "timeit": re.compile(r"(?:-[nrp]\s*\d+\s+|-[qotc]\s+)*")}
 SKIP_TAG = "sparkgrade-skip"
+_SHELL_ASSIGN = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*=\s*[!%]")
 
 
-def notebook_cells(path: Path) -> list[str]:
-    """Source of each code cell of a notebook, with magics and shell lines blanked (line numbers kept).
+@dataclass(frozen=True)
+class NotebookCell:
+    """A code cell ready to run: its number among the notebook's code cells, Python source (magic lines
+    replaced so line numbers stay) and notes on what was left out."""
+
+    number: int
+    source: str
+    notes: tuple[str, ...] = ()
+
+
+def _python_lines(source: str, number: int) -> tuple[str, list[str]]:
+    """``source`` with IPython line magics and shell lines replaced by ``pass`` (same indent, same line
+    count), run-once line magics replaced by their statement, and a note for each line skipped."""
+    lines, skipped = [], []
+    for lineno, line in enumerate(source.splitlines(), 1):
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        if stripped.startswith("%") and not stripped.startswith("%%"):
+            name, _, rest = stripped[1:].partition(" ")
+            options = PYTHON_LINE_MAGICS.get(name)
+            statement = rest.strip()[options.match(rest.strip()).end():] if options else ""
+            if statement:
+                lines.append(indent + statement)
+                continue
+        elif not (stripped.startswith("!") or _SHELL_ASSIGN.match(line)):
+            lines.append(line)
+            continue
+        lines.append(indent + "pass")
+        skipped.append(f"line {lineno} `{stripped[:60]}`")
+    notes = [f"code cell {number}: skipped {', '.join(skipped)} (IPython magics and shell commands do not run "
+             "when grading; write plain Python)"] if skipped else []
+    return "\n".join(lines), notes
+
+
+def _cell(source: str, number: int) -> NotebookCell:
+    """One code cell as Python: a run-once cell magic keeps its body, any other cell magic skips the cell."""
+    first, _, body = source.lstrip().partition("\n")
+    if first.startswith("%%"):
+        magic = first[2:].split(" ", 1)[0].strip()
+        if magic not in PYTHON_CELL_MAGICS:
+            return NotebookCell(number, "", (f"code cell {number}: skipped, it is a %%{magic} cell (only Python "
+                                             "cells run when grading)",))
+        blank_lines = source[: len(source) - len(source.lstrip())].count("\n") + 1
+        source = "\n" * blank_lines + body
+    python, notes = _python_lines(source, number)
+    return NotebookCell(number, python, tuple(notes))
+
+
+def notebook_cells(path: Path) -> list[NotebookCell]:
+    """The code cells of a notebook as Python, numbered as in the notebook (magics handled by ``_cell``).
     Cells tagged ``sparkgrade-skip`` (the handout's set-up and check cells) are left out."""
     nb = nbformat.read(str(path), as_version=4)
     cells = []
+    number = 0
     for cell in nb.cells:
-        if cell.cell_type != "code" or SKIP_TAG in cell.get("metadata", {}).get("tags", []):
+        if cell.cell_type != "code":
             continue
-        source = cell.source
-        if source.lstrip().startswith("%%"):
-            continue
-        cells.append("\n".join("" if _is_magic(line) else line for line in source.splitlines()))
+        number += 1
+        if SKIP_TAG not in cell.get("metadata", {}).get("tags", []):
+            cells.append(_cell(cell.source, number))
     return cells
+
+
+def display(*objs, **kwargs) -> None:
+    """Stand-in for IPython's ``display`` outside Jupyter: shows nothing and runs nothing."""
 
 
 def _describe(exc: BaseException, filename: str) -> str:
@@ -71,21 +132,23 @@ def load_submission(path: Path, module_name: str, preset: dict | None = None) ->
     path = Path(path)
     module = types.ModuleType(module_name)
     module.__file__ = str(path)
-    module.__dict__.update(preset or {})
+    module.__dict__.update({"display": display, **(preset or {})})
     sys.modules[module_name] = module
     loaded = LoadedSubmission(module)
     if path.suffix == ".ipynb":
         try:
-            chunks = [(f"{path.name} (code cell {i + 1})", src) for i, src in enumerate(notebook_cells(path))]
+            cells = notebook_cells(path)
         except Exception as exc:  # unreadable JSON, wrong nbformat, ...
-            loaded.problems.append(f"the notebook {path.name} could not be read ({type(exc).__name__}: {exc}); "
+            loaded.error(f"the notebook {path.name} could not be read ({type(exc).__name__}: {exc}); "
                                    "re-download it from Jupyter (File > Download) and submit again")
             return loaded
+        chunks = [(f"{path.name} (code cell {c.number})", c.source) for c in cells if c.source.strip()]
+        loaded.problems += [note for c in cells for note in c.notes]
     else:
         try:
             chunks = [(path.name, path.read_text(encoding="utf-8", errors="replace"))]
         except OSError as exc:
-            loaded.problems.append(f"{path.name} could not be read: {exc}")
+            loaded.error(f"{path.name} could not be read: {exc}")
             return loaded
     for filename, source in chunks:
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -95,5 +158,5 @@ def load_submission(path: Path, module_name: str, preset: dict | None = None) ->
             code = compile(source, filename, "exec", dont_inherit=True)
             exec(code, module.__dict__)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from student code are recorded too
-            loaded.problems.append(_describe(exc, filename))
+            loaded.error(_describe(exc, filename))
     return loaded

@@ -3,6 +3,7 @@
 import sys
 
 import nbformat
+import pytest
 from nbformat import v4
 
 from autograder.submission import SKIP_TAG, load_submission
@@ -17,10 +18,50 @@ def notebook(tmp_path, *cells, tags=None):
     return path
 
 
-def test_notebook_magics_and_shell_lines_are_skipped(tmp_path):
+def test_notebook_magics_and_shell_lines_are_skipped_with_a_note(tmp_path):
     path = notebook(tmp_path, "%matplotlib inline\n!pip install x\nx = 1", "%%bash\necho hi", "def f():\n    return x + 1")
     loaded = load_submission(path, "nb_magics")
-    assert loaded.problems == [] and loaded.module.f() == 2
+    assert loaded.module.f() == 2 and loaded.errors == []
+    assert loaded.problems == [
+        "code cell 1: skipped line 1 `%matplotlib inline`, line 2 `!pip install x` (IPython magics and shell "
+        "commands do not run when grading; write plain Python)",
+        "code cell 2: skipped, it is a %%bash cell (only Python cells run when grading)"]
+
+
+def test_cell_magics_that_run_python_once_keep_their_body(tmp_path):
+    path = notebook(tmp_path, "%%time\ndef f():\n    return 1", "\n%%capture out\ng = lambda: 2",
+                    "%%timeit -n1 -r1\nh = 3", "%%writefile helper.py\nk = 4", "%%sql\nSELECT 1")
+    loaded = load_submission(path, "nb_cell_magics")
+    assert (loaded.module.f(), loaded.module.g(), loaded.module.h) == (1, 2, 3)
+    assert not hasattr(loaded.module, "k")
+    assert loaded.problems == ["code cell 4: skipped, it is a %%writefile cell (only Python cells run when grading)",
+                               "code cell 5: skipped, it is a %%sql cell (only Python cells run when grading)"]
+
+
+def test_line_magics_keep_run_once_statements_and_line_numbers(tmp_path):
+    path = notebook(tmp_path, "%time a = 1\n%timeit -n 1 -r 1 b = 2\nif True:\n    !ls\n    c = 3\nfiles = !ls\n1 / 0")
+    loaded = load_submission(path, "nb_line_magics")
+    assert (loaded.module.a, loaded.module.b, loaded.module.c) == (1, 2, 3)
+    assert loaded.errors == ["ZeroDivisionError at sub.ipynb (code cell 1) line 7: division by zero"]
+    assert "line 4 `!ls`, line 6 `files = !ls`" in loaded.problems[0]
+
+
+def test_display_calls_do_not_crash(tmp_path):
+    path = notebook(tmp_path, "x = [1, 2]\ndisplay(x)\ndisplay(x, raw=True)\ny = 5")
+    loaded = load_submission(path, "nb_display")
+    assert loaded.problems == [] and loaded.module.y == 5
+
+
+def test_cells_are_numbered_as_in_the_notebook(tmp_path):
+    path = notebook(tmp_path, "x = 1", "raise RuntimeError('setup')", "%%bash\nls", "1 / 0", tags={1: SKIP_TAG})
+    assert load_submission(path, "nb_numbers").errors == [
+        "ZeroDivisionError at sub.ipynb (code cell 4) line 1: division by zero"]
+
+
+def test_missing_name_cites_the_first_error_not_a_note(tmp_path):
+    path = notebook(tmp_path, "%%html\n<b>hi</b>", "import no_such_package_xyz")
+    with pytest.raises(AttributeError, match="ModuleNotFoundError"):
+        load_submission(path, "nb_lookup").lookup("f")
 
 
 def test_failing_cell_is_recorded_and_later_cells_still_run(tmp_path):

@@ -18,6 +18,11 @@ MAX_JSON_BYTES = 2_000_000
 PREDICTION_COLUMNS = ("prediction", "probability", "rawPrediction")
 
 
+class HarnessError(Exception):
+    """The harness's own code failed (not the submission): the grader records it as its own error, with
+    the cause in the message, never as the student's failure."""
+
+
 class NotPlainData(TypeError):
     """A returned value is not made only of bool/int/float/str/None/list/dict."""
 
@@ -72,7 +77,8 @@ def stage_metadata(stage_dir: Path) -> dict[str, Any]:
 
 
 def prediction_frame(df, id_col: str):
-    """``df`` reduced to the id and prediction columns, vectors turned into arrays (Parquet-portable)."""
+    """``df`` reduced to the id and prediction columns, vectors turned into arrays (Parquet-portable).
+    Null-safe by construction: a null vector becomes a null array, a value that is not a number a null."""
     from pyspark.ml.functions import vector_to_array
     from pyspark.ml.linalg import VectorUDT
     from pyspark.sql import functions as F
@@ -80,22 +86,52 @@ def prediction_frame(df, id_col: str):
     types = {f.name: f.dataType for f in df.schema.fields}
     cols = [F.col(id_col)]
     for name in PREDICTION_COLUMNS:
-        if name in types:
-            cols.append(vector_to_array(F.col(name)).alias(name) if isinstance(types[name], VectorUDT)
-                        else F.col(name).cast("double").alias(name))
+        if name not in types:
+            continue
+        col = F.col(name)
+        if isinstance(types[name], VectorUDT):
+            # vector_to_array throws on a null vector (a model may leave probability null on some rows)
+            cols.append(F.when(col.isNull(), F.lit(None)).otherwise(vector_to_array(col)).alias(name))
+        else:
+            cols.append(col.try_cast("double").alias(name))
     return df.select(*cols)
+
+
+def _spark_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that come from running the (student's) query in Spark rather than from this code."""
+    from pyspark.errors import PySparkException
+
+    try:
+        from py4j.protocol import Py4JError
+    except ImportError:  # a Spark Connect client without py4j
+        return (PySparkException,)
+    return (PySparkException, Py4JError)
 
 
 def write_predictions(df, path: Path, id_col: str) -> None:
     """Score ``df`` (already transformed) into one Parquet file ordered by id, ``path/part-00000.parquet``.
     The rows arrive here as Arrow and this process writes the file: a few thousand predictions do not
-    need Spark's distributed write (a job, a commit protocol and dozens of folder operations)."""
+    need Spark's distributed write (a job, a commit protocol and dozens of folder operations).
+
+    A failure of Spark while computing the rows (the student's transform) propagates as is; any failure
+    of this code (conversion, Arrow, Parquet, the folder) raises ``HarnessError`` with its cause."""
     import shutil
 
     import pyarrow.parquet as pq
 
-    table = prediction_frame(df, id_col).orderBy(id_col).toArrow()
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    pq.write_table(table, path / "part-00000.parquet")
+    spark_errors = _spark_errors()
+    step = "selecting the prediction columns"
+    try:
+        frame = prediction_frame(df, id_col).orderBy(id_col)
+        step = "collecting the predictions"
+        table = frame.toArrow()
+        step = f"writing {path / 'part-00000.parquet'}"
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+        pq.write_table(table, path / "part-00000.parquet")
+    except spark_errors:
+        raise
+    except Exception as exc:
+        raise HarnessError(f"the grader's prediction writer failed while {step}: {type(exc).__name__}: {exc}") \
+            from exc
