@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from autograder.box import Box, box_error, read_box, size
 from autograder.checks import CHECK_KINDS
 from autograder.checks.context import JudgeContext, MissingArtifact
 from autograder.data import PreparedData, prepare
@@ -19,11 +20,11 @@ from autograder.engine import release_sessions
 from autograder.errors import SubmissionError
 from autograder.harness.artifacts import read_json
 from autograder.harness.scorer import run_scoring_phase
-from autograder.harness.student import run_student_phase
+from autograder.harness.student import run_student_phase, sealed_folder
 from autograder.registry import project_root
 from autograder.results import CheckResult, GradeReport
 from autograder.sandbox import ChildArea, ChildRun, isolation
-from autograder.spark import SparkOptions, build_session, session_ids, with_session
+from autograder.spark import SparkOptions, build_session, session_ids, sized_options, stop_jvm, with_session
 from autograder.spec import AssignmentSpec, CheckSpec, TaskSpec
 from autograder.staging import stage
 
@@ -36,7 +37,8 @@ def task_label(task: TaskSpec) -> str:
 class Grader:
     """Grades submissions; holds the grader's own Spark session (created on first need) across a batch."""
 
-    spark_options: SparkOptions = field(default_factory=SparkOptions)
+    spark_options: SparkOptions = field(default_factory=sized_options)   # sized to the box
+    box: Box = field(default_factory=read_box)      # the memory and CPUs this grader runs in
     cache_dir: Path = field(default_factory=lambda: project_root() / ".cache")
     prepared_dir: Path | None = None
     keep_workdir: bool = False
@@ -63,7 +65,11 @@ class Grader:
         shipped = project_root() / "prepared" / spec.slug
         if shipped.is_dir() and not self.scale:
             return PreparedData(shipped)
-        return prepare(spec, self.spark, self.cache_dir, scale=self.scale)
+        data = prepare(spec, self.spark, self.cache_dir, scale=self.scale)
+        if self._spark is not None and size(self.box).max_jvms < 2:   # no idle JVM beside the children's
+            stop_jvm(self._spark)
+            self._spark = None
+        return data
 
     def grade(self, spec: AssignmentSpec, submission: Path, public_only: bool = False,
               questions: tuple[str, ...] = ()) -> GradeReport:
@@ -92,6 +98,7 @@ class Grader:
 
     def _grade_in(self, spec: AssignmentSpec, submission: Path, checks: tuple[CheckSpec, ...],
                   workdir: Path) -> tuple[list[CheckResult], list[str]]:
+        spec = replace(spec, memory_mb=size(self.box, spec.memory_mb).tree_limit_mb)   # the tree fits the box
         try:
             staged = stage(submission, spec, workdir / "submission")
         except SubmissionError as exc:
@@ -113,7 +120,8 @@ class Grader:
         notes += area.iso.notes() + phase_notes
         load = _read(artifacts / "_load.json")
         notes += [f"while loading the submission: {p}" for p in load.get("problems", [])]
-        ctx = JudgeContext(spec=spec, artifacts=artifacts, scores=scores, data=data, spark_factory=self.spark)
+        ctx = JudgeContext(spec=spec, artifacts=sealed_folder(area), scores=scores, data=data,
+                           spark_factory=self.spark)
         ready = [c for c in checks if not _task_problem(ctx, spec, c, run)]
         requests = unique_requests([r for c in ready if CHECK_KINDS[c.kind].score_requests
                                     for r in CHECK_KINDS[c.kind].score_requests(ctx, c)])
@@ -206,13 +214,19 @@ def _task_problem(ctx: JudgeContext, spec: AssignmentSpec, check: CheckSpec, run
             continue
         label = task_label(task)
         if status == "raised":
-            return CheckResult.failed(f"{label} failed: {outcome.get('message', '')}")
+            return (box_error(spec, outcome.get("message", ""), run)
+                    or CheckResult.failed(f"{label} failed: {outcome.get('message', '')}"))
         if status == "timeout":
             return CheckResult.failed(f"{label} did not finish within {task.timeout_s:g} s; look for an endless "
                                       "loop or an action on a very large DataFrame")
+        if status == "skipped":
+            return CheckResult.failed(f"{label} was {outcome.get('message', 'not run')}")
+        if status == "error":
+            return CheckResult.error(f"{label} ran, but the grader could not record its result: "
+                                     f"{outcome.get('message', '')}; this is a grader problem, please report it")
         ended = run.describe(spec.time_limit_s, spec.memory_mb)
         if status == "started":
-            return CheckResult.failed(f"{label} did not return: {ended}")
+            return box_error(spec, ended, run) or CheckResult.failed(f"{label} did not return: {ended}")
         return CheckResult.failed(f"{label} was not run: {ended}")
     return None
 

@@ -33,6 +33,10 @@ class JudgeContext:
             self._spark = self.spark_factory()
         return self._spark
 
+    def _relative(self, exc: Exception) -> str:
+        """An error's text with the grader's own folders left out (students see task-relative paths)."""
+        return str(exc).replace(f"{self.artifacts}/", "")
+
     def task_dir(self, task: str) -> Path:
         return self.artifacts / task
 
@@ -46,13 +50,13 @@ class JudgeContext:
         try:
             return stage_metadata(self.task_dir(task) / name)
         except (OSError, ValueError) as exc:
-            raise MissingArtifact(f"task '{task}' saved no readable stage: {exc}") from None
+            raise MissingArtifact(f"task '{task}' saved no readable stage: {self._relative(exc)}") from None
 
     def value(self, task: str, name: str = "value") -> Any:
         try:
             return read_json(self.task_dir(task) / f"{name}.json")
         except (OSError, ValueError) as exc:
-            raise MissingArtifact(f"task '{task}' saved no readable value: {exc}") from None
+            raise MissingArtifact(f"task '{task}' saved no readable value: {self._relative(exc)}") from None
 
     def dataframe(self, task: str, name: str = "data"):
         path = self.task_dir(task) / name
@@ -71,7 +75,7 @@ class JudgeContext:
         try:
             return read_json(self.task_dir(task) / f"{name}.schema.json")
         except (OSError, ValueError) as exc:
-            raise MissingArtifact(f"task '{task}' saved no schema: {exc}") from None
+            raise MissingArtifact(f"task '{task}' saved no schema ({type(exc).__name__})") from None
 
     def read_parquet(self, path: Path):
         """A Parquet folder or file written by a child, as pandas (vectors arrive as arrays)."""
