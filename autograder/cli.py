@@ -48,21 +48,16 @@ def cmd_validate(args) -> int:
 def _write(text: str, out: str | None) -> None:
     if out:
         path = Path(out)
+        if path.is_dir():
+            raise SparkgradeError(f"--out {out} is a folder; give the path of a file (a folder of submissions "
+                                  "is graded with --class)")
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     else:
-        if path.is_dir():
-            raise SparkgradeError(f"--out {out} is a folder; give the path of a file (a folder of submissions "
-                                  "is graded with --class)")
         sys.stdout.write(text)
 
-
-def cmd_grade(args, public_only: bool = False) -> int:
-    from autograder.results import CheckResult, GradeReport, Status
-    from autograder.runner import Grader, attach
-    from autograder.writers import WRITERS
 
 def _looks_like_class(folder: Path, spec) -> bool:
     """A folder with several per-student entries and no module or notebook of its own at the top."""
@@ -73,18 +68,23 @@ def _looks_like_class(folder: Path, spec) -> bool:
     return len(entries) >= 2
 
 
-    spec = load_assignment(args.assignment)
+def cmd_grade(args, public_only: bool = False) -> int:
     from autograder.feedback import internal_notes
+    from autograder.results import CheckResult, GradeReport, Status
+    from autograder.runner import Grader, attach
+    from autograder.writers import WRITERS
+
+    spec = load_assignment(args.assignment)
     if getattr(args, "klass", False):
         return cmd_grade_class(args, spec)
+    if _looks_like_class(Path(args.submission), spec):
+        print(f"sparkgrade: note: grading {args.submission} as ONE submission; to grade each file or folder in "
+              "it as one student's submission, add --class", file=sys.stderr)
     questions = tuple(args.question or ())
     render = WRITERS[args.writer]
     if args.out:
         pending = CheckResult.error("grading did not finish (the grader was stopped before writing a result); "
                                     "please report this to your instructor")
-    if _looks_like_class(Path(args.submission), spec):
-        print(f"sparkgrade: note: grading {args.submission} as ONE submission; to grade each file or folder in "
-              "it as one student's submission, add --class", file=sys.stderr)
         checks = [c for c in (spec.public_checks() if public_only else spec.checks)
                   if not questions or c.question in questions]
         fallback = GradeReport(spec.slug, str(args.submission), tuple(attach(pending, c) for c in checks))
@@ -92,14 +92,14 @@ def _looks_like_class(folder: Path, spec) -> bool:
     grader = Grader(spark_options=_spark_options(args), keep_workdir=args.keep)
     report = grader.grade(spec, Path(args.submission), public_only=public_only, questions=questions)
     _write(render(report), args.out)
+    if args.writer == "gradescope":       # what the student must not see goes to the instructor's log
+        for note in internal_notes(report):
+            print(f"sparkgrade: instructor note: {note}", file=sys.stderr)
     _append_summary(report, getattr(args, "summary", None))
     if args.exit_code and any(c.status is not Status.PASSED for c in report.checks):
         return 1
     return 0
 
-    if args.writer == "gradescope":       # what the student must not see goes to the instructor's log
-        for note in internal_notes(report):
-            print(f"sparkgrade: instructor note: {note}", file=sys.stderr)
 
 def cmd_grade_class(args, spec) -> int:
     from autograder.batch import grade_class
