@@ -14,6 +14,11 @@ fi
 echo "setup: $(java -version 2>&1 | head -n1)"
 
 PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c "import sys; sys.exit(sys.version_info < (3, 11))" 2>/dev/null; then
+  echo "setup: $("$PYTHON" --version 2>&1) is too old: sparkgrade needs Python 3.11+ (pyspark 4.3 does);" \
+       "install python3.11 (apt-get install python3.11 python3.11-venv) and run PYTHON=python3.11 $0" >&2
+  exit 1
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
