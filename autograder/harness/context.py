@@ -81,7 +81,7 @@ class TaskContext:
         if target.exists():                               # left by an earlier attempt of this task
             shutil.rmtree(target)
         try:
-            obj.write().save(str(target))
+            spark_writer(obj).save(str(target))
         except Exception as exc:
             raise TaskFailed(f"the returned {type(obj).__name__} could not be saved ({type(exc).__name__}: "
                              f"{str(exc)[:300]}); custom stages need DefaultParamsReadable/Writable") from None
@@ -126,6 +126,16 @@ class TaskContext:
             return processes.run(argv, self.artifact_dir / f"{log}.log", timeout_s, cwd=self.artifact_dir)
         except processes.ProcessTimeout as exc:
             raise TaskFailed(f"the process `{Path(str(argv[0])).name}` {exc}") from None
+
+
+def spark_writer(obj: Any):
+    """Spark's own writer for ``obj``: the ``write`` of the nearest pyspark.ml class in its MRO, so that a
+    subclass overriding ``write()`` (to describe stages it does not hold) is saved as what it is. The
+    submission's own classes (custom stages) keep their writer."""
+    for klass in type(obj).__mro__:
+        if "write" in vars(klass) and klass.__module__.startswith("pyspark.ml."):
+            return klass.write(obj)
+    return obj.write()
 
 
 def load_tasks_module(assignment_dir: Path):
