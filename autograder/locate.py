@@ -49,12 +49,13 @@ class Choice:
 
     def note(self) -> str | None:
         """A line for the report when the choice was not obvious, else None."""
-        parts = [] if self.reason == "expected name" else [f"graded {self.name} ({self.reason})"]
+        if self.reason == "expected name" and not self.passed_over:
+            return None
+        text = f"graded {self.name}" + ("" if self.reason == "expected name" else f" ({self.reason})")
         if self.passed_over:
             more = f" and {len(self.passed_over) - 5} more" if len(self.passed_over) > 5 else ""
-            parts.append(f"{'graded ' + self.name + '; ' if not parts else ''}not graded: "
-                         f"{', '.join(self.passed_over[:5])}{more}")
-        return "; ".join(parts) or None
+            text += f"; not graded: {', '.join(self.passed_over[:5])}{more}"
+        return text
 
 
 def is_copy_of(stem: str, original: str) -> bool:

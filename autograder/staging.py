@@ -93,7 +93,7 @@ class _Tree:
     def __init__(self, stack: contextlib.ExitStack):
         self.stack, self.entries, self.notes, self.expanded = stack, [], [], 0
 
-    def _keep(self, name: str, size: int, mtime: float, read: Callable[[int], bytes]) -> None:
+    def add_file(self, name: str, size: int, mtime: float, read: Callable[[int], bytes]) -> None:
         if len(self.entries) >= MAX_ENTRIES:
             raise SubmissionError(f"Your submission holds more than {MAX_ENTRIES} files; submit only your work")
         if (note := _ignored_note(name)):
@@ -126,7 +126,7 @@ class _Tree:
                     else:
                         self.add_zip(path, rel, 1, required=False)
                 else:
-                    self._keep(rel, st.st_size, st.st_mtime, _read_file(path))
+                    self.add_file(rel, st.st_size, st.st_mtime, _read_file(path))
 
     def add_zip(self, source: Path | IO[bytes], label: str, depth: int, required: bool) -> None:
         """The members of a zip (a path or an open file), named ``label/member``; nested zips opened.
@@ -160,7 +160,7 @@ class _Tree:
                 self._nested(archive, info, shown, depth)
             else:
                 mtime = calendar.timegm((*info.date_time, 0, 0, 0)) if info.date_time[0] >= 1980 else 0.0
-                self._keep(shown, info.file_size, float(mtime), _member_reader(archive, info, shown))
+                self.add_file(shown, info.file_size, float(mtime), _member_reader(archive, info, shown))
 
     def _nested(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, depth: int) -> None:
         if depth >= MAX_DEPTH:
@@ -215,7 +215,7 @@ def stage(source: Path, spec: AssignmentSpec, dest: Path) -> StagedSubmission:
             st = source.stat()
             if source.suffix.lower() in GRADABLE and st.st_size > MAX_FILE_BYTES:
                 raise SubmissionError(f"{source.name} is larger than {_mb(MAX_FILE_BYTES)}; submit only your work")
-            tree._keep(source.name, st.st_size, st.st_mtime, _read_file(source))
+            tree.add_file(source.name, st.st_size, st.st_mtime, _read_file(source))
             where = source.name
         else:
             raise SubmissionError(f"no submission found at {source}; upload your {notebook} (or {spec.module})")
