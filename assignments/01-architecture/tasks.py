@@ -16,6 +16,9 @@ CORR_COLS = ["seniority", "age", "income", "expenses", "amount", "price"]
 SUMMARY_COLS = ["seniority", "income", "expenses"]
 CATEGORICAL = ["home", "marital", "records", "job"]
 PARTITIONS, PARTITION_KEY = 6, "job"
+# Inputs of the hidden checks: hidden/fixtures/*.json (copied into the fixtures folder for grading only).
+HIDDEN_CREDIT = "credit_rows_hidden"
+HIDDEN_ASSEMBLE_COLS = ["z", "w", "x"]          # not in the table's column order
 
 
 def _plain(x):
@@ -74,13 +77,22 @@ def _jobs_during(ctx, call):
 def configure(ctx):
     """configure_session on a new session: returned and effective values, the partitions a groupBy of
     that session really uses, and whether the root session was left alone (it is restored if not)."""
+    _configure(ctx, CONF_TARGET)
+
+
+def configure_hidden(ctx):
+    """configure_session with the partition count of the hidden fixture."""
+    _configure(ctx, int(ctx.fixture("configure_hidden").first()["partitions"]))
+
+
+def _configure(ctx, target):
     from pyspark.sql import functions as F
 
     root = ctx.spark
     before = root.conf.get(SHUFFLE)
     session = root.newSession()
     try:
-        returned = ctx.student("configure_session")(session, CONF_TARGET)
+        returned = ctx.student("configure_session")(session, target)
         effective = int(session.conf.get(SHUFFLE))
         grouped = session.range(64).groupBy((F.col("id") % 8).alias("k")).count()
         used = grouped.rdd.getNumPartitions()
@@ -106,10 +118,18 @@ def facts(ctx):
 
 def labeled_points(ctx):
     """labeled_points_to_df on an RDD of (id, LabeledPoint) with dense and sparse pyspark.mllib vectors."""
+    _labeled_points(ctx, "labeled_points")
+
+
+def labeled_points_hidden(ctx):
+    _labeled_points(ctx, "labeled_points_hidden")
+
+
+def _labeled_points(ctx, fixture):
     from pyspark.mllib.linalg import Vectors as MLlibVectors
     from pyspark.mllib.regression import LabeledPoint
 
-    rows = ctx.fixture("labeled_points").orderBy("id").collect()
+    rows = ctx.fixture(fixture).orderBy("id").collect()
     points = [(r.id, LabeledPoint(r.label, MLlibVectors.sparse(r.size, r.indices, r.values) if r.sparse
                                   else MLlibVectors.dense(r.values))) for r in rows]
     rdd = ctx.spark.sparkContext.parallelize(points, 1)  # one Python worker is enough
@@ -125,9 +145,17 @@ def labeled_points(ctx):
 
 def sparse_vector(ctx):
     """to_sparse on eight values, three of them non-zero: saved as [size, indices, values]."""
+    _sparse(ctx, [0.0, 3.0, 0.0, 0.0, -1.5, 0.0, 0.0, 2.0])
+
+
+def sparse_vector_hidden(ctx):
+    _sparse(ctx, [float(x) for x in ctx.fixture("sparse_values_hidden").first()["values"]])
+
+
+def _sparse(ctx, values):
     from pyspark.ml.linalg import SparseVector
 
-    v = ctx.student("to_sparse")([0.0, 3.0, 0.0, 0.0, -1.5, 0.0, 0.0, 2.0])
+    v = ctx.student("to_sparse")(values)
     if not isinstance(v, SparseVector):
         raise TaskFailed(f"to_sparse() returned a {type(v).__module__}.{type(v).__qualname__}; expected a "
                          "pyspark.ml.linalg.SparseVector (Vectors.sparse(size, {index: value}))")
@@ -141,10 +169,18 @@ def assemble(ctx):
     ctx.save_dataframe(out.select("id", "features"))
 
 
+def assemble_hidden(ctx):
+    """assemble_features on the hidden rows, input columns not in the table's order."""
+    out = _dataframe(ctx.student("assemble_features")(ctx.fixture("assemble_cases_hidden"), list(HIDDEN_ASSEMBLE_COLS)),
+                     "assemble_features", ["id", "features"])
+    ctx.save_dataframe(out.select("id", "features"))
+
+
 # ---- q4 ----------------------------------------------------------------------------------------------
 
-def _correlation(ctx, method):
-    matrix = _plain(ctx.student("correlation_matrix")(ctx.dataframe("train"), list(CORR_COLS), method))
+def _correlation(ctx, method, df=None):
+    df = ctx.dataframe("train") if df is None else df
+    matrix = _plain(ctx.student("correlation_matrix")(df, list(CORR_COLS), method))
     n = len(CORR_COLS)
     if not (isinstance(matrix, list) and len(matrix) == n and all(isinstance(r, list) and len(r) == n
                                                                    for r in matrix)):
@@ -160,9 +196,21 @@ def spearman(ctx):
     _correlation(ctx, "spearman")
 
 
+def pearson_hidden(ctx):
+    _correlation(ctx, "pearson", ctx.fixture(HIDDEN_CREDIT))
+
+
 def summary(ctx):
     """column_summary on the training rows, saved as [mean, std, min, max, count]."""
-    result = ctx.student("column_summary")(ctx.dataframe("train"), list(SUMMARY_COLS))
+    _summary(ctx, ctx.dataframe("train"))
+
+
+def summary_hidden(ctx):
+    _summary(ctx, ctx.fixture(HIDDEN_CREDIT))
+
+
+def _summary(ctx, df):
+    result = ctx.student("column_summary")(df, list(SUMMARY_COLS))
     keys = ["mean", "std", "min", "max", "count"]
     if not isinstance(result, dict) or any(k not in result for k in keys):
         raise TaskFailed(f"column_summary() must return a dict with keys {', '.join(keys)}; got {str(result)[:200]}")
@@ -190,6 +238,13 @@ def prepare(ctx):
     out = _dataframe(out, "prepare_features", ["id", "label", "loan_to_value", "disposable"])
     ctx.save_value({"jobs": len(jobs)})
     ctx.save_dataframe(out)
+
+
+def prepare_hidden(ctx):
+    """prepare_features on the hidden credit-like rows (values and row count judged by the grader)."""
+    out = _dataframe(ctx.student("prepare_features")(ctx.fixture(HIDDEN_CREDIT)), "prepare_features",
+                     ["id", "label", "loan_to_value", "disposable"])
+    ctx.save_dataframe(out.select("id", "label", "loan_to_value", "disposable"))
 
 
 def partitions(ctx):

@@ -1,18 +1,7 @@
 """Hidden checks of assignment 02: RatioTransformer on inputs the students never saw, with the expected
 ratios computed here from the hidden fixture (no expected value is stored anywhere)."""
 
-import json
-from dataclasses import replace
-from pathlib import Path
-
-from autograder.checks.dataframe import judge_values
-
-
-def hidden_fixture(ctx, name):
-    """Rows of ``hidden/fixtures/<name>.json`` as dicts keyed by the column names of its DDL schema."""
-    spec = json.loads((Path(ctx.spec.path) / "hidden" / "fixtures" / f"{name}.json").read_text(encoding="utf-8"))
-    names = [part.strip().split()[0] for part in spec["schema"].split(",")]
-    return [dict(zip(names, row)) for row in spec["rows"]]
+from autograder.checks.fixtures import hidden_fixture, judge_rows
 
 
 def ratio(num, den):
@@ -27,6 +16,4 @@ def ratio_values(ctx, check):
     p = check.params
     expected = [{"id": r["id"], p["output"]: ratio(r[p["numerator"]], r[p["denominator"]])}
                 for r in hidden_fixture(ctx, p["fixture"])]
-    expected = [{k: float("nan") if v is None else v for k, v in row.items()} for row in expected]
-    return judge_values(ctx, replace(check, params={"key": "id", "tolerance": p.get("tolerance", 1e-12),
-                                                    "expected": expected}))
+    return judge_rows(ctx, check, expected, tolerance=float(p.get("tolerance", 1e-12)))
