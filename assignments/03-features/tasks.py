@@ -10,6 +10,7 @@ import math
 from autograder.harness.context import TaskFailed
 
 CANARY_FIXTURE = "unseen_cars"
+HIDDEN_FIXTURE = "unseen_cars_hidden"            # hidden/fixtures: rows of the hidden unseen-rows check
 CANARY_LABELS = {"Atlantis", "Mars", "12"}      # categories that exist only in the canary rows
 SCALE, SCALE_SEED = 3, 7
 LABEL_COLUMNS = ["label", "miles_per_gallon"]
@@ -110,6 +111,19 @@ def transform_unseen(ctx):
     if "fit" not in ctx.results:
         raise TaskFailed("skipped: it needs the result of task 'fit', which did not succeed")
     ctx.save_dataframe(ctx.results["fit"][2])
+
+
+def transform_hidden(ctx):
+    """The model fitted on train (task 'fit') transforms the hidden unseen rows (other ids, names, unseen
+    categories and nulls); the grader computes the expected eras and words itself."""
+    if "fit" not in ctx.results:
+        raise TaskFailed("skipped: it needs the result of task 'fit', which did not succeed")
+    out = ctx.results["fit"][0].transform(ctx.fixture(HIDDEN_FIXTURE))
+    missing = [c for c in ("id", "era", "words", "features") if c not in out.columns]
+    if missing:
+        raise TaskFailed(f"the fitted model's output has no column {', '.join(map(repr, missing))} "
+                         f"(columns: {', '.join(out.columns)})")
+    ctx.save_dataframe(out.select("id", "era", "words", "features"))
 
 
 def leakage(ctx):

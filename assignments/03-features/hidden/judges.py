@@ -40,3 +40,72 @@ def no_leakage(ctx, check):
         return CheckResult.failed("; ".join(problems) + ": fit on train_df only, then transform both")
     return CheckResult.passed(f"fitted on the training rows only ({len(saved['stages_compared'])} fitted stages "
                               "identical with canary or harmless test rows)")
+
+
+# ---- unseen rows the students never saw: eras and words computed here -------------------------------
+
+def _constants(ctx) -> dict:
+    """ERA_SPLITS and TRIM_WORDS as the stub module defines them (read without importing it)."""
+    import ast
+
+    tree = ast.parse((Path(ctx.spec.path) / ctx.spec.module).read_text(encoding="utf-8"))
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if name == "TRIM_WORDS":
+                found[name] = ast.literal_eval(node.value)
+            elif name == "ERA_SPLITS":
+                found[name] = [float(ast.literal_eval(e.args[0] if isinstance(e, ast.Call) else e))
+                               for e in node.value.elts]        # float("-inf") or a number
+    return found
+
+
+def english_stop_words() -> set[str]:
+    """Spark's default English stop words, read from the spark-mllib jar (no JVM needed)."""
+    import zipfile
+
+    import pyspark
+
+    jars = sorted((Path(pyspark.__file__).parent / "jars").glob("spark-mllib_*.jar"))
+    if not jars:
+        raise FileNotFoundError("no spark-mllib jar next to pyspark: cannot read the default stop words")
+    with zipfile.ZipFile(jars[0]) as jar:
+        text = jar.read("org/apache/spark/ml/feature/stopwords/english.txt").decode("utf-8")
+    return {w.strip() for w in text.splitlines() if w.strip()}
+
+
+def expected_unseen(ctx, rows) -> list[dict]:
+    """Era (training median for a missing year) and cleaned words of each hidden row."""
+    import bisect
+    import re
+
+    import pandas as pd
+
+    consts = _constants(ctx)
+    splits, stop = consts["ERA_SPLITS"], english_stop_words() | set(consts["TRIM_WORDS"])
+    median = float(pd.read_parquet(ctx.data.train, columns=["year"])["year"].median())
+    out = []
+    for r in rows:
+        year = float(r["year"]) if r["year"] is not None else median
+        era = float(bisect.bisect_right(splits, year) - 1)
+        tokens = [t for t in re.split(r"[^a-z0-9]+", (r["name"] or "").lower()) if t]
+        out.append({"id": r["id"], "era": era, "words": [t for t in tokens if t not in stop]})
+    return out
+
+
+def unseen_hidden(ctx, check):
+    """The fitted model on hidden rows: every row, a full-length non-null features vector, and the era
+    and words computed here."""
+    from autograder.checks.dataframe import vector_values
+    from autograder.checks.fixtures import hidden_fixture, judge_rows
+
+    rows = hidden_fixture(ctx, check.params["fixture"])
+    frame = ctx.frame(check.tasks[0])
+    size = int(check.params["vector_size"])
+    sizes = [None if v is None else len(vector_values(v)) for v in frame["features"]]
+    if len(frame) != len(rows) or any(s != size for s in sizes):
+        return CheckResult.failed(f"{len(frame)} rows out of {len(rows)}, features sizes {sorted(set(map(str, sizes)))}; "
+                                  f"expected every row with a {size}-long vector",
+                                  hint="StringIndexer(handleInvalid='keep'), impute before bucketizing, tokenize name_text")
+    return judge_rows(ctx, check, expected_unseen(ctx, rows), tolerance=1e-9)
