@@ -13,11 +13,12 @@ from autograder.results import CheckResult
 MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
 
 
-def penguins(ctx):
-    """The penguins fixture (with species) as a pandas DataFrame indexed by id."""
+def penguins(ctx, fixture="fixtures/penguins.json"):
+    """The penguins fixture (with species) as a pandas DataFrame indexed by id (``fixture``: its path in
+    the assignment folder)."""
     import pandas as pd
 
-    spec = json.loads((ctx.spec.path / "fixtures" / "penguins.json").read_text(encoding="utf-8"))
+    spec = json.loads((ctx.spec.path / fixture).read_text(encoding="utf-8"))
     names = [part.strip().split()[0] for part in spec["schema"].split(",")]
     return pd.DataFrame(spec["rows"], columns=names).set_index("id")
 
@@ -35,7 +36,7 @@ def assignments(ctx, check):
     saved = pd.read_parquet(path)
     if set(saved.columns) != {"id", "prediction"}:
         return None, CheckResult.failed(f"the saved clustering has columns {list(saved.columns)}")
-    complete = penguins(ctx).dropna(subset=MEASUREMENTS)
+    complete = penguins(ctx, check.params.get("fixture", "fixtures/penguins.json")).dropna(subset=MEASUREMENTS)
     got = list(saved["id"])
     if len(got) != len(set(got)) or set(got) != set(complete.index):
         return None, CheckResult.failed(

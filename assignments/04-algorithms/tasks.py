@@ -66,14 +66,23 @@ def importances(ctx):
                     "attrs": meta.get("ml_attr", {}).get("attrs", {})}, "truth")
 
 
-def _penguins(ctx):
+def _penguins(ctx, fixture="penguins"):
     """The penguin measurements, without the species (the clusterer must not see it)."""
-    return ctx.fixture("penguins").drop("species")
+    return ctx.fixture(fixture).drop("species")
 
 
 def clusters(ctx):
     """build_clusterer() fitted on the penguins; its assignments and cluster_centers() are saved."""
-    data = _penguins(ctx)
+    return _clusters(ctx, _penguins(ctx))
+
+
+def clusters_hidden(ctx):
+    """The same on the hidden penguins (resampled, jittered, other ids); cluster_centers() saved too."""
+    model = _clusters(ctx, _penguins(ctx, "penguins_hidden"))
+    ctx.save_value(ctx.student("cluster_centers")(model))
+
+
+def _clusters(ctx, data):
     model = _pipeline(ctx, "clusterer").fit(data)
     out = model.transform(data)
     if "prediction" not in out.columns:

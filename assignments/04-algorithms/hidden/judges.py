@@ -64,3 +64,19 @@ def purity(ctx, check):
                                   f"clusters; at least {check.params['min']} is required",
                                   hint="standardise the measurements: body mass in grams dwarfs the others")
     return CheckResult.passed(f"cluster purity against the species is {value:.3f} over {len(majority)} clusters")
+
+
+def clusters_hidden(ctx, check):
+    """The clusterer fitted on hidden penguins (other ids, jittered measurements): the silhouette measured
+    by the grader and cluster_centers() equal to each cluster's mean, both on those rows."""
+    from dataclasses import replace
+
+    public = _public()
+    task = check.tasks[0]
+    result = public.silhouette(ctx, check)                     # params.fixture names the hidden rows
+    if result.status.value != "passed":
+        return result
+    centres = public.centers(ctx, replace(check, tasks=(task, task, *check.tasks[1:])))
+    if centres.status.value != "passed":
+        return centres
+    return CheckResult.passed(f"{result.message}; {centres.message}")
