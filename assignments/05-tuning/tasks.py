@@ -30,23 +30,33 @@ def splits(ctx):
 
 # ------------------------------------------------------------------------------------------- evaluators
 
-def _fixture_frames(ctx):
+def _fixture_frames(ctx, suffix=""):
     from pyspark.ml.feature import VectorAssembler
 
-    clusters = VectorAssembler(inputCols=["x", "y"], outputCol="features").transform(ctx.fixture("cluster_cases"))
-    return {"binary": ctx.fixture("binary_cases"), "multiclass": ctx.fixture("multiclass_cases"),
-            "regression": ctx.fixture("regression_cases"), "clustering": clusters}
+    clusters = VectorAssembler(inputCols=["x", "y"], outputCol="features").transform(
+        ctx.fixture(f"cluster_cases{suffix}"))
+    return {"binary": ctx.fixture(f"binary_cases{suffix}"), "multiclass": ctx.fixture(f"multiclass_cases{suffix}"),
+            "regression": ctx.fixture(f"regression_cases{suffix}"), "clustering": clusters}
 
 
 def evaluators(ctx):
     """Each evaluator of build_evaluators() applied to its fixture table."""
+    _evaluators(ctx, "")
+
+
+def evaluators_hidden(ctx):
+    """The same evaluators on the hidden tables (hidden/fixtures/*_cases_hidden.json)."""
+    _evaluators(ctx, "_hidden")
+
+
+def _evaluators(ctx, suffix):
     from pyspark.ml.evaluation import Evaluator
 
     found = ctx.student("build_evaluators")()
     if not isinstance(found, dict):
         raise TaskFailed(f"build_evaluators() should return a dict, got {type(found).__qualname__}")
     out = {}
-    for kind, frame in _fixture_frames(ctx).items():
+    for kind, frame in _fixture_frames(ctx, suffix).items():
         ev = found.get(kind)
         if not isinstance(ev, Evaluator):
             raise TaskFailed(f"build_evaluators()['{kind}'] should be a pyspark.ml Evaluator, got "

@@ -44,3 +44,70 @@ def beats_baseline(ctx, check):
                                   hint="tune the params that matter (expansion degree, regularisation) on the "
                                        "training rows and keep the best point")
     return CheckResult.passed(f"{metric} on {rows} held-out rows: tuned {tuned:.4f} vs untuned {base:.4f}")
+
+
+# ---- evaluators on hidden tables: the metric values are computed here, in plain Python --------------
+
+def area_under_roc(rows):
+    """Share of (positive, negative) pairs ordered by the score, ties counting one half (Spark's
+    trapezoidal ROC area over distinct thresholds is the same number)."""
+    pos = [r["rawPrediction"] for r in rows if r["label"] == 1.0]
+    neg = [r["rawPrediction"] for r in rows if r["label"] != 1.0]
+    wins = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def accuracy(rows):
+    return sum(r["label"] == r["prediction"] for r in rows) / len(rows)
+
+
+def mean_absolute_error(rows):
+    return sum(abs(r["label"] - r["prediction"]) for r in rows) / len(rows)
+
+
+def cosine_silhouette(rows):
+    """Mean silhouette with the cosine distance 1 - cos(u, v); a point alone in its cluster scores 0."""
+    import math
+
+    def dist(a, b):
+        dot = a["x"] * b["x"] + a["y"] * b["y"]
+        return 1.0 - dot / (math.hypot(a["x"], a["y"]) * math.hypot(b["x"], b["y"]))
+
+    clusters = {}
+    for r in rows:
+        clusters.setdefault(r["prediction"], []).append(r)
+    scores = []
+    for r in rows:
+        own = [o for o in clusters[r["prediction"]] if o is not r]
+        if not own:
+            scores.append(0.0)
+            continue
+        a = sum(dist(r, o) for o in own) / len(own)
+        b = min(sum(dist(r, o) for o in members) / len(members)
+                for k, members in clusters.items() if k != r["prediction"])
+        scores.append((b - a) / max(a, b))
+    return sum(scores) / len(scores)
+
+
+METRICS = {"binary": area_under_roc, "multiclass": accuracy, "regression": mean_absolute_error,
+           "clustering": cosine_silhouette}
+
+
+def evaluators(ctx, check):
+    """Each evaluator on its hidden table gives the value computed here (class, metric and direction as
+    asked for in params.expected)."""
+    import importlib.util
+    from dataclasses import replace
+    from pathlib import Path
+
+    from autograder.checks.fixtures import hidden_fixture
+
+    expected = {}
+    for kind, want in check.params["expected"].items():
+        expected[kind] = {**want, "value": METRICS[kind](hidden_fixture(ctx, f"{kind}_cases_hidden".replace(
+            "clustering", "cluster")))}
+    path = Path(__file__).resolve().parent.parent / "judges.py"
+    spec = importlib.util.spec_from_file_location("_sparkgrade_05_tuning_judges_shared", path)
+    public = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(public)
+    return public.evaluators(ctx, replace(check, params={**check.params, "expected": expected}))
