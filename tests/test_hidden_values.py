@@ -1,0 +1,160 @@
+"""Value checks with hidden inputs: every public fixture has a hidden counterpart with other ids, the
+judges' own expectations agree with Spark, hidden fixtures ship in the Gradescope bundle and never in a
+handout, and answers looked up from a public fixture lose the hidden points."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.build.leaks import hidden_fixtures, scan
+from autograder.build.pipeline import build
+from autograder.checks.fixtures import fixture_rows
+from autograder.registry import load_assignment
+from autograder.results import Status
+
+ROOT = Path(__file__).resolve().parent.parent
+SLUGS = ["01-architecture", "02-pipelines", "03-features", "04-algorithms", "05-tuning", "06-deploy"]
+CASES = tomllib.loads((ROOT / "tests" / "hostile" / "corpus.toml").read_text(encoding="utf-8"))["assignment_case"]
+
+
+def public_fixtures(slug: str) -> list[Path]:
+    return sorted((load_assignment(slug).path / "fixtures").glob("*.json"))
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_public_fixture_has_a_hidden_counterpart_with_other_ids(slug):
+    spec = load_assignment(slug)
+    hidden = {p.stem: p for p in hidden_fixtures(spec)}
+    for public in public_fixtures(slug):
+        counterpart = hidden.get(f"{public.stem}_hidden")
+        assert counterpart, f"{slug}: fixtures/{public.name} has no hidden/fixtures/{public.stem}_hidden.json"
+        public_ids = {r["id"] for r in fixture_rows(public) if "id" in r}
+        hidden_ids = {r["id"] for r in fixture_rows(counterpart) if "id" in r}
+        assert not public_ids & hidden_ids, f"{slug}: {counterpart.name} reuses ids {public_ids & hidden_ids}"
+    for path in hidden.values():
+        assert fixture_rows(path), path
+        used = [c for c in spec.checks if c.params.get("fixture") == path.stem or path.stem in str(c.params)]
+        tasks = (spec.path / "tasks.py").read_text(encoding="utf-8")
+        assert used or path.stem in tasks or path.stem.replace("_hidden", "") in tasks, f"{path} is used by nothing"
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_hidden_variants_are_hidden_and_carry_most_points(slug):
+    """A hidden variant (``params.twins`` names the public checks it mirrors) is hidden and worth at least
+    as much as its public twins together; every public check that runs on a public fixture has one."""
+    spec = load_assignment(slug)
+    by_name = {c.name: c for c in spec.checks}
+    twinned = set()
+    for check in spec.checks:
+        twins = check.params.get("twins")
+        if twins is None:
+            continue
+        assert check.visibility == "hidden", check.name
+        assert all(not by_name[t].hidden for t in twins), (check.name, twins)
+        assert check.points >= sum(by_name[t].points for t in twins), check.name
+        twinned |= set(twins)
+    tasks = (spec.path / "tasks.py").read_text(encoding="utf-8")
+    for public in public_fixtures(slug):
+        users = [c for c in spec.public_checks() if any(t in tasks_using(spec, tasks, public.stem) for t in c.tasks)]
+        untwinned = [c.name for c in users if c.name not in twinned and c.kind in ("value", "values", "schema", "custom")]
+        untwinned = [name for name in untwinned if name not in ON_TRAINING_ROWS.get(slug, ())]
+        assert not untwinned, f"{slug}: {untwinned} run on fixtures/{public.name} without a hidden variant"
+
+
+# Checks whose task reads a public fixture but whose judged output is computed on the training rows (03's
+# fit gets the canary fixture as its test rows; q2_* and q4_scaled judge train_out).
+ON_TRAINING_ROWS = {"03-features": ("q2_fitted", "q2_train_output", "q4_scaled")}
+
+
+def tasks_using(spec, tasks_source: str, fixture: str) -> set[str]:
+    """Names of the tasks whose function reads ``fixture`` (directly or through a helper of tasks.py)."""
+    import ast
+
+    tree = ast.parse(tasks_source)
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    constants = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
+                 if isinstance(t, ast.Name) and fixture in ast.unparse(n.value)}
+
+    def reads(name, seen=()):
+        node = functions.get(name)
+        if node is None or name in seen:
+            return False
+        text = ast.unparse(node)
+        if f"'{fixture}'" in text or f'"{fixture}"' in text or any(c in text for c in constants):
+            return True
+        called = {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        return any(reads(c, (*seen, name)) for c in called)
+
+    return {t.name for t in spec.tasks if t.function and reads(t.function.split(":", 1)[1])}
+
+
+def test_05_judge_metrics_agree_with_spark(spark):
+    """The hidden 05 judge computes ROC area, accuracy, MAE and the cosine silhouette in plain Python;
+    Spark's evaluators give the same numbers on the hidden tables."""
+    import importlib.util
+
+    from pyspark.ml.evaluation import (BinaryClassificationEvaluator, ClusteringEvaluator,
+                                       MulticlassClassificationEvaluator, RegressionEvaluator)
+    from pyspark.ml.feature import VectorAssembler
+
+    spec = load_assignment("05-tuning")
+    module = importlib.util.spec_from_file_location("_hidden_05", spec.path / "hidden" / "judges.py")
+    judges = importlib.util.module_from_spec(module)
+    module.loader.exec_module(judges)
+    folder = spec.path / "hidden" / "fixtures"
+
+    def frame(name):
+        import json
+
+        raw = json.loads((folder / f"{name}.json").read_text())
+        return spark.createDataFrame([tuple(r) for r in raw["rows"]], raw["schema"])
+
+    clusters = VectorAssembler(inputCols=["x", "y"], outputCol="features").transform(frame("cluster_cases_hidden"))
+    spark_values = {
+        "binary": BinaryClassificationEvaluator(metricName="areaUnderROC").evaluate(frame("binary_cases_hidden")),
+        "multiclass": MulticlassClassificationEvaluator(metricName="accuracy").evaluate(frame("multiclass_cases_hidden")),
+        "regression": RegressionEvaluator(metricName="mae").evaluate(frame("regression_cases_hidden")),
+        "clustering": ClusteringEvaluator(distanceMeasure="cosine").evaluate(clusters),
+    }
+    for kind, value in spark_values.items():
+        name = "cluster_cases_hidden" if kind == "clustering" else f"{kind}_cases_hidden"
+        assert judges.METRICS[kind](fixture_rows(folder / f"{name}.json")) == pytest.approx(value, rel=1e-12, abs=1e-12)
+
+
+def test_hidden_fixtures_ship_in_the_bundle_never_in_the_handout(tmp_path, grader):
+    spec = load_assignment("02-pipelines")
+    (result,) = build([spec], tmp_path / "dist", ROOT, grader.prepared)
+    secret = {hashlib.sha256(p.read_bytes()).hexdigest(): p.name for p in hidden_fixtures(spec)}
+    assert secret
+    with zipfile.ZipFile(result.handout_zip) as zf:
+        for name in zf.namelist():
+            assert hashlib.sha256(zf.read(name)).hexdigest() not in secret, name
+            assert "_hidden" not in Path(name).name, name
+    with zipfile.ZipFile(result.bundle_zip) as zf:
+        shipped = {hashlib.sha256(zf.read(n)).hexdigest() for n in zf.namelist() if "/hidden/fixtures/" in n}
+    assert set(secret) <= shipped
+    planted = tmp_path / "handout"
+    shutil.copytree(result.handout_dir, planted)
+    shutil.copyfile(hidden_fixtures(spec)[0], planted / ".sparkgrade" / "assignments" / spec.slug / "fixtures" / "x.json")
+    leaks = scan(planted, spec, ROOT, grader.prepared(spec))
+    assert any("is the hidden data file hidden/fixtures/" in leak for leak in leaks), leaks
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_answers_from_a_public_fixture_lose_the_hidden_points(grader, case):
+    spec = load_assignment(case["assignment"])
+    report = grader.grade(spec, ROOT / "tests" / "hostile" / case["file"])
+    verdicts = report.by_name()
+    passed = sorted(n for n, c in verdicts.items() if c.status is Status.PASSED)
+    assert passed == sorted(case["passes"]), report.to_json()
+    assert not [n for n, c in verdicts.items() if c.status is Status.ERROR], report.to_json()
+    assert report.score == case["score"]
+    for name, wanted in case.get("messages", {}).items():
+        assert wanted in verdicts[name].message, verdicts[name].message
