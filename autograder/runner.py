@@ -108,7 +108,7 @@ class Grader:
         data = self.prepared(spec)
         area = ChildArea(workdir / "child", isolation())      # the only folder the children may see
         area.create()
-        artifacts, scores = area.output("artifacts"), area.output("scores")
+        artifacts, scores = area.output("artifacts"), workdir / "sealed-scores"
         tasks = spec.tasks_for(checks)
         hidden = (self.cache_dir, data.root, spec.path, project_root(), workdir)
         started = time.monotonic()
@@ -120,6 +120,7 @@ class Grader:
         notes += area.iso.notes() + phase_notes
         load = _read(artifacts / "_load.json")
         notes += [f"while loading the submission: {p}" for p in load.get("problems", [])]
+        shutil.rmtree(artifacts, ignore_errors=True)      # only sealed copies count; the scorer sees none
         ctx = JudgeContext(spec=spec, artifacts=sealed_folder(area), scores=scores, data=data,
                            spark_factory=self.spark)
         ready = [c for c in checks if not _task_problem(ctx, spec, c, run)]

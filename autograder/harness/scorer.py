@@ -1,14 +1,16 @@
 """Scoring phase: ``python -m autograder.harness.scorer <job.json>``, and its driver in the grader.
 
-Child side (:func:`main`): loads saved models from disk (the submission module is loaded first so custom
-stages resolve) and writes their predictions on the requested data as Parquet, each request under its
-own time limit. The data given here never carries labels: held-out requests get a copy of the hidden
-*features* only, and their error messages never quote the data (only the exception type and Spark's
-error condition). Ends with ``os._exit`` like the student phase.
+Child side (:func:`main`): loads saved models from disk with Spark's own readers (or, for a loader check,
+with the submission's loader function) and writes their predictions on the requested data as Parquet, one
+request at a time as the grader orders them, each under its own time limit. The submission's code is
+imported only when a request needs it (custom stages, its loader), after every request that does not.
+The data given here never carries labels: held-out requests get a copy of the hidden *features* only, and
+their error messages never quote the data (only the exception type and Spark's error condition). Ends
+with ``os._exit`` like the student phase.
 
 Grader side (:func:`run_scoring_phase`): copies the data each request needs into the child's area (the
-hidden features only for the duration of this phase), refuses any request for the labels, keeps the
-student's artifacts read-only, runs the child in the sandbox and sanitizes what it wrote.
+hidden features only for the duration of this phase), refuses any request for the labels, runs the child
+in the sandbox and seals each request's output as it ends.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import time
 from pathlib import Path
 
 from autograder.harness.artifacts import read_json, stage_metadata, write_json, write_predictions
-from autograder.harness.student import (CURRENT, ProgressWatch, TaskTimeout, _alive, _arm, _disarm, _revive,
-                                        finish, jvm_broken, limit_python_memory, memory_message, pickle_by_value,
-                                        stop_running_work)
+from autograder.harness.sealing import TaskPlan, TaskSequencer, await_order, report_ready
+from autograder.harness.student import (TaskTimeout, _alive, _arm, _disarm, _revive, finish, jvm_broken,
+                                        limit_python_memory, memory_message, pickle_by_value, stop_running_work)
 from autograder.spark import SparkOptions, build_session
 from autograder.submission import load_submission
 
 REQUEST_TIMEOUT_S = 120.0
+SPARK_CLASS_PREFIXES = ("org.apache.spark.", "pyspark.ml.")
 
 
 def stage_class(metadata: dict):
@@ -81,34 +84,42 @@ def hidden_message(exc: BaseException) -> str:
             "held-out data; run your model on the training data to find the problem)")
 
 
+def _load_student(job: dict, spark):
+    """Import the submission (only when a request needs its code: a custom stage or its loader)."""
+    _arm(float(job.get("load_timeout_s", 120)))
+    try:
+        loaded = load_submission(Path(job["submission"]), job["module_name"], {"spark": spark})
+    finally:
+        _disarm()
+    pickle_by_value(loaded.module)
+    return loaded
+
+
 def main(job_path: str) -> int:
     job = read_json(Path(job_path))
     options = SparkOptions.from_dict(job["spark"])
     spark = build_session(options)
     python_mb = limit_python_memory(int(job.get("memory_mb", 2048)))
+    scores, control = Path(job["scores"]), Path(job["control"])
+    requests = {Path(r["out"]).name: r for r in job["requests"]}
     loaded = None
-    if job.get("submission"):
-        _arm(float(job.get("load_timeout_s", 120)))
-        try:
-            loaded = load_submission(Path(job["submission"]), job["module_name"], {"spark": spark})
-        finally:
-            _disarm()
-        pickle_by_value(loaded.module)
-    current = Path(job["current"]) if job.get("current") else None
     broken, restarts = False, 0
-    for request in job["requests"]:
+    seq = 0
+    report_ready(scores, seq)
+    while (name := await_order(control, seq)) in requests:     # the grader decides what runs next
+        request = requests[name]
         if broken or not _alive(spark):                 # the submission stopped or broke the session
             restarts += 1
             spark = _revive(options, restarts, fresh_jvm=broken)
         broken = False
         out = Path(request["out"])
         write_json(out / "outcome.json", {"status": "started"})
-        if current:
-            write_json(current, {"task": request["out"]})
         timeout = float(request.get("timeout_s", REQUEST_TIMEOUT_S))
         t0 = time.monotonic()
         touched_data = False
         try:
+            if request.get("needs_submission") and loaded is None and job.get("submission"):
+                loaded = _load_student(job, spark)
             _arm(timeout)
             if request.get("loader"):
                 model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
@@ -139,8 +150,8 @@ def main(job_path: str) -> int:
             _disarm()
         write_json(out / "outcome.json", {"status": status, "message": message,
                                           "seconds": round(time.monotonic() - t0, 3)})
-    if current:
-        current.unlink(missing_ok=True)
+        seq += 1
+        report_ready(scores, seq)
     finish(0)
     return 0
 
@@ -165,14 +176,33 @@ def _copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def custom_classes(model: Path) -> list[str]:
+    """Classes in a saved model's metadata (nested stages included) that are not Spark's own: loading
+    such a model needs the submission's code."""
+    found = []
+    for part in sorted(Path(model).rglob("metadata/part-*")):
+        try:
+            name = str(stage_metadata(part.parent.parent).get("class", ""))
+        except (OSError, ValueError):
+            continue
+        if not name.startswith(SPARK_CLASS_PREFIXES):
+            found.append(name)
+    return found
+
+
 def run_scoring_phase(area, data, module_name: str, submission: Path, requests: list[dict], spark: dict,
                       id_col: str, limit_s: float, memory_mb: int, hidden: tuple = (), starter=None):
     """Score saved models in a sandboxed child; returns (ChildRun, notes). ``data`` is the grader's
     :class:`autograder.data.PreparedData`; ``submission`` is the staged file (copied by the student
-    phase into the area already, else copied here); ``starter``: a fork server for the child."""
+    phase into the area already, else copied here); ``starter``: a fork server for the child.
+
+    Every request's ``out`` names a folder of one grader-side scores folder: the child writes into a
+    folder of that name in its area, and each request's folder is sealed into ``out`` as it ends (see
+    :mod:`autograder.harness.sealing`). Requests whose models are made only of Spark's own classes are
+    scored first, before the submission's code is imported at all (it is needed only for custom stages
+    and the submission's own loader), so nothing the submission runs can touch their results."""
     from dataclasses import replace
 
-    from autograder.harness.artifacts import read_json as _read
     from autograder.sandbox import Jail, needs_network, run_child
 
     inp = area.input
@@ -186,54 +216,58 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
                os.path.realpath(data.train): (inp / "data" / Path(data.train).name, False)}
     for features in data.hidden_features():      # a target view's held-out features are hidden too
         mapping.setdefault(os.path.realpath(features), (inp / "hidden" / features.name, True))
+    sealed = Path(requests[0]["out"]).parent if requests else scores
     job_requests, skipped = [], []
     for i, request in enumerate(requests):
         source, out, model = os.path.realpath(request["data"]), Path(request["out"]), Path(request["model"])
-        if source == labels or labels.startswith(source.rstrip("/") + "/") or not _within(out, scores):
+        if source == labels or labels.startswith(source.rstrip("/") + "/") or out.parent != sealed \
+                or _within(out, area.root):
             skipped.append(request)
             continue
         target, is_hidden = mapping.get(source, (inp / "extra" / f"{i}-{Path(source).name}", False))
         if not target.exists():
             _copy(Path(source), target)
+        custom = custom_classes(model) if model.exists() else []
         if not _within(model, area.root) and model.exists():
             copy = inp / "models" / f"{i}-{model.name}"
             _copy(model, copy)
             model = copy
-        job_requests.append({"model": str(model), "data": str(target), "out": str(out), "hidden": is_hidden,
-                             "timeout_s": min(REQUEST_TIMEOUT_S, limit_s), "loader": request.get("loader")})
+        job_requests.append({"model": str(model), "data": str(target), "out": str(scores / out.name),
+                             "hidden": is_hidden, "timeout_s": min(REQUEST_TIMEOUT_S, limit_s),
+                             "loader": request.get("loader"),
+                             "needs_submission": bool(request.get("loader") or custom)})
     notes = []
     if skipped:
         notes.append(f"{len(skipped)} scoring request(s) were refused (labels or an output outside the "
                      "scoring folder); this is a grader problem, please report it")
     if not job_requests:
         return None, notes
+    load_timeout = min(120.0, max(10.0, limit_s / 3))
+    ordered = sorted(job_requests, key=lambda r: r["needs_submission"])        # stable: Spark-only first
+    plans = [TaskPlan(name=Path(r["out"]).name, label="scoring", outputs=("predictions",),
+                      timeout_s=r["timeout_s"] + (load_timeout if r["needs_submission"] else 0.0))
+             for r in ordered]
     area.open_for_child(scores)
-    current = scores / CURRENT
+    sequencer = TaskSequencer(artifacts=scores, control=inp / "control-scoring", sealed=sealed, order=plans,
+                              load_timeout_s=load_timeout)
+    sequencer.start()
     job = {"submission": str(staged), "module_name": module_name, "spark": spark, "id_col": id_col,
-           "requests": job_requests, "memory_mb": memory_mb, "current": str(current),
-           "load_timeout_s": min(120.0, max(10.0, limit_s / 3))}
+           "requests": ordered, "memory_mb": memory_mb, "scores": str(scores),
+           "control": str(sequencer.control), "load_timeout_s": load_timeout}
     job_file = inp / "score-job.json"
     write_json(job_file, job)
     jail = Jail(area.iso, area, writable=(scores, area.home, area.tmp), hidden=tuple(hidden),
                 network=needs_network(spark))
-    watch = ProgressWatch(current, {r["out"]: r["timeout_s"] for r in job_requests})
     try:
         run = run_child("autograder.harness.scorer", job_file, area.home, limit_s, memory_mb, jail=jail,
-                        watch=watch, starter=starter)
+                        watch=sequencer, starter=starter)
         run.keep_log(area.root.parent / "scorer.log")
     finally:
         shutil.rmtree(inp / "hidden", ignore_errors=True)
-    notes += area.seal(scores)
-    for request in job_requests:
-        try:
-            status = _read(Path(request["out"]) / "outcome.json").get("status")
-        except (OSError, ValueError, AttributeError):
-            continue
-        if status == "started":
-            message = (f"scoring did not finish within {request['timeout_s']:g} s and was stopped"
-                       if watch.stopped == request["out"] else f"{run.describe(limit_s, memory_mb)} while scoring")
-            write_json(Path(request["out"]) / "outcome.json",
-                       {"status": "timeout" if watch.stopped == request["out"] else "raised", "message": message})
+    sequencer.settle()
+    sequencer.interrupted(f"{run.describe(limit_s, memory_mb)}")
+    notes += sequencer.notes
+    area.seal(scores)
     if run.ended_abnormally and not run.during:
         run = replace(run, during="while scoring the saved models")
     return run, notes

@@ -90,6 +90,7 @@ class TaskPlan:
     predict_sample: bool = False
     needs: tuple[str, ...] = ()
     label: str = ""
+    outputs: tuple[str, ...] = ()      # further outputs a claimed success must leave
 
     @classmethod
     def from_dict(cls, task: dict) -> "TaskPlan":
@@ -101,7 +102,8 @@ class TaskPlan:
                    predict_sample=bool(task.get("predict_sample")), needs=tuple(sorted(deps)), label=label)
 
     def required(self) -> tuple[str, ...]:
-        return REQUIRED_OUTPUTS.get(self.save, ()) + (("sample_predictions",) if self.predict_sample else ())
+        return (REQUIRED_OUTPUTS.get(self.save, ()) + (("sample_predictions",) if self.predict_sample else ())
+                + self.outputs)
 
 
 def copy_sanitized(source: Path, target: Path, limit: int = MAX_SEALED_BYTES) -> list[str]:

@@ -31,10 +31,8 @@ from autograder.harness.sealing import TaskPlan, TaskSequencer, await_order, rep
 from autograder.spark import SparkOptions, build_session, revived_session_url
 from autograder.submission import load_submission
 
-GRACE_S = 5.0                 # after a task's time limit, how long before the grader stops the process
 MAX_RESTARTS = 3
 DRIVER_DIED = "the Spark driver (JVM) died during this task"
-CURRENT = "_current.json"
 HARNESS = "_harness.json"
 EXIT_OK = 0
 _EXIT, _KILL, _GETPID, _GETPPID = os._exit, os.kill, os.getpid, os.getppid   # before any student code runs
@@ -382,31 +380,6 @@ def main(job_path: str) -> int:
 
 # ------------------------------------------------------------------------------------------------------
 # Grader side
-
-
-class ProgressWatch:
-    """Called by the sandbox while a child runs: stops it when the task it reports in ``_current.json``
-    has run longer than its time limit plus a grace period (a task that ignores or blocks the alarm)."""
-
-    def __init__(self, current: Path, timeouts: dict[str, float], grace_s: float = GRACE_S):
-        self.current, self.timeouts, self.grace_s = current, timeouts, grace_s
-        self.task: str | None = None
-        self.since = 0.0
-        self.stopped: str | None = None
-
-    def __call__(self) -> str | None:
-        try:
-            name = read_json(self.current).get("task")
-        except (OSError, ValueError, AttributeError):
-            name = None
-        now = time.monotonic()
-        if name != self.task:
-            self.task, self.since = name, now
-        limit = self.timeouts.get(self.task) if self.task else None
-        if limit is not None and now - self.since > limit + max(self.grace_s, 0.1 * limit):
-            self.stopped = self.task
-            return f"it ignored its time limit of {limit:g} s"
-        return None
 
 
 def _copy(source: Path, target: Path) -> None:
