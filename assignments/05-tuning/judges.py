@@ -9,7 +9,7 @@ import json
 import math
 
 from autograder.checks.context import MissingArtifact
-from autograder.checks.pipeline import is_stage, leaves, tuned_dir
+from autograder.checks.pipeline import StageInfo, is_stage, leaves, tuned_dir
 from autograder.harness.artifacts import stage_metadata
 from autograder.results import CheckResult
 
@@ -163,10 +163,10 @@ def avg_metrics(ctx, check):
         meta = stage_metadata(path)
     except (OSError, ValueError) as exc:
         return CheckResult.failed(f"nothing readable was saved by save_tuned(): {exc}")
-    cls = str(meta.get("class", "")).rsplit(".", 1)[-1]
-    if cls != "CrossValidatorModel":
-        return CheckResult.failed(f"save_tuned() saved a {cls}; save the whole CrossValidatorModel so the grid and "
-                                  "its validation metrics are kept")
+    saved_stage = StageInfo(cls=str(meta.get("class", "")), uid=str(meta.get("uid", "")), params={})
+    if not is_stage(saved_stage, "CrossValidatorModel"):
+        return CheckResult.failed(f"save_tuned() saved a {saved_stage.cls}; save Spark's whole CrossValidatorModel so "
+                                  "the grid and its validation metrics are kept")
     saved = meta.get("avgMetrics") or []
     if len(saved) != len(run["metrics"]) or not all(_close(a, b) for a, b in zip(saved, run["metrics"])):
         return CheckResult.failed(f"the saved avgMetrics {saved} differ from the fitted model's {run['metrics']}")
