@@ -8,7 +8,7 @@ grade; only that file is copied, by content, into a fresh folder (never by link,
 Symlinks (and whatever lies below a symlinked folder), path traversal, absolute paths, and files that
 change how Python or pytest start (conftest.py, sitecustomize.py, usercustomize.py, *.pth, .OTTER_LOG,
 results.json) are ignored and reported. Editor and OS leftovers (.ipynb_checkpoints, __MACOSX,
-__pycache__, .git, .DS_Store, ._*) are skipped silently. Sizes are capped: each file, each archive, all
+__pycache__, .git, .DS_Store, ._*) and virtual environments (.venv, site-packages) are skipped silently. Sizes are capped: each file, each archive, all
 archives together once expanded, the number of entries and the nesting depth (zip bombs stop at a cap).
 """
 
@@ -33,10 +33,13 @@ from autograder.starter import unchanged
 MAX_FILE_BYTES = 20 * 2**20
 MAX_ARCHIVE_BYTES = 100 * 2**20      # one archive, on disk or expanded from another one
 MAX_EXPANDED_BYTES = 200 * 2**20     # all nested archives together, once expanded in memory
-MAX_ENTRIES = 5_000
+MAX_ENTRIES = 5_000                  # files kept (leftovers and virtual environments are not counted)
+MAX_MEMBERS = 100_000                # entries of one zip's directory, skipped ones included
 MAX_DEPTH = 3                        # archives inside archives
 DANGEROUS = {"conftest.py", "sitecustomize.py", "usercustomize.py", ".OTTER_LOG", "results.json"}
-LEFTOVERS = {".ipynb_checkpoints", "__MACOSX", "__pycache__", ".git", ".DS_Store", "Thumbs.db", "desktop.ini"}
+LEFTOVERS = {".ipynb_checkpoints", "__MACOSX", "__pycache__", ".git", ".DS_Store", "Thumbs.db", "desktop.ini",
+             ".venv", "venv", "site-packages", "node_modules", ".pytest_cache", ".mypy_cache", "spark-warehouse",
+             "metastore_db"}
 ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, RuntimeError, NotImplementedError,
               EOFError, OSError, ValueError)
 
@@ -139,10 +142,10 @@ class _Tree:
                 raise SubmissionError(f"{label} is not a readable zip archive; zip your files again") from None
             self.notes.append(f"ignored {label}: not a readable zip archive")
             return
-        if len(members) > MAX_ENTRIES:
+        if len(members) > MAX_MEMBERS:
             if required:
-                raise SubmissionError(f"{label} holds more than {MAX_ENTRIES} entries; submit only your work")
-            self.notes.append(f"ignored {label}: more than {MAX_ENTRIES} entries")
+                raise SubmissionError(f"{label} holds more than {MAX_MEMBERS} entries; submit only your work")
+            self.notes.append(f"ignored {label}: more than {MAX_MEMBERS} entries")
             return
         prefix = "" if required else f"{label}/"
         for info in members:

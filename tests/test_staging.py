@@ -200,8 +200,25 @@ def test_a_lying_size_is_refused(spec, tmp_path, monkeypatch):
 def test_too_many_entries(spec, tmp_path, monkeypatch):
     monkeypatch.setattr(staging, "MAX_ENTRIES", 10)
     (tmp_path / "s.zip").write_bytes(zip_bytes({f"f{i}.txt": b"" for i in range(11)}))
-    with pytest.raises(SubmissionError, match="more than 10 entries"):
+    with pytest.raises(SubmissionError, match="more than 10 files"):
         stage(tmp_path / "s.zip", spec, tmp_path / "dest")
+    monkeypatch.setattr(staging, "MAX_MEMBERS", 20)
+    (tmp_path / "s.zip").write_bytes(zip_bytes({f"__MACOSX/f{i}": b"" for i in range(21)}))
+    with pytest.raises(SubmissionError, match="more than 20 entries"):
+        stage(tmp_path / "s.zip", spec, tmp_path / "dest")
+
+
+def test_a_committed_virtual_environment_does_not_count(spec, tmp_path, monkeypatch):
+    monkeypatch.setattr(staging, "MAX_ENTRIES", 10)
+    sub = tmp_path / "repo"
+    (sub / ".venv" / "lib" / "site-packages").mkdir(parents=True)
+    for i in range(20):
+        (sub / ".venv" / "lib" / "site-packages" / f"m{i}.py").write_text("")
+    (sub / "pipelines.ipynb").write_bytes(WORK)
+    assert staged(spec, sub, tmp_path)[:2] == ("pipelines.ipynb", WORK)
+    (tmp_path / "s.zip").write_bytes(zip_bytes({**{f"repo/venv/lib/m{i}.py": b"" for i in range(20)},
+                                                "repo/pipelines.py": WORK}))
+    assert staged(spec, tmp_path / "s.zip", tmp_path / "zip")[:2] == ("pipelines.py", WORK)
 
 
 @pytest.mark.parametrize("make, words", [
