@@ -8,19 +8,24 @@ from pathlib import Path
 
 from autograder.errors import SparkgradeError
 from autograder.registry import discover, load_assignment, project_root
-from autograder.spark import SHORT_JVM_OPTIONS, SparkOptions
+from autograder.spark import SHORT_JVM_OPTIONS, SparkOptions, sized_options
 
 
 def _spark_options(args) -> SparkOptions:
-    return SparkOptions(master=args.master, remote=args.remote, java_options=args.java_options)
+    """The Spark options of the command line; what it leaves out is sized to the box (autograder.box)."""
+    return sized_options(master=args.master, remote=args.remote, java_options=args.java_options,
+                         driver_memory=args.driver_memory)
 
 
 def _add_spark_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--master", default="local[2]", help="Spark master URL (default local[2]), e.g. spark://host:7077")
+    p.add_argument("--master", default=None, help="Spark master URL (default local[N], N = the box's whole CPUs, "
+                                                  "1 or 2), e.g. spark://host:7077")
     p.add_argument("--remote", default=None, help="Spark Connect URL, e.g. sc://localhost:15002")
-    p.add_argument("--java-options", default=SHORT_JVM_OPTIONS,
-                   help=f"driver JVM options (default '{SHORT_JVM_OPTIONS}', tuned for short grading runs; "
-                        "pass '' for long jobs on big data)")
+    p.add_argument("--driver-memory", default=None,
+                   help="spark.driver.memory of the grading JVMs (default: sized to the box's memory, at most 1g)")
+    p.add_argument("--java-options", default=None,
+                   help=f"driver JVM options (default '{SHORT_JVM_OPTIONS}', tuned for short grading runs, plus caps "
+                        "on the JVM's memory outside its heap in boxes under 2 GB; pass '' for long jobs on big data)")
 
 
 def cmd_list(args) -> int:
@@ -178,6 +183,34 @@ def cmd_bench(args) -> int:
     return 0 if figures["identical_scores"] else 1
 
 
+def cmd_measure(args) -> int:
+    from autograder.measure import DEFAULT_MEMORY, box_table, cgroup_problem, measure, record
+
+    spec = load_assignment(args.assignment)
+    problem = cgroup_problem()
+    if problem:
+        raise SparkgradeError(f"cannot measure {spec.slug}: {problem}")
+    candidates = [int(m) for m in args.memory.split(",")] if args.memory else list(DEFAULT_MEMORY)
+    print(f"{spec.slug}: grading the reference in boxes of {', '.join(map(str, sorted(candidates)))} MB, "
+          f"{args.cpus:g} CPU, at most {args.timeout:g} s each")
+    best, trials = measure(spec, project_root(), candidates, args.cpus, args.timeout,
+                           progress=lambda t: print(f"  {t.memory_mb:>5} MB: {t.score:g}/{t.max_score:g} in "
+                                                    f"{t.seconds:.0f} s, peak {t.peak_mb:.0f} MB"
+                                                    + (" (timed out)" if t.timed_out else "")
+                                                    + (f", not passed: {', '.join(t.not_passed)}" if t.not_passed
+                                                       else ""), flush=True))
+    if best is None:
+        print(f"{spec.slug}: no box up to {max(candidates)} MB gives the reference full marks")
+        return 1
+    trial = trials[best]
+    print(f"{spec.slug}: smallest box with full marks: {best} MB / {args.cpus:g} CPU, {trial.seconds:.0f} s, "
+          f"peak {trial.peak_mb:.0f} MB")
+    if not args.dry_run:
+        record(spec.path / "assignment.toml", box_table(trial))
+        print(f"recorded in {spec.path / 'assignment.toml'} [box]")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from autograder.writers import WRITERS
 
@@ -229,6 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scales", help="instead: time grading the reference at these data scale factors, e.g. 1,10,100")
     _add_spark_args(p)
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("measure", help="grade the reference in cgroup boxes; record the smallest with full marks")
+    p.add_argument("assignment")
+    p.add_argument("--memory", help="box memory sizes to try, in MB (default 768,1024,1536,2048,3072,4096)")
+    p.add_argument("--cpus", type=float, default=0.5, help="CPU quota of the boxes (default 0.5, Gradescope's)")
+    p.add_argument("--timeout", type=float, default=600.0, help="time limit per grading (default 600 s)")
+    p.add_argument("--dry-run", action="store_true", help="print the result without recording it")
+    p.set_defaults(func=cmd_measure)
     p = sub.add_parser("verify", help="grade every reference solution and stub (and mutants) and print a table")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--mutants", action="store_true", help="also grade every mutant")

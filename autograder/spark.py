@@ -39,6 +39,37 @@ class SparkOptions:
         return cls(**d)
 
 
+def sized_options(box=None, master: str | None = None, driver_memory: str | None = None,
+                  java_options: str | None = None, remote: str | None = None) -> SparkOptions:
+    """SparkOptions sized to the grading box (``autograder.box``; read when not given): driver heap,
+    ``local[N]`` and, in a small box, caps on the JVM's memory outside its heap. Explicit values win."""
+    from autograder.box import read_box, size
+
+    sizing = size(box or read_box())
+    if java_options is None:
+        java_options = " ".join(o for o in (SHORT_JVM_OPTIONS, sizing.java_options) if o)
+    driver_memory = driver_memory or sizing.driver_memory
+    conf = {"spark.executor.pyspark.memory": f"{sizing.python_worker_mb}m"} if sizing.python_worker_mb else {}
+    if memory_mb(driver_memory) < SPARK_MIN_HEAP_MB:
+        # Spark refuses a heap under 1.5 x its reserved 300 MB; a small box cannot give that much to one
+        # JVM, so the reserve shrinks with the heap (data of a grading run is small).
+        conf["spark.testing.reservedMemory"] = str(memory_mb(driver_memory) // 4 * 2**20)
+    return SparkOptions(master=master or sizing.master, remote=remote, java_options=java_options,
+                        driver_memory=driver_memory, conf=conf)
+
+
+SPARK_MIN_HEAP_MB = 480
+
+
+def memory_mb(size: str) -> int:
+    """A JVM memory size (``512m``, ``1g``, ``1024k``, bytes) in MB."""
+    text = size.strip().lower()
+    units = {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 * 1024}
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text) // 2**20
+
+
 def settings(opts: SparkOptions) -> dict[str, str]:
     """Every Spark conf value sparkgrade sets, so reports can show them and tests can assert them."""
     conf = {
@@ -101,6 +132,31 @@ def build_session(opts: SparkOptions | None = None):
     if opts.remote is None:
         spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def stop_jvm(spark) -> None:
+    """Stop a classic session and end its JVM (``stop()`` alone leaves the gateway JVM running, holding its
+    memory); the next :func:`build_session` in this process launches a fresh one."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    try:
+        spark.stop()
+    except Exception:  # noqa: BLE001 - a dead session has nothing left to stop
+        pass
+    gateway = SparkContext._gateway
+    proc = getattr(gateway, "proc", None)
+    if proc is not None:
+        proc.kill()
+        proc.wait(timeout=30)
+    if gateway is not None:
+        try:
+            gateway.shutdown()
+        except Exception:  # noqa: BLE001
+            pass
+    SparkContext._gateway = SparkContext._jvm = SparkContext._active_spark_context = None
+    SparkSession._instantiatedSession = SparkSession._activeSession = None
+    SparkSession._defaultSession = None
 
 
 SESSION_USER = "sparkgrade"     # the Spark Connect user of the children's sessions, unless the URL names one

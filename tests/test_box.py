@@ -59,3 +59,142 @@ def test_box_table_is_optional(tmp_path):
 def test_box_table_errors_name_the_key(tmp_path, body, key):
     with pytest.raises(SpecError, match=key.replace(".", r"\.")):
         spec_with(tmp_path, "[box]\n" + body + "\n")
+
+
+# ------------------------------------------------------------------------------------------ reading a box
+
+from autograder.box import (Box, DRIVER_DIED, HARDWARE_SETTING, MIN_HEAP_MB, box_fault, read_box,  # noqa: E402
+                            size)
+
+MEMINFO = "MemTotal:       24683520 kB\nMemFree:        1000 kB\n"
+
+
+def fake_root(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "root"
+    for name, text in {"proc/meminfo": MEMINFO, **files}.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_cgroup_v2_limits_of_the_own_group(tmp_path):
+    root = fake_root(tmp_path, {
+        "proc/self/cgroup": "0::/autograder/job\n",
+        "sys/fs/cgroup/cgroup.controllers": "cpu memory\n",
+        "sys/fs/cgroup/autograder/job/memory.max": f"{768 * 2**20}\n",
+        "sys/fs/cgroup/autograder/job/cpu.max": "50000 100000\n",
+    })
+    assert read_box(root, cpus_online=8) == Box(768, 0.5, "cgroup v2")
+
+
+def test_cgroup_v2_parent_limit_holds_when_the_group_has_none(tmp_path):
+    root = fake_root(tmp_path, {
+        "proc/self/cgroup": "0::/autograder/job\n",
+        "sys/fs/cgroup/cgroup.controllers": "cpu memory\n",
+        "sys/fs/cgroup/autograder/memory.max": f"{1536 * 2**20}\n",
+        "sys/fs/cgroup/autograder/job/memory.max": "max\n",
+        "sys/fs/cgroup/autograder/job/cpu.max": "max 100000\n",
+    })
+    assert read_box(root, cpus_online=4) == Box(1536, 4, "cgroup v2")
+
+
+def test_cgroup_v1_memory_and_cfs_quota(tmp_path):
+    root = fake_root(tmp_path, {
+        "proc/self/cgroup": "12:memory:/docker/abc\n11:cpu,cpuacct:/docker/abc\n0::/\n",
+        "sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes": f"{1024 * 2**20}\n",
+        "sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n",
+        "sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "150000\n",
+        "sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000\n",
+    })
+    assert read_box(root, cpus_online=2) == Box(1024, 1.5, "cgroup v1")
+
+
+def test_cgroup_v1_in_a_container_sees_its_group_as_the_mount_root(tmp_path):
+    root = fake_root(tmp_path, {
+        "proc/self/cgroup": "4:memory:/docker/abc\n1:cpu:/docker/abc\n",
+        "sys/fs/cgroup/memory/memory.limit_in_bytes": f"{768 * 2**20}\n",
+        "sys/fs/cgroup/cpu/cpu.cfs_quota_us": "-1\n",
+        "sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n",
+    })
+    assert read_box(root, cpus_online=2) == Box(768, 2, "cgroup v1")
+
+
+def test_no_cgroup_limits_fall_back_to_the_machine_and_affinity(tmp_path):
+    root = fake_root(tmp_path, {"proc/self/cgroup": "0::/\n", "sys/fs/cgroup/cgroup.controllers": "",
+                                "sys/fs/cgroup/memory.max": "max\n", "sys/fs/cgroup/cpu.max": "max 100000\n"})
+    assert read_box(root, cpus_online=3) == Box(24105, 3, "machine")
+
+
+def test_a_limit_above_the_machine_is_the_machine(tmp_path):
+    root = fake_root(tmp_path, {"proc/self/cgroup": "4:memory:/\n",
+                                "sys/fs/cgroup/memory/memory.limit_in_bytes": f"{64 * 2**30}\n"})
+    assert read_box(root, cpus_online=1).memory_mb == 24105
+
+
+def test_this_machine_has_a_box():
+    box = read_box()
+    assert box.memory_mb > 256 and box.cpus > 0
+
+
+# ------------------------------------------------------------------------------------------ sizing
+
+
+def test_gradescope_default_box_is_sized_down():
+    sizing = size(Box(768, 0.5), spec_memory_mb=2560)
+    assert sizing.master == "local[1]"
+    assert sizing.driver_memory_mb == MIN_HEAP_MB
+    assert "-XX:MaxMetaspaceSize" in sizing.java_options
+    assert sizing.max_jvms == 1
+    assert sizing.tree_limit_mb < 2560
+
+
+def test_big_box_keeps_the_historical_defaults():
+    sizing = size(Box(16384, 8), spec_memory_mb=2560)
+    assert (sizing.master, sizing.driver_memory, sizing.java_options) == ("local[2]", "1024m", "")
+    assert sizing.tree_limit_mb == 2560 and sizing.max_jvms >= 3
+
+
+@pytest.mark.parametrize("memory_mb, cpus", [(512, 0.25), (768, 0.5), (1536, 1), (3072, 2), (6144, 4), (24000, 2)])
+def test_sizing_rules_hold_for_every_box(memory_mb, cpus):
+    sizing = size(Box(memory_mb, cpus), spec_memory_mb=4608)
+    assert int(sizing.master[6:-1]) >= 1
+    assert MIN_HEAP_MB <= sizing.driver_memory_mb <= 1024
+    assert sizing.secondary_driver_memory_mb <= sizing.driver_memory_mb
+    assert 1 <= sizing.max_jvms
+    assert sizing.tree_limit_mb <= 4608
+    bigger = size(Box(memory_mb * 2, cpus), spec_memory_mb=4608)
+    assert bigger.driver_memory_mb >= sizing.driver_memory_mb and bigger.max_jvms >= sizing.max_jvms
+
+
+# ------------------------------------------------------------------------------------------ whose fault
+
+DIED = f"{DRIVER_DIED}, most likely out of memory (its memory limit is spark.driver.memory=490m)"
+
+
+def test_a_box_below_the_minimum_is_an_instructor_error():
+    text = box_fault(DIED, Box(768, 0.5), "06-deploy", 2048, 1900.0, 500.0)
+    assert "768 MB" in text and "06-deploy needs at least 2048 MB" in text and HARDWARE_SETTING in text
+
+
+def test_a_full_box_at_the_reference_s_level_is_the_box_s_fault():
+    text = box_fault(DIED, Box(768, 0.5), "02-pipelines", 768, 700.0, 700.0)
+    assert text and "no more than the reference" in text and "1280 MB" in text
+
+
+def test_a_submission_using_much_more_than_the_reference_is_its_own_fault():
+    assert box_fault(DIED, Box(768, 0.5), "02-pipelines", 768, 500.0, 900.0) is None
+
+
+def test_a_death_in_a_box_with_room_to_spare_is_the_submission_s_fault():
+    assert box_fault(DIED, Box(8192, 2), "02-pipelines", 768, 700.0, 650.0) is None
+
+
+def test_other_failures_and_unmeasured_assignments_are_left_alone():
+    assert box_fault("ValueError: bad column", Box(512, 0.5), "02-pipelines", 768, 700.0, 600.0) is None
+    assert box_fault(DIED, Box(512, 0.5), "02-pipelines", None, None, 600.0) is None
+
+
+def test_the_sandbox_memory_limit_counts_as_a_memory_death():
+    limit = "the submission exceeded the memory limit of 1276 MB (peak 1290 MB) and was stopped"
+    assert box_fault(limit, Box(768, 0.5), "02-pipelines", 1024, 900.0, 1290.0)

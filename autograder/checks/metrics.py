@@ -4,12 +4,15 @@ scikit-learn, so the grader's own process never needs a JVM for this."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from autograder.checks.context import JudgeContext
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
+
+if TYPE_CHECKING:   # imported where used: the grader stays small while the children run (autograder.box)
+    import numpy as np
+    import pandas as pd
 
 BINARY = {"areaUnderROC", "areaUnderPR"}
 MULTICLASS = {"accuracy", "f1", "weightedPrecision", "weightedRecall"}
@@ -23,6 +26,8 @@ def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[dict]:
 
 def positive_score(frame: pd.DataFrame) -> np.ndarray:
     """Score of the positive class: probability[1], else rawPrediction[1], else the prediction."""
+    import numpy as np
+
     for col in ("probability", "rawPrediction"):
         if col in frame.columns:
             return np.array([v[1] if v is not None and len(v) > 1 else np.nan for v in frame[col]], dtype=float)
@@ -31,6 +36,8 @@ def positive_score(frame: pd.DataFrame) -> np.ndarray:
 
 def compute(joined: pd.DataFrame, metric: str) -> float:
     """The metric over the joined frame (``label`` plus the prediction columns), as Spark's evaluators define it."""
+    import numpy as np
+
     from sklearn import metrics as m
 
     y = joined["label"].to_numpy(dtype=float)

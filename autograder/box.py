@@ -1,0 +1,258 @@
+"""The box the grader runs in (memory, CPUs), how everything is sized from it, and whose fault a JVM death is.
+
+* :func:`read_box` reads the limits of this process: cgroup v2 (``memory.max``, ``cpu.max``) or v1
+  (``memory.limit_in_bytes``, ``cpu.cfs_quota_us``/``cpu.cfs_period_us``), found through /proc/self/cgroup,
+  the CPU affinity, else the machine (/proc/meminfo, the CPU count). Gradescope's default box is 768 MB
+  and half a CPU.
+* :func:`size` turns a :class:`Box` into the Spark and sandbox settings (pure).
+* :func:`box_fault` says whether a task that died of memory should be an ``error`` for the instructor
+  (the box is too small for the assignment) rather than a ``failed`` for the student (pure).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+UNLIMITED = 1 << 60                 # cgroup v1 writes "no limit" as a huge number (9223372036854771712)
+
+# Measured in a cgroup box on the 02 reference (private memory of each process, NMT for the JVM): the
+# grader's own process (no pandas imported while children run) with the sandbox's launchers; a student
+# child's Python (harness, pyspark, pandas, the submission); pyspark's Python workers (daemon and one worker
+# per local thread); a grading JVM outside its heap: metaspace 155 MB and symbols 45 MB (Spark SQL and MLlib
+# classes), C1 code 26 MB, thread stacks 29 MB, compiler arenas 17 MB, direct buffers and GC structures.
+GRADER_MB = 60
+CHILD_PYTHON_MB = 110
+PYTHON_WORKERS_MB = 80
+JVM_NON_HEAP_MB = 300
+MIN_HEAP_MB, MAX_HEAP_MB = 256, 1024    # under 480 MB Spark's reserve shrinks with it (autograder.spark)
+SECONDARY_HEAP_MB = 512             # spark-submit, streaming and serving JVMs a task starts (06)
+# The sandbox limits the sum of its tree's RSS, which counts shared pages (the interpreter, libraries, the
+# pages a forked Python worker shares with its daemon) once per process: for the 02 reference in a 768 MB
+# box the tree summed 967 MB while the whole box (grader included) was charged 578 MB.
+TREE_RSS_OVERCOUNT = 2.0
+SMALL_BOX_MB = 2048                 # below this, JVM non-heap memory is capped and no JVM waits idle
+# In a small box every MB outside the heap counts: caps that a grading JVM stays well inside.
+# A young generation of at most 64 MB and a heap that gives back what it does not use after a collection
+# (serial GC) keep the committed heap near the live data.
+SMALL_BOX_JVM_OPTIONS = ("-Xss512k -XX:MaxMetaspaceSize=256m -XX:CompressedClassSpaceSize=64m "
+                         "-XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=96m -XX:MaxNewSize=64m "
+                         "-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30")
+# How much more than the reference's peak a submission may use before a memory death is its own fault.
+PEAK_MARGIN = 1.25
+FULL_BOX = 0.85                     # a tree plus the grader using this share of the box has filled it
+HARDWARE_SETTING = "the assignment's Settings > Autograder Settings > hardware"
+DRIVER_DIED = "the Spark driver (JVM) died during this task"
+TREE_LIMIT = "exceeded the memory limit of"
+
+
+@dataclass(frozen=True)
+class Box:
+    """Memory (MB) and CPUs (may be fractional: 0.5 is half a core) available to the grader."""
+
+    memory_mb: int
+    cpus: float
+    source: str = "machine"         # where the limits came from: cgroup v2, cgroup v1 or machine
+
+    def __str__(self) -> str:
+        return f"{self.memory_mb} MB / {self.cpus:g} CPU ({self.source})"
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """Everything sized from a box: the Spark settings of the grading JVMs and the sandbox's limit."""
+
+    driver_memory_mb: int           # spark.driver.memory of the student and scoring children
+    java_options: str               # extra JVM flags (on top of the short-run ones)
+    master: str                     # local[N], N >= 1
+    python_worker_mb: int           # spark.executor.pyspark.memory (0: not set)
+    tree_limit_mb: int              # the sandbox's limit on a child's process tree
+    max_jvms: int                   # JVMs that fit at once (each with its Python)
+    secondary_driver_memory_mb: int   # heap of a JVM a task starts beside its own (spark-submit, streaming)
+
+    @property
+    def driver_memory(self) -> str:
+        return f"{self.driver_memory_mb}m"
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
+
+
+def _cgroup_paths(root: Path) -> dict[str, str]:
+    """controller -> path from /proc/self/cgroup ('' is the cgroup v2 entry)."""
+    paths: dict[str, str] = {}
+    for line in (_read(root / "proc/self/cgroup") or "").splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3:
+            for controller in parts[1].split(",") if parts[1] else [""]:
+                paths[controller] = parts[2]
+    return paths
+
+
+def _ancestors(mount: Path, path: str) -> list[Path]:
+    """The cgroup folder of ``path`` under ``mount`` and every parent up to the mount (limits nest: the
+    smallest one holds). A path missing under the mount (a container without a cgroup namespace sees its
+    own group as the mount's root) leaves the mount itself."""
+    parts = [p for p in path.split("/") if p]
+    folders = [mount.joinpath(*parts[:i]) for i in range(len(parts), -1, -1)]
+    return [f for f in folders if f.is_dir()] or [mount]
+
+
+def _number(text: str | None) -> int | None:
+    if text is None or text in ("max", "-1"):
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if 0 < value < UNLIMITED else None
+
+
+def _v2(root: Path, path: str) -> tuple[int | None, float | None]:
+    memory, cpus = None, None
+    for folder in _ancestors(root / "sys/fs/cgroup", path):
+        limit = _number(_read(folder / "memory.max"))
+        if limit is not None:
+            memory = min(memory or limit, limit)
+        quota, _, period = (_read(folder / "cpu.max") or "max").partition(" ")
+        q, p = _number(quota), _number(period or "100000")
+        if q and p:
+            cpus = min(cpus or q / p, q / p)
+    return memory, cpus
+
+
+def _v1_mount(root: Path, names: tuple[str, ...]) -> Path | None:
+    return next((root / "sys/fs/cgroup" / n for n in names if (root / "sys/fs/cgroup" / n).is_dir()), None)
+
+
+def _v1(root: Path, paths: dict[str, str]) -> tuple[int | None, float | None]:
+    memory, cpus = None, None
+    mount = _v1_mount(root, ("memory",))
+    if mount is not None and "memory" in paths:
+        for folder in _ancestors(mount, paths["memory"]):
+            limit = _number(_read(folder / "memory.limit_in_bytes"))
+            if limit is not None:
+                memory = min(memory or limit, limit)
+    mount = _v1_mount(root, ("cpu", "cpu,cpuacct", "cpuacct,cpu"))
+    if mount is not None and "cpu" in paths:
+        for folder in _ancestors(mount, paths["cpu"]):
+            q, p = _number(_read(folder / "cpu.cfs_quota_us")), _number(_read(folder / "cpu.cfs_period_us"))
+            if q and p:
+                cpus = min(cpus or q / p, q / p)
+    return memory, cpus
+
+
+def machine_memory_mb(root: Path = Path("/")) -> int:
+    """MemTotal of /proc/meminfo in MB (0 if unreadable)."""
+    for line in (_read(root / "proc/meminfo") or "").splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+def online_cpus() -> int:
+    """CPUs this process may run on (affinity), else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def read_box(root: Path = Path("/"), cpus_online: int | None = None) -> Box:
+    """The box this process runs in. ``root`` prefixes /proc and /sys (tests pass a fake tree);
+    ``cpus_online`` replaces the affinity count."""
+    root = Path(root)
+    machine_mb = machine_memory_mb(root)
+    cpus_online = cpus_online or online_cpus()
+    paths = _cgroup_paths(root)
+    memory, cpus, source = None, None, "machine"
+    if (root / "sys/fs/cgroup/cgroup.controllers").is_file() and "" in paths:
+        memory, cpus = _v2(root, paths[""])
+        source = "cgroup v2"
+    if memory is None and cpus is None and paths:
+        memory, cpus = _v1(root, paths)
+        source = "cgroup v1"
+    if memory is None and cpus is None:
+        source = "machine"
+    memory_mb = min(m for m in (memory and memory // 2**20, machine_mb) if m) if (memory or machine_mb) else 0
+    return Box(memory_mb=int(memory_mb), cpus=round(min(cpus or cpus_online, cpus_online), 3), source=source)
+
+
+# ------------------------------------------------------------------------------------------------ sizing
+
+
+def size(box: Box, spec_memory_mb: int | None = None) -> Sizing:
+    """Spark and sandbox settings for ``box``. The tree limit is ``spec_memory_mb`` (the assignment's own
+    limit) or less when the box holds less besides the grader. Big boxes keep the historical defaults
+    (1 GB heap, local[2])."""
+    allowance = max(box.memory_mb - GRADER_MB, 256)
+    heap = min(MAX_HEAP_MB, max(MIN_HEAP_MB, allowance - CHILD_PYTHON_MB - PYTHON_WORKERS_MB - JVM_NON_HEAP_MB))
+    small = box.memory_mb < SMALL_BOX_MB
+    one_jvm = heap + JVM_NON_HEAP_MB + CHILD_PYTHON_MB + PYTHON_WORKERS_MB
+    max_jvms = max(1, allowance // one_jvm)
+    secondary = min(SECONDARY_HEAP_MB, heap)
+    return Sizing(
+        driver_memory_mb=int(heap),
+        java_options=SMALL_BOX_JVM_OPTIONS if small else "",
+        master=f"local[{max(1, min(2, math.floor(box.cpus)))}]",
+        python_worker_mb=0,
+        tree_limit_mb=int(min(spec_memory_mb or UNLIMITED, allowance * TREE_RSS_OVERCOUNT)),
+        max_jvms=int(max_jvms),
+        secondary_driver_memory_mb=int(secondary),
+    )
+
+
+# ------------------------------------------------------------------------------------------------ blame
+
+
+def is_memory_death(message: str) -> bool:
+    """Whether a task's failure is its JVM dying or its process tree hitting the memory limit."""
+    return DRIVER_DIED in message or TREE_LIMIT in message
+
+
+def box_fault(message: str, box: Box, slug: str, min_memory_mb: int | None, reference_peak_mb: float | None,
+              peak_mb: float | None) -> str | None:
+    """The instructor's message when a memory death is the box's fault, else None (the student's).
+
+    The box is at fault when it is smaller than the assignment's measured minimum, or when the box was
+    full (the tree's ``peak_mb`` and the grader filled it) while the submission used no more than the
+    reference itself needs (within PEAK_MARGIN of ``reference_peak_mb``). A submission that uses much
+    more than the reference, or whose JVM died in a box with room to spare, keeps its ``failed``."""
+    if not is_memory_death(message) or min_memory_mb is None:
+        return None
+    below = box.memory_mb < min_memory_mb
+    full = peak_mb is not None and peak_mb + GRADER_MB >= FULL_BOX * box.memory_mb
+    modest = full and reference_peak_mb is not None and peak_mb <= reference_peak_mb * PEAK_MARGIN
+    if not below and not modest:
+        return None
+    if below:
+        why, needs = f"assignment {slug} needs at least {min_memory_mb} MB", min_memory_mb
+    else:
+        why = (f"this submission's processes filled it using {peak_mb:.0f} MB, no more than the reference solution "
+               f"of assignment {slug} needs ({reference_peak_mb:.0f} MB)")
+        needs = max(min_memory_mb, box.memory_mb) + 512
+    return (f"this autograder box has {box.memory_mb} MB of memory and {box.cpus:g} CPU; {why}, so the Spark driver "
+            f"ran out of memory through no fault of the submission. Instructor: in Gradescope, open "
+            f"{HARDWARE_SETTING} and choose a box with at least {needs} MB of memory, then regrade.")
+
+
+def box_error(spec, message: str, run=None, box: Box | None = None):
+    """An ``error`` CheckResult for the instructor when the memory death in ``message`` is the box's fault
+    (see :func:`box_fault`; ``run``: the child's :class:`autograder.sandbox.ChildRun`), else None."""
+    from autograder.results import CheckResult
+
+    if not is_memory_death(message):
+        return None
+    recorded = spec.box
+    text = box_fault(message, box or read_box(), spec.slug, recorded and recorded.min_memory_mb,
+                     recorded and recorded.peak_mb, run.peak_rss_mb if run is not None else None)
+    return CheckResult.error(text) if text else None
