@@ -198,3 +198,29 @@ def test_other_failures_and_unmeasured_assignments_are_left_alone():
 def test_the_sandbox_memory_limit_counts_as_a_memory_death():
     limit = "the submission exceeded the memory limit of 1276 MB (peak 1290 MB) and was stopped"
     assert box_fault(limit, Box(768, 0.5), "02-pipelines", 1024, 900.0, 1290.0)
+
+
+# ------------------------------------------------------------------------------------------ secondary JVMs
+
+
+def test_a_task_s_spark_submit_is_sized_like_its_own_jvm(spark):
+    from autograder.harness import processes
+
+    conf = processes.secondary_conf()
+    assert conf["spark.master"] == spark.sparkContext.master
+    assert conf["spark.driver.extraJavaOptions"] == spark.sparkContext.getConf().get("spark.driver.extraJavaOptions")
+    assert conf["spark.driver.memory"] == "512m"          # the session has 1g: a second JVM gets at most 512m
+    command = processes.spark_submit_command("job.py", [])
+    assert command[command.index("--driver-memory") + 1] == "512m"
+    options = processes.secondary_options("stream")
+    assert options.driver_memory == "512m" and options.master == spark.sparkContext.master
+
+
+def test_a_small_driver_keeps_spark_s_reserve_in_proportion():
+    from autograder.spark import memory_mb, sized_options
+
+    options = sized_options(Box(768, 0.5))
+    assert options.master == "local[1]" and memory_mb(options.driver_memory) == MIN_HEAP_MB
+    assert int(options.conf["spark.testing.reservedMemory"]) == MIN_HEAP_MB // 4 * 2**20
+    assert "spark.testing.reservedMemory" not in sized_options(Box(16384, 4)).conf
+    assert sized_options(Box(768, 0.5), driver_memory="2g", master="local[3]").driver_memory == "2g"

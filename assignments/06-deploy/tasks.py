@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from autograder.harness.context import TaskFailed
-from autograder.harness.processes import SHORT_JVM_OPTIONS, loopback_socket, spark_submit_command, wait_until
+from autograder.harness.processes import loopback_socket, secondary_options, spark_submit_command, wait_until
 
 LABEL_COLUMNS = ("status", "label")
 OUTPUT_COLUMNS = ("id", "prediction", "p_bad")
@@ -112,10 +112,9 @@ def batch_job(ctx):
 def stream_driver(module, argv):
     """Runs in the fresh streaming process (see autograder.harness.entry): start the student's query
     with a processing-time trigger and keep it running until the process is killed."""
-    from autograder.spark import SparkOptions, build_session
+    from autograder.spark import build_session
 
-    spark = build_session(SparkOptions(driver_memory="512m", app_name="sparkgrade-stream",
-                                       java_options=SHORT_JVM_OPTIONS))
+    spark = build_session(secondary_options("sparkgrade-stream"))     # sized for the box (autograder.box)
     query = module.start_stream(spark, *argv)
     if not hasattr(query, "awaitTermination"):
         raise TypeError(f"start_stream() should return the started StreamingQuery, got {type(query).__name__}")

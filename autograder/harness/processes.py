@@ -13,6 +13,7 @@ They live inside the sandboxed student process, so the sandbox's limits and fina
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -51,20 +52,67 @@ def process_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     root = str(Path(__file__).resolve().parent.parent.parent)
     paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in paths if p != root])
+    env[SECONDARY_ENV] = json.dumps(secondary_conf())
     env.update(extra or {})
     return env
 
 
-def spark_submit_command(script: str | Path, args: list[str], master: str = "local[2]",
-                         driver_memory: str = "512m", conf: dict[str, str] | None = None) -> list[str]:
-    """``spark-submit`` of the installed pyspark package, local and quiet, on loopback only."""
+SECONDARY_ENV = "SPARKGRADE_SECONDARY_CONF"
+
+
+def secondary_options(app_name: str):
+    """SparkOptions for a session in a process a task started (a streaming driver): sized like a
+    spark-submit there (:func:`secondary_conf`, handed over by :func:`process_env`)."""
+    from autograder.spark import SHORT_JVM_OPTIONS as SHORT, SparkOptions
+
+    try:
+        conf = json.loads(os.environ.get(SECONDARY_ENV, "{}"))
+    except ValueError:
+        conf = {}
+    extra = {k: v for k, v in conf.items() if k == "spark.testing.reservedMemory"}
+    return SparkOptions(master=conf.get("spark.master", "local[2]"), app_name=app_name,
+                        driver_memory=conf.get("spark.driver.memory", SECONDARY_DRIVER_MEMORY),
+                        java_options=conf.get("spark.driver.extraJavaOptions", SHORT), conf=extra)
+
+
+SECONDARY_DRIVER_MEMORY = "512m"
+
+
+def secondary_conf() -> dict[str, str]:
+    """Settings of a JVM a task starts beside its own (spark-submit, a streaming driver): the grading
+    JVM's master, JVM options and Spark reserve, and its heap up to 512m, so that both fit the box the
+    grader sized it for (autograder.box). Without a running local session: 512m, local[2]."""
+    from pyspark import SparkContext
+
+    from autograder.spark import memory_mb
+
+    context = SparkContext._active_spark_context
+    if context is None:
+        return {"spark.driver.memory": SECONDARY_DRIVER_MEMORY, "spark.master": "local[2]"}
+    conf = context.getConf()
+    heap = min(memory_mb(conf.get("spark.driver.memory", SECONDARY_DRIVER_MEMORY)), memory_mb(SECONDARY_DRIVER_MEMORY))
+    wanted = {"spark.driver.memory": f"{heap}m", "spark.master": conf.get("spark.master", "local[2]")}
+    for key in ("spark.driver.extraJavaOptions", "spark.testing.reservedMemory"):
+        if conf.contains(key):
+            wanted[key] = conf.get(key)
+    return wanted
+
+
+def spark_submit_command(script: str | Path, args: list[str], master: str | None = None,
+                         driver_memory: str | None = None, conf: dict[str, str] | None = None) -> list[str]:
+    """``spark-submit`` of the installed pyspark package, local and quiet, on loopback only; master and
+    driver memory default to :func:`secondary_conf`."""
     import pyspark
 
     executable = Path(pyspark.__file__).resolve().parent / "bin" / "spark-submit"
     if not executable.is_file():
         raise FileNotFoundError(f"{executable} is missing: the pyspark installation has no spark-submit")
-    command = [str(executable), "--master", master, "--driver-memory", driver_memory]
-    for key, value in {**SPARK_SUBMIT_CONF, **(conf or {})}.items():
+    sized = secondary_conf()
+    command = [str(executable), "--master", master or sized.pop("spark.master"),
+               "--driver-memory", driver_memory or sized.pop("spark.driver.memory")]
+    sized.pop("spark.master", None)
+    sized.pop("spark.driver.memory", None)
+    for key, value in {**SPARK_SUBMIT_CONF, **sized, **(conf or {})}.items():
         command += ["--conf", f"{key}={value}"]
     return command + [str(script)] + [str(a) for a in args]
 
