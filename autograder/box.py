@@ -46,6 +46,7 @@ FULL_BOX = 0.85                     # a tree plus the grader using this share of
 HARDWARE_SETTING = "the assignment's Settings > Autograder Settings > hardware"
 DRIVER_DIED = "the Spark driver (JVM) died during this task"
 TREE_LIMIT = "exceeded the memory limit of"
+OOM_KILLED = "killed by signal 9"   # the kernel's out-of-memory killer sends SIGKILL
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ def size(box: Box, spec_memory_mb: int | None = None) -> Sizing:
 
 def is_memory_death(message: str) -> bool:
     """Whether a task's failure is its JVM dying or its process tree hitting the memory limit."""
-    return DRIVER_DIED in message or TREE_LIMIT in message
+    return DRIVER_DIED in message or TREE_LIMIT in message or OOM_KILLED in message
 
 
 def box_fault(message: str, box: Box, slug: str, min_memory_mb: int | None, reference_peak_mb: float | None,

@@ -193,10 +193,12 @@ def solution_path(spec: AssignmentSpec, root: Path) -> Path:
 
 
 def grade_in_box(spec: AssignmentSpec, submission: Path, memory_mb: int, cpus: float,
-                 timeout_s: float = GRADESCOPE_TIMEOUT_S, extra_args: tuple[str, ...] = ()) -> Trial:
-    """Run ``sparkgrade grade`` on ``submission`` inside a fresh box and read its JSON report."""
+                 timeout_s: float = GRADESCOPE_TIMEOUT_S, extra_args: tuple[str, ...] = (),
+                 report: Path | None = None) -> Trial:
+    """Run ``sparkgrade grade`` on ``submission`` inside a fresh box and read its JSON report (kept at
+    ``report`` when given)."""
     with tempfile.TemporaryDirectory(prefix="sparkgrade-measure-") as tmp:
-        out = Path(tmp) / "report.json"
+        out = Path(report) if report else Path(tmp) / "report.json"
         command = [sys.executable, "-m", "autograder.cli", "grade", str(spec.path), str(submission),
                    "--writer", "json", "--out", str(out), *extra_args]
         with CgroupBox(memory_mb, cpus) as box:
