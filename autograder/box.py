@@ -27,6 +27,7 @@ GRADER_MB = 60
 CHILD_PYTHON_MB = 110
 PYTHON_WORKERS_MB = 80
 JVM_NON_HEAP_MB = 300
+TYPICAL_JVM_MB = JVM_NON_HEAP_MB + 200 + CHILD_PYTHON_MB + PYTHON_WORKERS_MB   # a grading JVM with its Pythons
 MIN_HEAP_MB, MAX_HEAP_MB = 256, 1024    # under 480 MB Spark's reserve shrinks with it (autograder.spark)
 SECONDARY_HEAP_MB = 512             # spark-submit, streaming and serving JVMs a task starts (06)
 # The sandbox limits the sum of its tree's RSS, which counts shared pages (the interpreter, libraries, the
@@ -198,8 +199,7 @@ def size(box: Box, spec_memory_mb: int | None = None) -> Sizing:
     allowance = max(box.memory_mb - GRADER_MB, 256)
     heap = min(MAX_HEAP_MB, max(MIN_HEAP_MB, allowance - CHILD_PYTHON_MB - PYTHON_WORKERS_MB - JVM_NON_HEAP_MB))
     small = box.memory_mb < SMALL_BOX_MB
-    one_jvm = heap + JVM_NON_HEAP_MB + CHILD_PYTHON_MB + PYTHON_WORKERS_MB
-    max_jvms = max(1, allowance // one_jvm)
+    max_jvms = max(1, allowance // TYPICAL_JVM_MB)
     secondary = min(SECONDARY_HEAP_MB, heap)
     return Sizing(
         driver_memory_mb=int(heap),

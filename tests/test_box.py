@@ -224,3 +224,29 @@ def test_a_small_driver_keeps_spark_s_reserve_in_proportion():
     assert int(options.conf["spark.testing.reservedMemory"]) == MIN_HEAP_MB // 4 * 2**20
     assert "spark.testing.reservedMemory" not in sized_options(Box(16384, 4)).conf
     assert sized_options(Box(768, 0.5), driver_memory="2g", master="local[3]").driver_memory == "2g"
+
+
+# ------------------------------------------------------------------------------------------ the grader's JVM
+
+GRADER_JVM_PROBE = """
+import sys
+from pathlib import Path
+from pyspark import SparkContext
+from autograder.box import Box
+from autograder.registry import load_assignment
+from autograder.runner import Grader
+grader = Grader(box=Box(int(sys.argv[2]), 0.5), cache_dir=Path(sys.argv[1]))
+data = grader.prepared(load_assignment("02"))
+print(data.exists(), SparkContext._gateway is None)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("memory_mb, jvm_left", [(768, False), (8192, True)])
+def test_in_a_small_box_the_grader_ends_the_jvm_it_started_to_prepare_data(tmp_path, memory_mb, jvm_left):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", GRADER_JVM_PROBE, str(tmp_path), str(memory_mb)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.stdout.split() == ["True", str(not jvm_left)], out.stderr[-2000:]
