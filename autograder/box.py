@@ -254,6 +254,7 @@ def box_error(spec, message: str, run=None, box: Box | None = None):
     if not is_memory_death(message):
         return None
     recorded = spec.box
+    reference = recorded and (recorded.tree_peak_mb or recorded.peak_mb)   # in the sandbox's units when known
     text = box_fault(message, box or read_box(), spec.slug, recorded and recorded.min_memory_mb,
-                     recorded and recorded.peak_mb, run.peak_rss_mb if run is not None else None)
+                     reference, run.peak_rss_mb if run is not None else None)
     return CheckResult.error(text) if text else None

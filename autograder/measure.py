@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.sandbox import tree_rss_mb
 from autograder.spec import AssignmentSpec
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -179,6 +180,7 @@ class Trial:
     not_passed: tuple[str, ...]
     limit_hits: int
     timed_out: bool
+    tree_peak_mb: float = 0.0       # the grader's children's summed RSS (the sandbox's measure of a tree)
 
     @property
     def full_marks(self) -> bool:
@@ -206,13 +208,15 @@ def grade_in_box(spec: AssignmentSpec, submission: Path, memory_mb: int, cpus: f
             proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=open(Path(tmp) / "stderr.log", "wb"), preexec_fn=box.enter,
                                     start_new_session=True)
-            timed_out = False
-            try:
-                proc.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            timed_out, tree_peak = False, 0.0
+            while proc.poll() is None:
+                if time.monotonic() - started > timeout_s:
+                    timed_out = True
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    break
+                tree_peak = max(tree_peak, tree_rss_mb(p for p in box.pids() if p != proc.pid))
+                time.sleep(0.2)
             seconds = time.monotonic() - started
             peak, hits = box.peak_mb(), box.limit_hits()
         try:
@@ -224,7 +228,7 @@ def grade_in_box(spec: AssignmentSpec, submission: Path, memory_mb: int, cpus: f
         not_passed = ("(no report: the grader died)",)
     return Trial(memory_mb=memory_mb, cpus=cpus, seconds=round(seconds, 1), peak_mb=round(peak, 1),
                  score=float(report.get("score", 0.0)), max_score=float(report.get("max_score", 0.0)),
-                 not_passed=not_passed, limit_hits=hits, timed_out=timed_out)
+                 not_passed=not_passed, limit_hits=hits, timed_out=timed_out, tree_peak_mb=round(tree_peak, 1))
 
 
 def narrow(candidates: list[int], passes) -> tuple[int | None, dict[int, object]]:
@@ -251,7 +255,8 @@ def box_table(trial: Trial, day: datetime.date | None = None) -> str:
             f"cpus = {trial.cpus:g}\n"
             f"seconds = {trial.seconds:g}\n"
             f"peak_mb = {trial.peak_mb:g}\n"
-            f"measured_on = {day.isoformat()}\n")
+            + (f"tree_peak_mb = {trial.tree_peak_mb:g}\n" if trial.tree_peak_mb else "")
+            + f"measured_on = {day.isoformat()}\n")
 
 
 _BOX = re.compile(r"^\[box\][^\n]*\n(?:(?!\[)[^\n]*\n?)*", re.MULTILINE)

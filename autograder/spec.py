@@ -126,6 +126,7 @@ class BoxSpec:
     seconds: float
     peak_mb: float
     measured_on: str                    # ISO date, YYYY-MM-DD
+    tree_peak_mb: float | None = None   # the children's summed RSS there, as the sandbox counts it
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,7 @@ def _views(path: Path, raw: Mapping[str, Any], id_col: str) -> tuple[TargetView,
 
 def _box(path: Path, raw: Mapping[str, Any]) -> BoxSpec:
     r = _Reader(path, "box", raw)
-    r.reject_unknown({"min_memory_mb", "cpus", "seconds", "peak_mb", "measured_on"})
+    r.reject_unknown({"min_memory_mb", "cpus", "seconds", "peak_mb", "measured_on", "tree_peak_mb"})
     cpus = r.number("cpus")
     if cpus <= 0:
         r.fail("cpus", f"must be a number > 0 (0.5 is half a core), got {cpus!r}")
@@ -298,6 +299,7 @@ def _box(path: Path, raw: Mapping[str, Any]) -> BoxSpec:
         seconds=r.number("seconds"),
         peak_mb=r.number("peak_mb"),
         measured_on=day.isoformat(),
+        tree_peak_mb=r.number("tree_peak_mb", None),
     )
 
 

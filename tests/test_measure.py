@@ -21,7 +21,8 @@ needs_boxes = pytest.mark.skipif(NO_BOXES is not None, reason=f"cannot make cgro
 
 def trial(memory_mb: int, full: bool) -> Trial:
     return Trial(memory_mb=memory_mb, cpus=0.5, seconds=100.0, peak_mb=memory_mb * 0.9, score=15 if full else 8,
-                 max_score=15, not_passed=() if full else ("q3_fitted",), limit_hits=0, timed_out=False)
+                 max_score=15, not_passed=() if full else ("q3_fitted",), limit_hits=0, timed_out=False,
+                 tree_peak_mb=800.0)
 
 
 def test_narrow_finds_the_smallest_passing_box_with_few_gradings():
@@ -53,7 +54,7 @@ def test_record_adds_then_replaces_the_box_table(tmp_path):
     assert load_spec(path).box.min_memory_mb == 1024
     record(path, box_table(trial(768, True), datetime.date(2026, 12, 1)))
     spec = load_spec(path)
-    assert (spec.box.min_memory_mb, spec.box.measured_on) == (768, "2026-12-01")
+    assert (spec.box.min_memory_mb, spec.box.measured_on, spec.box.tree_peak_mb) == (768, "2026-12-01", 800.0)
     assert path.read_text().count("[box]") == 1 and spec.checks[0].name == "c1"
 
 
