@@ -141,6 +141,13 @@ def _append_summary(report, path: str | None) -> None:
 
 
 def cmd_check(args) -> int:
+    import os
+
+    from autograder.notebook import locate_check
+
+    args.assignment, args.submission, handout = locate_check(args.assignment, args.submission)
+    if handout is not None and not os.environ.get("SPARKGRADE_ROOT"):
+        os.environ["SPARKGRADE_ROOT"] = str(handout)      # the handout's public checks, from any folder
     if args.auto:
         from autograder.build.worked import choose
 
@@ -223,8 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, func, helptext in (("grade", cmd_grade, "grade a submission with every check"),
                                  ("check", cmd_check, "run the public checks on your own work")):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("assignment", help="slug (02-pipelines), number (02) or folder")
-        p.add_argument("submission", help="one submission: .py module, .ipynb notebook, folder or .zip"
+        p.add_argument("assignment", help="slug (02-pipelines), number (02) or folder"
+                       + (" (may be left out for a file inside an unzipped handout)" if name == "check" else ""))
+        p.add_argument("submission", nargs="?" if name == "check" else None,
+                       help="one submission: .py module, .ipynb notebook, folder or .zip"
                        + (" (with --class: a folder of submissions, one file or folder per student)"
                           if name == "grade" else ""))
         p.add_argument("--writer", choices=sorted(WRITERS), default="console")

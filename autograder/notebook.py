@@ -159,4 +159,39 @@ class Notebook:
         return results
 
 
-__all__ = ["Notebook", "Results", "quiet_session"]
+def handout_of(path: str | Path) -> tuple[Path, str] | None:
+    """(the handout's ``.sparkgrade`` folder, its assignment's slug) for a file or folder inside an unzipped
+    handout (at any depth), or None outside one."""
+    from autograder.registry import HANDOUT_DIR
+
+    here = Path(path).resolve()
+    for folder in (here if here.is_dir() else here.parent, *here.parents):
+        found = sorted((folder / HANDOUT_DIR).glob("assignments/*/assignment.toml"))
+        if len(found) == 1:
+            return folder / HANDOUT_DIR, found[0].parent.name
+    return None
+
+
+def locate_check(assignment: str | None, submission: str | None) -> tuple[str, str, Path | None]:
+    """What ``sparkgrade check [ASSIGNMENT] FILE`` checks, from any folder: (assignment, submission, the
+    handout's ``.sparkgrade`` folder to grade with, if the file is in a handout). With one argument it is
+    the file, and the assignment is the one of the handout the file is in."""
+    from autograder.errors import SparkgradeError
+
+    if submission is None:
+        if assignment is None:
+            raise SparkgradeError("name the file to check, for example: sparkgrade check pipelines.ipynb")
+        assignment, submission = None, assignment
+    if not Path(submission).exists():
+        raise SparkgradeError(f"{submission}: no such file")
+    handout = handout_of(submission)
+    if assignment is None:
+        if handout is None:
+            raise SparkgradeError(f"{submission} is not inside an unzipped handout (no .sparkgrade folder above it); "
+                                  "name the assignment too, for example: sparkgrade check 02-pipelines "
+                                  f"{submission}")
+        assignment = handout[1]
+    return assignment, submission, handout[0] if handout else None
+
+
+__all__ = ["Notebook", "Results", "handout_of", "locate_check", "quiet_session"]
