@@ -35,6 +35,7 @@ def render_notebook(spec: AssignmentSpec, train_path: str) -> nbformat.NotebookN
         if any(not c.hidden for c in checks):
             cells.append(v4.new_code_cell(render("notebook/check.py.j2", question=q).strip(), metadata=skip))
     cells.append(v4.new_markdown_cell(render("notebook/outro.md.j2", spec=spec, notebook_name=notebook_name).strip()))
+    cells.append(v4.new_code_cell(render("notebook/export.py.j2").strip(), metadata=skip))
     nb = v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"}})

@@ -74,7 +74,7 @@ def test_requirements_resolve_for_python(root, tmp_path, python):
     assert proc.returncode == 0, proc.stderr[-3000:]
     resolved = {canonical(i["metadata"]["name"]): i["metadata"]["version"]
                 for i in json.loads((tmp_path / "r.json").read_text())["install"]}
-    for name in ("numpy", "pandas", "pyarrow", "scikit-learn", "otter-grader", "grpcio", "py4j"):
+    for name in ("numpy", "pandas", "pyarrow", "scikit-learn", "ipykernel", "grpcio", "py4j"):
         assert name in resolved, (python, name)
 
 
