@@ -29,6 +29,10 @@ PYTHON_WORKERS_MB = 80
 JVM_NON_HEAP_MB = 300
 TYPICAL_JVM_MB = JVM_NON_HEAP_MB + 200 + CHILD_PYTHON_MB + PYTHON_WORKERS_MB   # a grading JVM with its Pythons
 MIN_HEAP_MB, MAX_HEAP_MB = 256, 1024    # under 480 MB Spark's reserve shrinks with it (autograder.spark)
+# spark.executor.pyspark.memory caps a Python worker's address space (RLIMIT_AS), not its memory: at 256m
+# a worker cannot even map pyarrow's libraries (ImportError: failed to map segment), so pandas UDFs break.
+# The box's own limit already bounds the workers: not set.
+PYTHON_WORKER_MB = 0
 SECONDARY_HEAP_MB = 512             # spark-submit, streaming and serving JVMs a task starts (06)
 # The sandbox limits the sum of its tree's RSS, which counts shared pages (the interpreter, libraries, the
 # pages a forked Python worker shares with its daemon) once per process: for the 02 reference in a 768 MB
@@ -69,7 +73,7 @@ class Sizing:
     driver_memory_mb: int           # spark.driver.memory of the student and scoring children
     java_options: str               # extra JVM flags (on top of the short-run ones)
     master: str                     # local[N], N >= 1
-    python_worker_mb: int           # spark.executor.pyspark.memory (0: not set)
+    python_worker_mb: int           # spark.executor.pyspark.memory (0: not set; see PYTHON_WORKER_MB)
     tree_limit_mb: int              # the sandbox's limit on a child's process tree
     max_jvms: int                   # JVMs that fit at once (each with its Python)
     secondary_driver_memory_mb: int   # heap of a JVM a task starts beside its own (spark-submit, streaming)
@@ -205,7 +209,7 @@ def size(box: Box, spec_memory_mb: int | None = None) -> Sizing:
         driver_memory_mb=int(heap),
         java_options=SMALL_BOX_JVM_OPTIONS if small else "",
         master=f"local[{max(1, min(2, math.floor(box.cpus)))}]",
-        python_worker_mb=0,
+        python_worker_mb=PYTHON_WORKER_MB,
         tree_limit_mb=int(min(spec_memory_mb or UNLIMITED, allowance * TREE_RSS_OVERCOUNT)),
         max_jvms=int(max_jvms),
         secondary_driver_memory_mb=int(secondary),
