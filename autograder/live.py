@@ -179,6 +179,10 @@ def _failure(spec: AssignmentSpec, task: TaskSpec, exc: BaseException, namespace
     from autograder.harness.context import TaskFailed
 
     names = _student_names(spec, task)
+    undefined = [n for n in names if n not in namespace]
+    if undefined:
+        return (f"{', '.join(undefined)} {'is' if len(undefined) == 1 else 'are'} not defined in this notebook's "
+                "kernel: run the cell that defines it (keep exactly this name)")
     unwritten = [n for n in names if not_written(namespace.get(n))]
     if unwritten:
         named = ", ".join(n if isinstance(namespace.get(n), type) else f"{n}()" for n in unwritten)

@@ -147,3 +147,10 @@ def test_in_kernel_verdicts_equal_fresh_process_verdicts(spec02, spark, grader, 
             fresh = statuses(grader.grade(spec02, path, public_only=True))
             assert live == fresh, (name, live, fresh)
     print("in-kernel seconds per submission:", seconds)
+
+
+def test_a_function_not_run_yet_says_run_its_cell(spec02, spark):
+    ns = kernel("x = 1\n", "empty")
+    report = check_live(spec02, ns, spark, ("q2",))
+    assert report.by_name()["q2_stages"].message == ("build_pipeline is not defined in this notebook's kernel: "
+                                                     "run the cell that defines it (keep exactly this name)")

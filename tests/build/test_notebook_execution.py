@@ -32,10 +32,17 @@ def test_reference_answers_pass_public_checks_in_kernel(built, root, tmp_path):
     nbformat.write(nb, str(path))
     NotebookClient(nb, timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": str(handout)}}).execute()
+    setup = next(c for c in nb.cells if c.cell_type == "code" and "grader = Notebook" in c.source)
+    noise = "".join(o.get("text", "") for o in setup.outputs if o.get("output_type") == "stream")
+    assert "WARN" not in noise and "log4j" not in noise, noise          # the setup cell is quiet
     totals = []
     for cell in nb.cells:
         if cell.cell_type == "code" and "grader.check" in cell.source:
             text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+            shown = [o for o in cell.outputs if o.get("output_type") == "execute_result"]
+            assert all("text/html" in o["data"] for o in shown)                  # a table, not a repr
+            text += "".join(o["data"].get("text/plain", "") for o in shown)
+            assert "GradeReport(" not in text
             found = re.findall(r"total: ([\d.]+)/([\d.]+)", text)
             assert found, text[-2000:]
             totals.append(found[-1])
