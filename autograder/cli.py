@@ -193,6 +193,9 @@ def cmd_bench(args) -> int:
 def cmd_measure(args) -> int:
     from autograder.measure import DEFAULT_MEMORY, box_table, cgroup_problem, measure, record
 
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))     # leave the boxes as on Ctrl-C: emptied, removed
     spec = load_assignment(args.assignment)
     problem = cgroup_problem()
     if problem:
@@ -204,8 +207,8 @@ def cmd_measure(args) -> int:
                            progress=lambda t: print(f"  {t.memory_mb:>5} MB: {t.score:g}/{t.max_score:g} in "
                                                     f"{t.seconds:.0f} s, peak {t.peak_mb:.0f} MB"
                                                     + (" (timed out)" if t.timed_out else "")
-                                                    + (f", not passed: {', '.join(t.not_passed)}" if t.not_passed
-                                                       else ""), flush=True))
+                                                    + (f", not passed: {', '.join(t.not_passed)}\n      {t.problem}"
+                                                       if t.not_passed else ""), flush=True))
     if best is None:
         print(f"{spec.slug}: no box up to {max(candidates)} MB gives the reference full marks")
         return 1
