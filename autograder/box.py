@@ -262,3 +262,24 @@ def box_error(spec, message: str, run=None, box: Box | None = None):
     text = box_fault(message, box or read_box(), spec.slug, recorded and recorded.min_memory_mb,
                      reference, run.peak_rss_mb if run is not None else None)
     return CheckResult.error(text) if text else None
+
+
+def upstream_failure(spec, task: str, outcome_of) -> str:
+    """The message of the first task that ``task`` needs (its ``@`` arguments, followed back) which did not
+    succeed; '' if none. ``outcome_of(name)`` returns a task's recorded outcome."""
+    seen: set[str] = set()
+    pending = [task]
+    while pending:
+        current = spec.task(pending.pop(0))
+        needs = [a[1:] for a in current.args if a.startswith("@")]
+        needs += [v[1:] for v in current.kwargs.values() if isinstance(v, str) and v.startswith("@")]
+        for name in needs:
+            if name in seen:
+                continue
+            seen.add(name)
+            outcome = outcome_of(name)
+            if outcome.get("status") in ("raised", "started"):
+                return str(outcome.get("message", ""))
+            if outcome.get("status") != "ok":
+                pending.append(name)
+    return ""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from autograder.box import Box, box_error, read_box, size
+from autograder.box import Box, box_error, read_box, size, upstream_failure
 from autograder.checks import CHECK_KINDS
 from autograder.checks.context import JudgeContext, MissingArtifact
 from autograder.data import PreparedData, prepare
@@ -221,7 +221,8 @@ def _task_problem(ctx: JudgeContext, spec: AssignmentSpec, check: CheckSpec, run
             return CheckResult.failed(f"{label} did not finish within {task.timeout_s:g} s; look for an endless "
                                       "loop or an action on a very large DataFrame")
         if status == "skipped":
-            return CheckResult.failed(f"{label} was {outcome.get('message', 'not run')}")
+            return (box_error(spec, upstream_failure(spec, name, ctx.outcome), run)
+                    or CheckResult.failed(f"{label} was {outcome.get('message', 'not run')}"))
         if status == "error":
             return CheckResult.error(f"{label} ran, but the grader could not record its result: "
                                      f"{outcome.get('message', '')}; this is a grader problem, please report it")

@@ -250,3 +250,17 @@ def test_in_a_small_box_the_grader_ends_the_jvm_it_started_to_prepare_data(tmp_p
     out = subprocess.run([sys.executable, "-c", GRADER_JVM_PROBE, str(tmp_path), str(memory_mb)],
                          capture_output=True, text=True, timeout=300)
     assert out.stdout.split() == ["True", str(not jvm_left)], out.stderr[-2000:]
+
+
+def test_a_task_skipped_for_a_dead_jvm_upstream_finds_that_death(tmp_path):
+    from autograder.box import upstream_failure
+
+    tasks = ('[[tasks]]\nname = "fit"\ncall = "fit"\n[[tasks]]\nname = "save"\ncall = "save"\nargs = ["@fit"]\n'
+             '[[tasks]]\nname = "load"\ncall = "load"\nkwargs = { model = "@save" }\n')
+    spec = spec_with(tmp_path, tasks)
+    outcomes = {"fit": {"status": "raised", "message": DIED}, "save": {"status": "skipped"},
+                "load": {"status": "skipped"}, "t1": {"status": "ok"}}
+    assert upstream_failure(spec, "load", outcomes.get) == DIED
+    assert upstream_failure(spec, "fit", outcomes.get) == ""
+    outcomes["fit"] = {"status": "ok"}
+    assert upstream_failure(spec, "load", outcomes.get) == ""
