@@ -154,3 +154,30 @@ def test_a_function_not_run_yet_says_run_its_cell(spec02, spark):
     report = check_live(spec02, ns, spark, ("q2",))
     assert report.by_name()["q2_stages"].message == ("build_pipeline is not defined in this notebook's kernel: "
                                                      "run the cell that defines it (keep exactly this name)")
+
+
+def test_check_finds_the_handout_of_a_file_from_any_folder(tmp_path, monkeypatch, spec02):
+    from autograder.cli import main
+    from autograder.errors import SparkgradeError
+    from autograder.notebook import locate_check
+
+    handout = tmp_path / "handout"
+    inner = handout / ".sparkgrade" / "assignments" / spec02.slug
+    inner.mkdir(parents=True)
+    (inner / "assignment.toml").write_text((spec02.path / "assignment.toml").read_text(encoding="utf-8"))
+    (handout / "work").mkdir()
+    notebook = handout / "work" / "pipelines.ipynb"
+    notebook.write_text("{}")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert locate_check(str(notebook), None) == (spec02.slug, str(notebook), handout / ".sparkgrade")
+    assert locate_check("02", str(notebook)) == ("02", str(notebook), handout / ".sparkgrade")
+    with pytest.raises(SparkgradeError, match="^nosuch.ipynb: no such file$"):
+        locate_check("nosuch.ipynb", None)
+    stray = elsewhere / "x.py"
+    stray.write_text("")
+    with pytest.raises(SparkgradeError, match="name the assignment too"):
+        locate_check(str(stray), None)
+    monkeypatch.setenv("SPARKGRADE_ROOT", str(elsewhere))      # cmd_check keeps an explicit root
+    assert main(["check", "nosuch.ipynb"]) == 2
