@@ -13,7 +13,7 @@ import re
 import sys
 import traceback
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -58,6 +58,11 @@ class NotebookCell:
     number: int
     source: str
     notes: tuple[str, ...] = ()
+    count: int | None = None        # the execution count Jupyter shows beside the cell ([7]:), if saved
+
+    @property
+    def label(self) -> str:
+        return f"code cell {self.number}" + (f", In [{self.count}]" if self.count else "")
 
 
 def _python_lines(source: str, number: int) -> tuple[str, list[str]]:
@@ -109,7 +114,8 @@ def notebook_cells(path: Path) -> list[NotebookCell]:
             continue
         number += 1
         if SKIP_TAG not in cell.get("metadata", {}).get("tags", []):
-            cells.append(_cell(cell.source, number))
+            count = cell.get("execution_count")
+            cells.append(replace(_cell(cell.source, number), count=count if isinstance(count, int) else None))
     return cells
 
 
@@ -142,7 +148,7 @@ def load_submission(path: Path, module_name: str, preset: dict | None = None) ->
             loaded.error(f"the notebook {path.name} could not be read ({type(exc).__name__}: {exc}); "
                                    "re-download it from Jupyter (File > Download) and submit again")
             return loaded
-        chunks = [(f"{path.name} (code cell {c.number})", c.source) for c in cells if c.source.strip()]
+        chunks = [(f"{path.name} ({c.label})", c.source) for c in cells if c.source.strip()]
         loaded.problems += [note for c in cells for note in c.notes]
     else:
         try:

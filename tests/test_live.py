@@ -181,3 +181,17 @@ def test_check_finds_the_handout_of_a_file_from_any_folder(tmp_path, monkeypatch
         locate_check(str(stray), None)
     monkeypatch.setenv("SPARKGRADE_ROOT", str(elsewhere))      # cmd_check keeps an explicit root
     assert main(["check", "nosuch.ipynb"]) == 2
+
+
+def test_fresh_process_errors_name_the_cell_as_jupyter_shows_it(tmp_path):
+    import nbformat
+    from nbformat import v4
+
+    from autograder.submission import load_submission
+
+    nb = v4.new_notebook(cells=[v4.new_code_cell("x = 1", execution_count=3),
+                                v4.new_code_cell("def f():\n    return 1 / 0\n\nf()", execution_count=7)])
+    path = tmp_path / "sub.ipynb"
+    nbformat.write(nb, str(path))
+    loaded = load_submission(path, "nb_counts")
+    assert loaded.errors == ["ZeroDivisionError at sub.ipynb (code cell 2, In [7]) line 2: division by zero"]
