@@ -107,19 +107,22 @@ def flows(name: str, spark_stage: bool, params: dict[str, Any], available: set[s
     return [(o, reads) for o in dict.fromkeys(outputs)]
 
 
-def output_type(name: str, column: str, reads: set[str], trace: Trace):
+def output_type(name: str, params: dict[str, Any], column: str, reads: set[str], trace: Trace):
     """The Spark type a known stage gives ``column`` (None when unknown: the null type stands in)."""
     from pyspark.ml.linalg import VectorUDT
     from pyspark.sql.types import ArrayType, DoubleType, StringType
 
-    if name in _DOUBLE or column.endswith("prediction"):
+    base = name[: -len("Model")] if name.endswith("Model") else name
+    if column == params.get("predictionCol") or base in _DOUBLE:
         return DoubleType()
-    if name in _WORDS:
+    if column in (params.get("probabilityCol"), params.get("rawPredictionCol")):
+        return VectorUDT()
+    if base in _WORDS:
         return ArrayType(StringType())
-    if name in _SAME and len(reads) == 1:
+    if base in _SAME and len(reads) == 1:
         return trace.types.get(next(iter(reads)))
-    if name.endswith(("Model", "Assembler", "Encoder", "Scaler", "Normalizer", "TF", "Expansion", "Product",
-                      "Selector", "Vectorizer", "Slicer", "PCA", "Word2Vec", "DCT", "Hasher")):
+    if base.endswith(("Assembler", "Encoder", "Scaler", "Normalizer", "TF", "IDF", "Expansion", "Product",
+                      "Selector", "Vectorizer", "Slicer", "PCA", "Word2Vec", "DCT", "Hasher", "Indexer")):
         return VectorUDT()
     return None
 

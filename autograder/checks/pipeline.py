@@ -236,7 +236,7 @@ def trace_columns(stages: list[StageInfo], data_columns: list[str], spark: Calla
         for col, reads in flows(s.name, s.is_spark, s.params, set(trace.available)):
             if col in written:
                 problems.append(f"{step} writes column '{col}', which an earlier stage already wrote")
-            trace.write(col, reads, step, output_type(s.name, col, reads, trace) if s.is_spark else None)
+            trace.write(col, reads, step, output_type(s.name, s.params, col, reads, trace) if s.is_spark else None)
             written.add(col)
     return trace, problems
 

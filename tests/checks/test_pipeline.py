@@ -291,3 +291,15 @@ def test_sql_statement_that_does_not_analyse_or_is_a_command_fails_without_runni
     problem, = structure_problems(top, flat, sql_params(), COLUMNS, spark=lambda: spark)
     assert "PARSE_SYNTAX_ERROR" in problem
     assert not spark.catalog.tableExists("sparkgrade_probe")
+
+
+def test_sql_after_spark_stages_sees_their_column_types(spark, tmp_path):
+    stages = [StringIndexer(inputCol="home", outputCol="home_idx"), Tokenizer(inputCol="home", outputCol="words"),
+              SQLTransformer(statement="SELECT *, home_idx + size(words) n FROM __THIS__"),
+              VectorAssembler(inputCols=["age", "n"], outputCol="features")]
+    top, flat = saved(tmp_path, stages)
+    assert structure_problems(top, flat, sql_params(), COLUMNS, spark=lambda: spark) == []
+    stages[2] = SQLTransformer(statement="SELECT *, words + 1 n FROM __THIS__")
+    top, flat = saved(tmp_path, stages, "typed")
+    problems = structure_problems(top, flat, sql_params(), COLUMNS, spark=lambda: spark)
+    assert problems[0].startswith("stage 3 (SQLTransformer): Spark cannot analyse") and "DATATYPE_MISMATCH" in problems[0]
