@@ -88,7 +88,7 @@ def test_a_task_whose_dependency_failed_is_never_ordered(tmp_path):
     assert seen == ["a", "c"]
     assert sequencer.verdict("a")["status"] == "raised"
     assert sequencer.verdict("b")["status"] == "skipped"
-    assert "it needs the result of a" in sequencer.verdict("b")["message"]
+    assert "it needs the result of a(), which did not succeed" in sequencer.verdict("b")["message"]
     assert sequencer.verdict("c")["status"] == "ok"
 
 

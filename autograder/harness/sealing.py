@@ -162,11 +162,13 @@ class TaskSequencer:
     stopped: str | None = None          # name of the task stopped for its time limit ("" for loading)
     loaded: bool = False
     verdicts: dict[str, dict] = field(default_factory=dict)     # the grader's own, kept in memory
+    labels: dict[str, str] = field(default_factory=dict)        # task name -> how messages name it
 
     def start(self, order: list[TaskPlan] | None = None, rerun: frozenset[str] = frozenset()) -> None:
         """Prepare for a (new) child: ``order`` replaces the tasks to run; verdicts are kept."""
         if order is not None:
             self.order, self.rerun = list(order), rerun
+        self.labels.update({p.name: p.label for p in self.order})
         self.seq, self.current, self.stopped, self.loaded = -1, None, None, False
         self.control.mkdir(parents=True, exist_ok=True)
         self.sealed.mkdir(parents=True, exist_ok=True)
@@ -206,10 +208,10 @@ class TaskSequencer:
         self.current = None
         while self.order:
             plan = self.order.pop(0)
-            missing = [d for d in plan.needs if self.verdict(d).get("status") != "ok"]
+            missing = [self.labels.get(d, f"task '{d}'") for d in plan.needs if self.verdict(d).get("status") != "ok"]
             if missing:
-                self.record(plan, "skipped", f"not run: it needs the result of "
-                            f"{', '.join(missing)}, which did not succeed")
+                self.record(plan, "skipped", f"not run: it needs the result of {', '.join(missing)}, which did "
+                                             "not succeed")
                 continue
             task_dir = self.artifacts / plan.name
             if task_dir.exists() and plan.name not in self.rerun:
