@@ -382,6 +382,20 @@ def _score_main(job_path: str) -> None:
 # Judging
 
 
+def held_out_stand_in(spec: AssignmentSpec, data: PreparedData, workdir: Path) -> Path:
+    """A handout has no held-out rows: the public sample stands in, with the columns held-out features have
+    (the label and what it is computed from left out), so a model that needs the label fails as it would."""
+    import pyarrow.parquet as pq
+
+    from autograder.data import held_out_columns
+
+    table = pq.read_table(data.sample)
+    target = workdir / "held_out_stand_in.parquet"
+    workdir.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table.select(held_out_columns(spec, table.column_names)), target)
+    return target
+
+
 def _task_problem(spec: AssignmentSpec, run: LiveRun, check: CheckSpec) -> CheckResult | None:
     """A failed verdict when a task the check needs did not succeed (the message names what to fix)."""
     for name in check.tasks:
@@ -405,8 +419,9 @@ def judge(spec: AssignmentSpec, checks: tuple[CheckSpec, ...], ctx: JudgeContext
     requests = unique_requests([r for c in ready if CHECK_KINDS[c.kind].score_requests
                                 for r in CHECK_KINDS[c.kind].score_requests(ctx, c)])
     held_out = str(ctx.data.test_features)
-    if not Path(held_out).exists():          # a handout has no held-out rows: the public sample stands in
-        requests = [{**r, "data": str(ctx.data.sample)} if r["data"] == held_out else r for r in requests]
+    if not Path(held_out).exists() and any(r["data"] == held_out for r in requests):
+        stand_in = str(held_out_stand_in(spec, ctx.data, workdir))
+        requests = [{**r, "data": stand_in} if r["data"] == held_out else r for r in requests]
     if requests:
         notes += score_in_fresh_process(requests, namespace, spec.data.id_col, workdir / "fresh")
     results = []
