@@ -224,11 +224,12 @@ def grade_in_box(spec: AssignmentSpec, submission: Path, memory_mb: int, cpus: f
             report = json.loads(out.read_text())
         except (OSError, ValueError):
             report = {"score": 0.0, "max_score": spec.total_points, "checks": []}
+        errors = (Path(tmp) / "stderr.log").read_text(errors="replace")[-400:]
     failing = [c for c in report.get("checks", []) if c.get("status") != "passed"]
     not_passed = tuple(c["name"] for c in failing)
     problem = f"{failing[0]['name']} {failing[0].get('status')}: {failing[0].get('message', '')}" if failing else ""
     if not report.get("checks"):
-        not_passed = ("(no report: the grader died)",)
+        not_passed, problem = ("(no report: the grader died)",), errors
     return Trial(memory_mb=memory_mb, cpus=cpus, seconds=round(seconds, 1), peak_mb=round(peak, 1),
                  score=float(report.get("score", 0.0)), max_score=float(report.get("max_score", 0.0)),
                  not_passed=not_passed, limit_hits=hits, timed_out=timed_out, tree_peak_mb=round(tree_peak, 1), problem=problem[:400])
