@@ -33,7 +33,7 @@ MIN_HEAP_MB, MAX_HEAP_MB = 256, 1024    # under 480 MB Spark's reserve shrinks w
 # a worker cannot even map pyarrow's libraries (ImportError: failed to map segment), so pandas UDFs break.
 # The box's own limit already bounds the workers: not set.
 PYTHON_WORKER_MB = 0
-SECONDARY_HEAP_MB = 512             # spark-submit, streaming and serving JVMs a task starts (06)
+SECONDARY_HEAP_MB = 512             # the JVMs a task starts beside its own (06: spark-submit, streaming)
 # The sandbox limits the sum of its tree's RSS, which counts shared pages (the interpreter, libraries, the
 # pages a forked Python worker shares with its daemon) once per process: for the 02 reference in a 768 MB
 # box the tree summed 967 MB while the whole box (grader included) was charged 578 MB.
