@@ -165,10 +165,11 @@ class Grader:
 
 # A stopped session's id is closed for good on the server, so code that stops the session and then
 # reopens it (within one task) fails over Spark Connect with SESSION_CLOSED but works with local Spark.
-JVM_SIGNS = ("JVM_ATTRIBUTE_NOT_SUPPORTED", "is not supported in Spark Connect", "SESSION_CLOSED")
+JVM_SIGNS = ("JVM_ATTRIBUTE_NOT_SUPPORTED", "is not supported in Spark Connect", "SESSION_CLOSED",
+             "CANNOT_CONFIGURE_SPARK_CONNECT_MASTER")
 JVM_FALLBACK_NOTE = ("graded with local Spark instead of the shared Spark Connect engine: the submission uses "
-                     "APIs that need the JVM (such as spark.sparkContext) or reopens a session it stopped, "
-                     "which a Spark Connect session does not allow")
+                     "APIs that need the JVM (such as spark.sparkContext), sets a master in its own session "
+                     "builder, or reopens a session it stopped, which a Spark Connect session does not allow")
 
 
 def needs_jvm(results: list[CheckResult], notes: list[str]) -> bool:

@@ -24,8 +24,9 @@ from pathlib import Path
 
 from autograder.harness.artifacts import read_json, stage_metadata, write_json, write_predictions
 from autograder.harness.sealing import TaskPlan, TaskSequencer, await_order, report_ready
-from autograder.harness.student import (TaskTimeout, _alive, _arm, _disarm, _revive, finish, jvm_broken,
-                                        limit_python_memory, memory_message, pickle_by_value, stop_running_work)
+from autograder.harness.student import (TaskTimeout, _alive, _arm, _disarm, _revive, finish, handout_names,
+                                        jvm_broken, limit_python_memory, memory_message, pickle_by_value,
+                                        stop_running_work)
 from autograder.spark import SparkOptions, build_session
 from autograder.submission import load_submission
 
@@ -88,7 +89,8 @@ def _load_student(job: dict, spark):
     """Import the submission (only when a request needs its code: a custom stage or its loader)."""
     _arm(float(job.get("load_timeout_s", 120)))
     try:
-        loaded = load_submission(Path(job["submission"]), job["module_name"], {"spark": spark})
+        loaded = load_submission(Path(job["submission"]), job["module_name"],
+                                 handout_names(spark, job.get("train")))
     finally:
         _disarm()
     pickle_by_value(loaded.module)
@@ -120,6 +122,9 @@ def main(job_path: str) -> int:
         try:
             if request.get("needs_submission") and loaded is None and job.get("submission"):
                 loaded = _load_student(job, spark)
+                if not _alive(spark):                   # its top-level code stopped the session
+                    restarts += 1
+                    spark = _revive(options, restarts)
             _arm(timeout)
             if request.get("loader"):
                 model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
@@ -242,6 +247,9 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
                      "scoring folder); this is a grader problem, please report it")
     if not job_requests:
         return None, notes
+    train_copy = str(mapping[os.path.realpath(data.train)][0])
+    if not Path(train_copy).exists():
+        _copy(Path(data.train), Path(train_copy))
     load_timeout = min(120.0, max(10.0, limit_s / 3))
     ordered = sorted(job_requests, key=lambda r: r["needs_submission"])        # stable: Spark-only first
     plans = [TaskPlan(name=Path(r["out"]).name, label="scoring", outputs=("predictions",),
@@ -252,7 +260,7 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
                               load_timeout_s=load_timeout)
     sequencer.start()
     job = {"submission": str(staged), "module_name": module_name, "spark": spark, "id_col": id_col,
-           "requests": ordered, "memory_mb": memory_mb, "scores": str(scores),
+           "requests": ordered, "memory_mb": memory_mb, "scores": str(scores), "train": train_copy,
            "control": str(sequencer.control), "load_timeout_s": load_timeout}
     job_file = inp / "score-job.json"
     write_json(job_file, job)

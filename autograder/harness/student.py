@@ -296,6 +296,26 @@ def _restore_conf(spark, baseline: dict) -> bool:
     return changed
 
 
+class HandoutGrader:
+    """Stands in for the handout notebook's ``grader`` (its set-up cell is skipped when grading): a
+    ``grader.check("q1")`` cell left in the submission does nothing."""
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: None
+
+
+def handout_names(spark, train: str | None) -> dict:
+    """The names the handout's set-up cell defines (``spark``, ``train_df``, ``grader``), for a submission
+    that uses them as it would in Jupyter; ``train_df`` is the public training data."""
+    names = {"spark": spark, "grader": HandoutGrader()}
+    if train:
+        try:
+            names["train_df"] = spark.read.parquet(train)
+        except Exception:  # noqa: BLE001 - the tasks report a broken session themselves
+            pass
+    return names
+
+
 def _harness_error(exc: BaseException) -> bool:
     """Whether ``exc`` is a failure of the harness's own code (writing artifacts), not the student's."""
     from autograder.harness import artifacts
@@ -316,7 +336,8 @@ def main(job_path: str) -> int:
     events: dict = {"spark_restarted": 0, "conf_restored": 0}
     _arm(float(job.get("load_timeout_s", 120)))
     try:
-        submission = load_submission(Path(job["submission"]), job["module_name"], {"spark": spark})
+        submission = load_submission(Path(job["submission"]), job["module_name"],
+                                     handout_names(spark, job["data"].get("train")))
     finally:
         _disarm()
     pickle_by_value(submission.module)
