@@ -12,6 +12,10 @@ from autograder.harness.artifacts import read_json, stage_metadata
 from autograder.spec import AssignmentSpec, CheckSpec
 
 
+class GraderFault(Exception):
+    """The grader's own code failed on what a child produced (never the student's failure)."""
+
+
 class MissingArtifact(Exception):
     """A task succeeded but left no usable artifact; the message explains what was expected."""
 
@@ -108,6 +112,9 @@ class JudgeContext:
     def scored(self, out: Path) -> dict[str, Any]:
         """The outcome the scoring child recorded for one request (``not run`` if none)."""
         try:
-            return read_json(Path(out) / "outcome.json")
+            outcome = read_json(Path(out) / "outcome.json")
         except (OSError, ValueError):
             return {"status": "not run", "message": "the scoring process did not reach this model"}
+        if isinstance(outcome, dict) and outcome.get("status") == "error":
+            raise GraderFault(f"the grader could not record the model's predictions: {outcome.get('message', '')}")
+        return outcome

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from autograder.harness.artifacts import read_json, stage_metadata, write_json, write_predictions
 from autograder.harness.sealing import TaskPlan, TaskSequencer, await_order, report_ready
-from autograder.harness.student import (TaskTimeout, _alive, _arm, _disarm, _revive, finish, handout_names,
-                                        jvm_broken, limit_python_memory, memory_message, pickle_by_value,
-                                        stop_running_work)
+from autograder.harness.student import (TaskTimeout, _alive, _arm, _disarm, _harness_error, _revive, finish,
+                                        handout_names, jvm_broken, limit_python_memory, memory_message,
+                                        pickle_by_value, stop_running_work)
 from autograder.spark import SparkOptions, build_session
 from autograder.submission import load_submission
 
@@ -146,7 +146,9 @@ def main(job_path: str) -> int:
             except Exception:  # noqa: BLE001
                 raw = type(exc).__name__
             broken = jvm_broken(raw)
-            if request.get("hidden") and touched_data:
+            if _harness_error(exc):
+                status, message = "error", raw[:1000]
+            elif request.get("hidden") and touched_data:
                 status, message = "raised", hidden_message(exc)
             else:
                 first = (raw.split(": ", 1)[-1].strip().splitlines() or [""])[0][:400]
