@@ -28,7 +28,7 @@ WITHHELD = {
     "after_published": "result shown once grades are published",
 }
 WHEN = {"after_due_date": "after the due date", "after_published": "once grades are published"}
-INTERNAL_PREFIXES = ("instructor:", "sandbox:", "graded with local Spark instead of")
+INTERNAL_PREFIXES = ("instructor:", "sandbox:", "graded with local Spark instead of", "graded again with local Spark")
 INTERNAL_PHRASES = ("scoring request(s) were refused",)
 
 

@@ -88,11 +88,13 @@ class Grader:
         finally:
             if not self.keep_workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
-        if self.spark_options.remote and self.local_fallback and needs_jvm(results, notes):
+        fallback = self.spark_options.remote and self.local_fallback and (
+            JVM_FALLBACK_NOTE if needs_jvm(results, notes) else TIMEOUT_FALLBACK_NOTE if timed_out(results) else None)
+        if fallback:
             local = replace(self, spark_options=replace(self.spark_options, remote=None), work_root=None,
                             starter=None)
             report = local.grade(spec, submission, public_only, questions)
-            return replace(report, seconds=time.monotonic() - started, notes=(JVM_FALLBACK_NOTE, *report.notes))
+            return replace(report, seconds=time.monotonic() - started, notes=(fallback, *report.notes))
         return GradeReport(assignment=spec.slug, submission=str(submission), checks=tuple(results),
                            seconds=time.monotonic() - started, notes=tuple(notes))
 
@@ -170,6 +172,16 @@ JVM_SIGNS = ("JVM_ATTRIBUTE_NOT_SUPPORTED", "is not supported in Spark Connect",
 JVM_FALLBACK_NOTE = ("graded with local Spark instead of the shared Spark Connect engine: the submission uses "
                      "APIs that need the JVM (such as spark.sparkContext), sets a master in its own session "
                      "builder, or reopens a session it stopped, which a Spark Connect session does not allow")
+
+
+TIMEOUT_FALLBACK_NOTE = ("graded again with local Spark: a task ran out of time on the shared Spark Connect engine, "
+                         "where some pyspark.ml calls run much slower; this is the local grade, as on Gradescope")
+
+
+def timed_out(results: list[CheckResult]) -> bool:
+    """Whether a task ran out of time (over Spark Connect the same code may just be slower: such a
+    submission is graded again with local Spark, so that its score does not depend on the engine)."""
+    return any("did not finish within" in r.message for r in results)
 
 
 def needs_jvm(results: list[CheckResult], notes: list[str]) -> bool:
