@@ -24,6 +24,8 @@ def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[dict]:
     loader = check.params.get("loader")
     if loader:
         held_out = str(ctx.data.test_features)
+        if not ctx.data.test_features.exists():     # a handout has no held-out rows: the public sample
+            held_out = str(ctx.data.sample)         # stands in (sparkgrade check, grader.export)
         return [{"model": saved, "data": held_out, "out": str(ctx.score_dir(check, "loader")), "loader": loader},
                 {"model": saved, "data": held_out, "out": str(ctx.score_dir(check, "reader"))}]
     return [{"model": saved, "data": str(ctx.data.sample), "out": str(ctx.score_dir(check, "reload"))}]
