@@ -17,7 +17,6 @@ feedback. The autograder's verdicts come from ``sparkgrade check`` / the submiss
 from __future__ import annotations
 
 import io
-import json
 import linecache
 import os
 import pickle
@@ -34,12 +33,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from autograder.checks import CHECK_KINDS
-from autograder.checks.context import JudgeContext, MissingArtifact
+from autograder.checks import CHECK_KINDS, judge_check
+from autograder.checks.context import JudgeContext
 from autograder.data import PreparedData
 from autograder.harness.artifacts import read_json, write_json
 from autograder.harness.sealing import TaskPlan
-from autograder.results import CheckResult, GradeReport, Status
+from autograder.results import CheckResult, GradeReport
 from autograder.spec import AssignmentSpec, CheckSpec, TaskSpec
 from autograder.submission import LoadedSubmission
 
@@ -429,13 +428,7 @@ def judge(spec: AssignmentSpec, checks: tuple[CheckSpec, ...], ctx: JudgeContext
         t0 = time.monotonic()
         problem = _task_problem(spec, run, check)
         own = problem is None
-        try:
-            verdict = problem or CHECK_KINDS[check.kind].judge(ctx, check)
-        except MissingArtifact as exc:
-            verdict = CheckResult.failed(str(exc))
-        except Exception as exc:  # noqa: BLE001 - a broken check must not sink the others
-            verdict = CheckResult.error(f"the check itself failed ({type(exc).__name__}: {str(exc)[:300]}); "
-                                        "this is a grader problem, please report it to your instructor")
+        verdict = problem or judge_check(ctx, check)
         scored = verdict.scored(check.name, check.points, check.question, check.visibility,
                                 check.hint if own or _own_question(spec, run, check) else "")
         results.append(replace(scored, seconds=round(time.monotonic() - t0, 3)))

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder.box import Box, box_error, read_box, size, upstream_failure
-from autograder.checks import CHECK_KINDS
-from autograder.checks.context import JudgeContext, MissingArtifact
+from autograder.checks import CHECK_KINDS, judge_check
+from autograder.checks.context import JudgeContext
 from autograder.data import PreparedData, prepare
 from autograder.engine import release_sessions
 from autograder.errors import SubmissionError
@@ -140,14 +140,7 @@ class Grader:
         results = []
         for check in checks:
             t0 = time.monotonic()
-            problem = _task_problem(ctx, spec, check, run)
-            try:
-                verdict = problem or CHECK_KINDS[check.kind].judge(ctx, check)
-            except MissingArtifact as exc:
-                verdict = CheckResult.failed(str(exc))
-            except Exception as exc:  # noqa: BLE001 - a broken check must not sink the run
-                verdict = CheckResult.error(f"the check itself failed ({type(exc).__name__}: {str(exc)[:300]}); "
-                                            "this is a grader problem, please report it to your instructor")
+            verdict = _task_problem(ctx, spec, check, run) or judge_check(ctx, check)
             results.append(attach(verdict, check, time.monotonic() - t0))
         return results, notes
 

@@ -9,26 +9,9 @@ import pytest
 
 from autograder.errors import SpecError
 from autograder.spec import load_spec
+from tests.test_spec import MINIMAL as SPEC_TEMPLATE
 
-MINIMAL = '''
-slug = "01-x"
-title = "t"
-module = "m.py"
-[data]
-dataset = "credit"
-[[questions]]
-name = "q1"
-title = "Q"
-[[tasks]]
-name = "t1"
-call = "f"
-[[checks]]
-name = "c1"
-question = "q1"
-kind = "task_ok"
-points = 1
-tasks = ["t1"]
-'''
+MINIMAL = SPEC_TEMPLATE.format(slug="01-x")
 
 
 def spec_with(tmp_path: Path, box: str):

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from autograder.checks import basic, custom, dataframe, metrics, persistence, pipeline
+from autograder.checks.context import MissingArtifact
+from autograder.results import CheckResult
 
 
 @dataclass(frozen=True)
@@ -31,4 +33,18 @@ CHECK_KINDS: dict[str, CheckKind] = {
     "custom": CheckKind(custom.judge, custom.score_requests),
 }
 
-__all__ = ["CHECK_KINDS", "CheckKind"]
+
+
+def judge_check(ctx, check) -> CheckResult:
+    """One check's verdict on the artifacts: a missing artifact fails it; a check that crashes is the
+    grader's ``error`` for that check only, never the end of the run."""
+    try:
+        return CHECK_KINDS[check.kind].judge(ctx, check)
+    except MissingArtifact as exc:
+        return CheckResult.failed(str(exc))
+    except Exception as exc:  # noqa: BLE001 - a broken check must not sink the others
+        return CheckResult.error(f"the check itself failed ({type(exc).__name__}: {str(exc)[:300]}); "
+                                 "this is a grader problem, please report it to your instructor")
+
+
+__all__ = ["CHECK_KINDS", "CheckKind", "judge_check"]
