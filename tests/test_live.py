@@ -127,6 +127,7 @@ def _submissions(spec, root: Path, tmp: Path) -> dict[str, Path]:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_in_kernel_verdicts_equal_fresh_process_verdicts(spec02, spark, grader, root, tmp_path):
     public = [c.name for c in spec02.public_checks()]
     assert not set(FRESH) - {"reference", "stub", *(m.name for m in load_mutants(spec02))}
