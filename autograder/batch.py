@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,7 +174,9 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
     checks the students' files show (:data:`autograder.feedback.RELEASES`)."""
     import time
 
-    from rich.progress import Progress
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
 
     started = time.monotonic()
     if not Path(folder).is_dir():
@@ -191,22 +194,50 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
     workers = workers or default_workers()
     if todo:
         kind = engine_kind if spec.spark_connect else "local"
-        with engine(kind, options, work_root) as (child_options, child_work_root), \
-                fork_server(enabled=child_options.remote is not None) as starter, \
-                Progress(disable=not progress, transient=False) as bar:
-            grader = Grader(spark_options=child_options, work_root=child_work_root, starter=starter)
-            grader.prepared(spec)
+        console = Console(stderr=True, quiet=not progress)
+        with contextlib.ExitStack() as stack:
+            with console.status(f"{spec.slug}: starting the grading engine ("
+                                f"{'a warm Spark Connect server' if kind == 'connect' else 'local Spark'}) and "
+                                "preparing the data; this takes a minute or two"):
+                child_options, child_work_root = stack.enter_context(engine(kind, options, work_root))
+                starter = stack.enter_context(fork_server(enabled=child_options.remote is not None))
+                grader = Grader(spark_options=child_options, work_root=child_work_root, starter=starter)
+                grader.prepared(spec)
+            bar = stack.enter_context(Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                                               console=console, transient=False))
             task = bar.add_task(f"grading {spec.slug}", total=len(todo))
+            running: set[str] = set()
+            lock = threading.Lock()
+
+            def graded(student: str, path: Path) -> GradeReport:
+                with lock:
+                    running.add(student)
+                    bar.update(task, description=now_grading(spec.slug, running))
+                try:
+                    return grade_one(grader, spec, student, path)
+                finally:
+                    with lock:
+                        running.discard(student)
+                        bar.update(task, description=now_grading(spec.slug, running))
+
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(grade_one, grader, spec, student, path): student for student, path in todo}
+                futures = {pool.submit(graded, student, path): student for student, path in todo}
                 for future in as_completed(futures):
                     student = futures[future]
                     report = future.result()
                     write_feedback(out, student, report, release)
                     reports[student] = report
                     bar.advance(task)
+            bar.update(task, description=f"{spec.slug}: done")
     gradebook = write_gradebook(out, spec, reports)
     return ClassResult(len(todo), len(students) - len(todo), reports, gradebook, time.monotonic() - started)
+
+
+def now_grading(slug: str, running: set[str], width: int = 48) -> str:
+    """The progress line's description: the assignment and the students being graded right now."""
+    names = ", ".join(sorted(running))
+    return f"{slug}: {names[:width] + '...' if len(names) > width else names or 'between students'}"
 
 
 def grade_one(grader: Grader, spec: AssignmentSpec, student: str, path: Path) -> GradeReport:

@@ -83,3 +83,12 @@ def test_class_is_graded_resumably_after_sigkill(root, tmp_path):
     for name in ("canvas.csv", "summary.csv", "summary.png"):
         assert (out / name).stat().st_size > 0
     assert not list(out.rglob("*.tmp"))
+
+
+def test_progress_names_the_students_being_graded():
+    from autograder.batch import now_grading
+
+    assert now_grading("02-pipelines", {"bob", "alice"}) == "02-pipelines: alice, bob"
+    assert now_grading("02-pipelines", set()) == "02-pipelines: between students"
+    long = now_grading("02-pipelines", {f"student{i:02d}" for i in range(10)}, width=20)
+    assert long.endswith("...") and len(long) < 60
