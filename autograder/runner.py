@@ -20,7 +20,7 @@ from autograder.engine import release_sessions
 from autograder.errors import SubmissionError
 from autograder.harness.artifacts import read_json
 from autograder.harness.scorer import run_scoring_phase
-from autograder.harness.student import run_student_phase, sealed_folder
+from autograder.harness.student_phase import run_student_phase, sealed_folder
 from autograder.registry import project_root
 from autograder.results import CheckResult, GradeReport
 from autograder.sandbox import ChildArea, ChildRun, isolation

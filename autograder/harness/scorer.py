@@ -175,14 +175,6 @@ def _within(path: Path, folder: Path) -> bool:
         return False
 
 
-def _copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if source.is_dir():
-        shutil.copytree(source, target, symlinks=False, dirs_exist_ok=True)
-    else:
-        shutil.copyfile(source, target)
-
-
 def custom_classes(model: Path) -> list[str]:
     """Classes in a saved model's metadata (nested stages included) that are not Spark's own: loading
     such a model needs the submission's code."""
@@ -210,13 +202,14 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
     and the submission's own loader), so nothing the submission runs can touch their results."""
     from dataclasses import replace
 
+    from autograder.harness.student_phase import copy_input
     from autograder.sandbox import Jail, needs_network, run_child
 
     inp = area.input
     scores = area.output("scores")
     staged = inp / submission.name
     if not staged.is_file():
-        _copy(submission, staged)
+        copy_input(submission, staged)
     labels = os.path.realpath(data.test_labels)
     mapping = {os.path.realpath(data.test_features): (inp / "hidden" / "test_features.parquet", True),
                os.path.realpath(data.sample): (inp / "data" / Path(data.sample).name, False),
@@ -233,11 +226,11 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
             continue
         target, is_hidden = mapping.get(source, (inp / "extra" / f"{i}-{Path(source).name}", False))
         if not target.exists():
-            _copy(Path(source), target)
+            copy_input(Path(source), target)
         custom = custom_classes(model) if model.exists() else []
         if not _within(model, area.root) and model.exists():
             copy = inp / "models" / f"{i}-{model.name}"
-            _copy(model, copy)
+            copy_input(model, copy)
             model = copy
         job_requests.append({"model": str(model), "data": str(target), "out": str(scores / out.name),
                              "hidden": is_hidden, "timeout_s": min(REQUEST_TIMEOUT_S, limit_s),
@@ -251,7 +244,7 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
         return None, notes
     train_copy = str(mapping[os.path.realpath(data.train)][0])
     if not Path(train_copy).exists():
-        _copy(Path(data.train), Path(train_copy))
+        copy_input(Path(data.train), Path(train_copy))
     load_timeout = min(120.0, max(10.0, limit_s / 3))
     ordered = sorted(job_requests, key=lambda r: r["needs_submission"])        # stable: Spark-only first
     plans = [TaskPlan(name=Path(r["out"]).name, label="scoring", outputs=("predictions",),
