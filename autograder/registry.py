@@ -33,11 +33,9 @@ def discover(root: Path | None = None) -> list[Path]:
 
 def load_assignment(name: str | Path, root: Path | None = None) -> AssignmentSpec:
     """Load an assignment by slug (``02-pipelines``), number prefix (``02``) or folder path."""
-    from autograder.checks import CHECK_KINDS
-
     candidate = Path(name)
     if candidate.is_dir() and (candidate / "assignment.toml").is_file():
-        return load_spec(candidate / "assignment.toml", set(CHECK_KINDS))
+        return load_spec(candidate / "assignment.toml")
     found = discover(root)
     matches = [p for p in found if p.parent.name == str(name)]
     matches = matches or [p for p in found if p.parent.name.startswith(f"{name}-")]
@@ -46,4 +44,4 @@ def load_assignment(name: str | Path, root: Path | None = None) -> AssignmentSpe
         what = "matches several" if matches else "matches no"
         raise AssignmentNotFound(f"{name!r} {what} assignment; known assignments: {known}. "
                                  f"Run `sparkgrade list` to see them.")
-    return load_spec(matches[0], set(CHECK_KINDS))
+    return load_spec(matches[0])

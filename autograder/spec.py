@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from autograder.errors import SpecError
 
@@ -309,6 +309,11 @@ def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
     call, function = r.get("call", str, None), r.get("function", str, None)
     if (call is None) == (function is None):
         r.fail("call", "give exactly one of 'call' (a student function) or 'function' (tasks.py:<name>)")
+    if function is not None:
+        module, colon, name = function.partition(":")
+        if module != "tasks" or not colon or not name.isidentifier():
+            r.fail("function", f"must be 'tasks:<function>', a function of the assignment's tasks.py (the only "
+                               f"module a task may name); got {function!r}")
     args = r.strings("args")
     for a in args:
         if not a.startswith(TASK_ARGS):
@@ -326,20 +331,26 @@ def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
     )
 
 
-def _check(path: Path, i: int, raw: Mapping[str, Any], kinds: set[str]) -> CheckSpec:
+def _check(path: Path, i: int, raw: Mapping[str, Any], kinds: Collection[str]) -> CheckSpec:
+    """One ``[[checks]]`` table; with ``kinds`` a mapping of check kinds (``autograder.checks.CHECK_KINDS``),
+    its ``params`` are held to what that kind declares."""
     r = _Reader(path, f"checks[{i}]", raw)
     r.reject_unknown({"name", "question", "kind", "points", "visibility", "tasks", "params", "description", "hint"})
     kind = r.get("kind", str)
     if kinds and kind not in kinds:
         r.fail("kind", f"unknown check kind {kind!r}; known kinds: {', '.join(sorted(kinds))}")
+    name = r.get("name", str)
+    params = r.get("params", dict, {})
+    if isinstance(kinds, Mapping):
+        kinds[kind].check_params(path, r.key("params"), name, kind, params)
     return CheckSpec(
-        name=r.get("name", str),
+        name=name,
         question=r.get("question", str),
         kind=kind,
         points=r.number("points"),
         visibility=r.choice("visibility", VISIBILITIES, "visible"),
         tasks=r.strings("tasks"),
-        params=_frozen(r.get("params", dict, {})),
+        params=_frozen(params),
         description=r.get("description", str, ""),
         hint=r.get("hint", str, ""),
     )
@@ -364,8 +375,19 @@ def _unique(path: Path, key: str, names: list[str]) -> None:
         seen.add(n)
 
 
-def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: set[str] | None = None) -> AssignmentSpec:
-    """Build an AssignmentSpec from parsed TOML, validating every key and cross-reference."""
+def _registry() -> Mapping[str, Any]:
+    from autograder.checks import CHECK_KINDS      # here: the check kinds import this module
+
+    return CHECK_KINDS
+
+
+def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: Collection[str] | None = None) -> AssignmentSpec:
+    """Build an AssignmentSpec from parsed TOML, validating every key and cross-reference.
+
+    ``check_kinds`` defaults to the registry (``autograder.checks.CHECK_KINDS``), whose kinds also check
+    each check's ``params``; a plain set of names checks the kind names only."""
+    if check_kinds is None:
+        check_kinds = _registry()
     r = _Reader(path, "", raw)
     r.reject_unknown({"slug", "title", "module", "summary", "time_limit_s", "memory_mb", "data",
                       "questions", "tasks", "checks", "spark_connect", "packages", "box"})
@@ -375,7 +397,7 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: set[str] | None 
         r.fail("slug", f"must equal the folder name {folder.name!r}, got {slug!r}")
     questions = tuple(_question(path, i, q) for i, q in enumerate(r.get("questions", list)))
     tasks = tuple(_task(path, i, t) for i, t in enumerate(r.get("tasks", list)))
-    checks = tuple(_check(path, i, c, check_kinds or set()) for i, c in enumerate(r.get("checks", list)))
+    checks = tuple(_check(path, i, c, check_kinds) for i, c in enumerate(r.get("checks", list)))
     _unique(path, "questions", [q.name for q in questions])
     _unique(path, "tasks", [t.name for t in tasks])
     _unique(path, "checks", [c.name for c in checks])
@@ -428,7 +450,7 @@ def _packages(r: "_Reader") -> tuple[str, ...]:
     return tuple(names)
 
 
-def load_spec(path: Path, check_kinds: set[str] | None = None) -> AssignmentSpec:
+def load_spec(path: Path, check_kinds: Collection[str] | None = None) -> AssignmentSpec:
     """Read and validate one assignment.toml."""
     path = Path(path)
     try:

@@ -12,8 +12,66 @@ from autograder.spec import AssignmentSpec
 
 
 def defined_names(path: Path) -> set[str]:
+    """Functions and classes defined at the top level of a Python file (read, never imported)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+def top_level_names(path: Path) -> set[str]:
+    """Every name bound at the top level of a Python file: functions, classes, assignments
+    (``batch = against_reference(...)``) and imports (read, never imported)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = set()
+    for n in tree.body:
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(n.name)
+        elif isinstance(n, (ast.Assign, ast.AnnAssign)):
+            for target in n.targets if isinstance(n, ast.Assign) else [n.target]:
+                names |= {t.id for t in ast.walk(target) if isinstance(t, ast.Name)}
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).partition(".")[0] for a in n.names}
+    return names
+
+
+def _missing_function(path: Path, function: str, what: str, cache: dict[Path, set[str] | str]) -> str | None:
+    """Why ``function`` is not a top-level name of ``path`` (None if it is), for a message about ``what``."""
+    if path not in cache:
+        try:
+            cache[path] = top_level_names(path)
+        except FileNotFoundError:
+            cache[path] = f"{path} is missing"
+        except SyntaxError as exc:
+            cache[path] = f"{path} does not parse: line {exc.lineno}: {exc.msg}"
+    names = cache[path]
+    if isinstance(names, str):
+        return f"{what}: {names}"
+    if function not in names:
+        return f"{what}: {path} defines no {function}"
+    return None
+
+
+def function_problems(spec: AssignmentSpec) -> list[str]:
+    """Task functions (``function = "tasks:<name>"``) and custom judges (``params.judge``) that do not
+    exist in the assignment's tasks.py, judges.py or hidden/judges.py."""
+    from autograder.checks.custom import JUDGE_MODULES
+
+    found, cache = [], {}
+    for t in spec.tasks:
+        if t.function:
+            why = _missing_function(spec.path / "tasks.py", t.function.partition(":")[2],
+                                    f"task '{t.name}' names {t.function}", cache)
+            found += [why] if why else []
+    for c in spec.checks:
+        if c.kind != "custom":
+            continue
+        module, _, function = c.params["judge"].partition(":")
+        what = f"check '{c.name}' names judge {c.params['judge']}"
+        if module not in JUDGE_MODULES or not function:
+            found.append(f"{what}: must be '<module>:<function>' with module one of {', '.join(JUDGE_MODULES)}")
+            continue
+        why = _missing_function(spec.path / f"{module}.py", function, what, cache)
+        found += [why] if why else []
+    return found
 
 
 def problems(spec: AssignmentSpec, root: Path) -> list[str]:
@@ -36,8 +94,7 @@ def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     for t in spec.tasks:
         if t.name not in used:
             found.append(f"task '{t.name}' is used by no check")
-        if t.function and not (spec.path / "tasks.py").is_file():
-            found.append(f"task '{t.name}' names {t.function} but {spec.path / 'tasks.py'} is missing")
+    found += function_problems(spec)
     for q in spec.questions:
         if not any(c.question == q.name for c in spec.checks):
             found.append(f"question '{q.name}' has no check")

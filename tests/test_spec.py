@@ -56,6 +56,8 @@ def test_minimal_spec_loads(tmp_path):
     (('dataset = "credit"', 'dataset = "credit"\ntest_fold = 7'), "data.test_fold", "below folds"),
     (('module = "m.py"', 'module = "m.py"\npackages = [""]'), "packages", "list of package names"),
     (('module = "m.py"', 'module = "m.py"\npackages = "pandas"'), "packages", "must be list"),
+    (('call = "f"', 'function = "helpers:g"'), "tasks[0].function", "must be 'tasks:<function>'"),
+    (('call = "f"', 'function = "g"'), "tasks[0].function", "must be 'tasks:<function>'"),
 ])
 def test_errors_name_file_and_key(tmp_path, change, key, words):
     path = write(tmp_path, MINIMAL.replace(*change))
@@ -94,3 +96,65 @@ def test_every_shipped_assignment_loads(root):
 def test_extra_packages_are_read(tmp_path):
     spec = load_spec(write(tmp_path, MINIMAL.replace('module = "m.py"', 'module = "m.py"\npackages = ["pandas"]')))
     assert spec.packages == ("pandas",)
+
+
+METRIC = MINIMAL + '''
+[[checks]]
+name = "auc"
+question = "q1"
+kind = "metric"
+points = 1
+tasks = ["t1"]
+params = { metric = "areaUnderROC", min = 0.79 }
+'''
+
+
+def test_declared_params_load(tmp_path):
+    spec = load_spec(write(tmp_path, METRIC))
+    assert dict(spec.checks[1].params) == {"metric": "areaUnderROC", "min": 0.79}
+
+
+@pytest.mark.parametrize("params, key, words", [
+    ('metric = "areaUnderROC", mn = 0.79', "checks[1].params.mn",
+     "unknown param of check 'auc' (kind metric); its params are: max, metric, min"),
+    ('metric = "areaUnderROC", min = "0.79"', "checks[1].params.min", "check 'auc' (kind metric): must be a number"),
+    ('metric = "areaUnderROC", min = true', "checks[1].params.min", "must be a number, got True"),
+    ('metric = "auc", min = 0.79', "checks[1].params.metric", "must be one of areaUnderPR, areaUnderROC"),
+    ('min = 0.79', "checks[1].params.metric", "check 'auc' (kind metric) needs this param"),
+])
+def test_check_params_are_held_to_their_declaration(tmp_path, params, key, words):
+    path = write(tmp_path, METRIC.replace('metric = "areaUnderROC", min = 0.79', params))
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert info.value.key == key
+    assert str(path) in str(info.value) and words in str(info.value)
+
+
+def test_list_items_are_typed(tmp_path):
+    text = METRIC.replace('kind = "metric"', 'kind = "schema"').replace(
+        'metric = "areaUnderROC", min = 0.79', 'no_nulls = ["a", 3]')
+    with pytest.raises(SpecError, match=r"checks\[1\]\.params\.no_nulls: check 'auc' \(kind schema\): "
+                                        r"must be a list of strings"):
+        load_spec(write(tmp_path, text))
+
+
+def test_custom_checks_pass_their_own_params_on(tmp_path):
+    text = METRIC.replace('kind = "metric"', 'kind = "custom"').replace(
+        'metric = "areaUnderROC", min = 0.79', 'judge = "judges:j", margin = 0.01')
+    assert dict(load_spec(write(tmp_path, text)).checks[1].params) == {"judge": "judges:j", "margin": 0.01}
+    with pytest.raises(SpecError, match=r"checks\[1\]\.params\.judge: .*needs this param"):
+        load_spec(write(tmp_path, text.replace('judge = "judges:j", ', ""), slug="02-y"))
+
+
+def test_every_param_of_the_shipped_specs_is_declared(root):
+    """Each key a shipped (or test fixture) check uses is one its kind declares, so the declarations, the
+    guide and the judges agree."""
+    from autograder.registry import discover
+
+    paths = discover(root) + discover(Path(__file__).parent / "fixtures" / "root")
+    assert len(paths) >= 7
+    for path in paths:
+        for check in load_spec(path).checks:
+            kind = CHECK_KINDS[check.kind]
+            declared = {p.name for p in kind.params}
+            assert kind.open_params or set(check.params) <= declared, (path, check.name)

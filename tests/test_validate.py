@@ -1,3 +1,13 @@
+"""Static validation: the shipped assignments are consistent, and each kind of inconsistency is reported."""
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from autograder.cli import main
+from autograder.errors import SpecError
 from autograder.registry import discover, load_assignment
 from autograder.validate import problems
 
@@ -6,3 +16,71 @@ def test_shipped_assignments_are_valid(root):
     for path in discover(root):
         spec = load_assignment(path.parent)
         assert problems(spec, root) == [], spec.slug
+
+
+
+@pytest.fixture
+def copy02(root, tmp_path) -> Path:
+    """A private copy of assignment 02 and its reference solution, to break."""
+    shutil.copytree(root / "assignments" / "02-pipelines", tmp_path / "assignments" / "02-pipelines")
+    shutil.copytree(root / "solutions" / "02-pipelines", tmp_path / "solutions" / "02-pipelines")
+    return tmp_path
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= 1, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _problems(root: Path) -> list[str]:
+    return problems(load_assignment(root / "assignments" / "02-pipelines"), root)
+
+
+def test_the_copy_is_valid(copy02):
+    assert _problems(copy02) == []
+
+
+def test_missing_stub_function_is_reported(copy02):
+    _edit(copy02 / "assignments" / "02-pipelines" / "pipelines.py", "def build_pipeline(", "def build_pipe(")
+    assert [p for p in _problems(copy02) if "student stub" in p and "does not define build_pipeline" in p]
+
+
+def test_missing_task_function_is_reported(copy02):
+    _edit(copy02 / "assignments" / "02-pipelines" / "tasks.py", "def ratio_save(", "def ratio_saved(")
+    assert any("task 'ratio_saved' names tasks:ratio_save" in p and "defines no ratio_save" in p
+               for p in _problems(copy02))
+
+
+@pytest.mark.parametrize("file, old, new, words", [
+    ("judges.py", "def ratio_params(", "def ratio_param(", "names judge judges:ratio_params: "),
+    ("hidden/judges.py", "def ratio_values(", "def ratio_value(", "names judge hidden/judges:ratio_values: "),
+])
+def test_missing_judge_function_is_reported(copy02, file, old, new, words):
+    _edit(copy02 / "assignments" / "02-pipelines" / file, old, new)
+    found = _problems(copy02)
+    assert len(found) == 1 and words in found[0] and found[0].endswith(f"defines no {old[4:-1]}")
+
+
+def test_judge_in_an_unknown_module_is_reported(copy02):
+    _edit(copy02 / "assignments" / "02-pipelines" / "assignment.toml", '"judges:ratio_params"', '"tasks:ratio_params"')
+    assert any("must be '<module>:<function>' with module one of judges, hidden/judges" in p for p in _problems(copy02))
+
+
+def test_stale_mutant_is_reported(copy02):
+    """A mutant whose text no longer occurs in the reference solution (it was edited) fails validate."""
+    mutants = tomllib.loads((copy02 / "assignments" / "02-pipelines" / "mutants" / "mutants.toml").read_text())
+    old = mutants["ratio_zero_not_null"]["replace"][0][0]
+    _edit(copy02 / "solutions" / "02-pipelines" / "pipelines.py", old, old.replace("den != 0", "den != 0.0"))
+    assert any("ratio_zero_not_null.replace" in p and "occurs 0 times in the solution" in p
+               for p in _problems(copy02))
+
+
+def test_bad_spec_fails_validate_with_file_check_and_key(copy02, capsys):
+    toml = copy02 / "assignments" / "02-pipelines" / "assignment.toml"
+    _edit(toml, "wiring = true", "wirring = true")
+    with pytest.raises(SpecError, match=r"checks\[\d+\]\.params\.wirring: unknown param of check 'q2_wiring'"):
+        load_assignment(toml.parent)
+    assert main(["validate", str(toml.parent)]) != 0
+    err = capsys.readouterr().err
+    assert str(toml) in err and ".params.wirring" in err and "q2_wiring" in err

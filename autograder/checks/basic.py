@@ -6,6 +6,7 @@ from typing import Mapping
 
 from autograder.checks.context import JudgeContext
 from autograder.checks.dataframe import close_enough
+from autograder.checks.params import ANY, Param
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
@@ -22,6 +23,13 @@ def thaw(value):
 def judge_task_ok(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     """Passes when every task of the check ran without error (the runner has already verified that)."""
     return CheckResult.passed(f"{', '.join(check.tasks)} ran without error")
+
+
+VALUE_PARAMS = (
+    Param("expected", ANY, "the value the task must return (a TOML value; tables and lists compare element-wise)",
+          required=True),
+    Param("tolerance", float, "relative tolerance for floats", default=1e-9),
+)
 
 
 def judge_value(ctx: JudgeContext, check: CheckSpec) -> CheckResult:

@@ -6,8 +6,15 @@ from __future__ import annotations
 import importlib.util
 
 from autograder.checks.context import JudgeContext
+from autograder.checks.params import Param
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
+
+PARAMS = (
+    Param("judge", str, "'judges:<function>' (judges.py) or 'hidden/judges:<function>' (hidden/judges.py); "
+          "an optional '<function>_score_requests' beside it asks for scoring first", required=True),
+)
+JUDGE_MODULES = ("judges", "hidden/judges")
 
 
 def _load(ctx: JudgeContext, module: str):

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from autograder.checks.context import JudgeContext
+from autograder.checks.params import Param
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
@@ -33,6 +34,16 @@ def vector_values(value: Any) -> Any:
             dense[int(i)] = float(v)
         return dense
     return value
+
+
+SCHEMA_PARAMS = (
+    Param("columns", dict, "column -> type name the output must have ('double', 'string', 'vector', "
+          "'array<string>')", items=str),
+    Param("absent", list, "columns that must not be in the output", items=str),
+    Param("rows", int, "the exact number of rows"),
+    Param("vector_size", dict, "vector column -> the size every vector in it must have", items=int),
+    Param("no_nulls", list, "columns that must hold no null", items=str),
+)
 
 
 def judge_schema(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
@@ -90,6 +101,14 @@ def close_enough(a: Any, b: Any, tol: float) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(close_enough(a[k], b[k], tol) for k in a)
     return a == b
+
+
+VALUES_PARAMS = (
+    Param("key", str, "the column that identifies a row", required=True),
+    Param("expected", list, "the rows the output must hold (tables of column -> value, each with the key)",
+          required=True, items=dict),
+    Param("tolerance", float, "relative tolerance for floats", default=1e-9),
+)
 
 
 def judge_values(ctx: JudgeContext, check: CheckSpec) -> CheckResult:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from autograder.checks.context import JudgeContext
+from autograder.checks.params import Param
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
@@ -17,6 +18,13 @@ if TYPE_CHECKING:   # imported where used: the grader stays small while the chil
 BINARY = {"areaUnderROC", "areaUnderPR"}
 MULTICLASS = {"accuracy", "f1", "weightedPrecision", "weightedRecall"}
 REGRESSION = {"rmse", "mse", "mae", "r2"}
+
+PARAMS = (
+    Param("metric", str, "the metric computed on the held-out rows", required=True,
+          choices=tuple(sorted(BINARY)) + tuple(sorted(MULTICLASS)) + tuple(sorted(REGRESSION))),
+    Param("min", float, "the lowest passing value"),
+    Param("max", float, "the highest passing value (when there is no min)"),
+)
 
 
 def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[dict]:

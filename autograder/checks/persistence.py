@@ -7,11 +7,23 @@ Spark's own reader of the same folder."""
 from __future__ import annotations
 
 from autograder.checks.context import JudgeContext
+from autograder.checks.params import Param
 from autograder.harness.artifacts import read_json
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
 PREDICTION_COLUMNS = ("prediction", "probability", "rawPrediction")
+
+PARAMS = (
+    Param("saved", str, "where the student's save function wrote, '<task>/<name>' under the artifacts",
+          required=True),
+    Param("model_task", str, "the task whose in-memory predictions on the public sample the reloaded model "
+          "must reproduce (without loader)"),
+    Param("loader", str, "the student's own load function, run in a fresh process on a copy of the saved folder"),
+    Param("model_class", str, "with loader: the short class name the loader must return"),
+    Param("same_metrics", bool, "with loader: the loaded model keeps the saved model's validation metrics",
+          default=False),
+)
 
 
 def saved_path(ctx: JudgeContext, check: CheckSpec):

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from autograder.checks.context import JudgeContext
 from autograder.checks.lineage import OUTPUT_PARAMS, SqlProblem, Trace, column_params, flows, output_type, sql_step
+from autograder.checks.params import Param
 from autograder.harness.artifacts import stage_metadata
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
@@ -264,6 +265,16 @@ def wiring_problems(stages: list[StageInfo], data_columns: list[str], not_featur
                             f"{steps[0]}, the label (or derived from it): {' -> '.join(steps)}; that leaks the "
                             "answer into the model")
     return problems
+
+PARAMS = (
+    Param("type", str, "the class of the saved stage ('Pipeline'; 'A|B' for either)"),
+    Param("stages", list, "the leaf stages exactly, in order (nested pipelines expanded)", items=str),
+    Param("contains", list, "leaf stages that must appear in this order, others allowed between", items=str),
+    Param("params", dict, "'<Stage>.<param>' -> required value (a list: any of its values)"),
+    Param("wiring", bool, "every stage reads existing columns and no label reaches the features", default=False),
+    Param("not_features", list, "with wiring: label columns besides the final estimator's labelCol", items=str),
+    Param("artifact", str, "the saved folder of the task to read", default="stage"),
+)
 
 
 def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:

@@ -1,0 +1,94 @@
+"""Declared check parameters: each check kind lists its ``params`` keys once, as :class:`Param` values,
+and :func:`check_params` holds an assignment.toml's ``[checks.params]`` table to them when the spec is
+loaded, so a typo (``mn = 0.79``) or a wrong type is a :class:`~autograder.errors.SpecError` naming the
+file, the check and the key instead of a failure at grading time.
+
+The same declarations generate the check-kind reference of the guide (:mod:`autograder.checks.reference`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from autograder.errors import SpecError
+
+ANY = object        # a param that takes any TOML value
+
+_TYPE_NAMES = {str: "string", float: "number", int: "integer", bool: "boolean", list: "list", dict: "table",
+               object: "any"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One key of a check's ``params`` table.
+
+    ``type`` is ``str``, ``int``, ``float`` (an integer is accepted), ``bool``, ``list``, ``dict`` (a TOML
+    table) or ``ANY``; ``items`` is the type of a list's elements or of a table's values. ``default`` is
+    what the check uses when the key is absent (documentation only: the judge applies it); ``choices``
+    restricts a string to a fixed set of values."""
+
+    name: str
+    type: type
+    doc: str
+    default: Any = None
+    required: bool = False
+    items: type | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def type_name(self) -> str:
+        name = _TYPE_NAMES[self.type]
+        if self.items is not None:
+            name += f" of {_TYPE_NAMES[self.items]}s" if self.type is list else f" of {_TYPE_NAMES[self.items]}"
+        return name
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` (as TOML parsed it) is not acceptable for this param; None if it is."""
+        if not _is(value, self.type):
+            return f"must be a {self.type_name}, got {value!r}"
+        if self.items is not None:
+            values = value if self.type is list else value.values()
+            if not all(_is(v, self.items) for v in values):
+                return f"must be a {self.type_name}, got {value!r}"
+        if self.choices and value not in self.choices:
+            return f"must be one of {', '.join(self.choices)}; got {value!r}"
+        return None
+
+
+def _is(value: Any, kind: type) -> bool:
+    if kind is object:
+        return True
+    if isinstance(value, bool):
+        return kind is bool
+    if kind is float:
+        return isinstance(value, (int, float))
+    if kind is dict:
+        return isinstance(value, Mapping)
+    return isinstance(value, kind)
+
+
+def check_params(path: Path | str, key: str, check: str, kind: str, declared: tuple[Param, ...],
+                 params: Mapping[str, Any], open_params: bool = False) -> None:
+    """Raise SpecError unless ``params`` (the raw TOML table of check ``check`` at ``key``) fits
+    ``declared``: every required key present, no unknown key (unless ``open_params``: the kind passes
+    other keys on, e.g. to a custom judge), every declared key of its type."""
+    by_name = {p.name: p for p in declared}
+    for name, value in params.items():
+        param = by_name.get(name)
+        if param is None:
+            if open_params:
+                continue
+            known = ", ".join(sorted(by_name)) or "none"
+            raise SpecError(path, f"{key}.{name}", f"unknown param of check '{check}' (kind {kind}); "
+                                                   f"its params are: {known}")
+        problem = param.problem(value)
+        if problem:
+            raise SpecError(path, f"{key}.{name}", f"check '{check}' (kind {kind}): {problem}")
+    for p in declared:
+        if p.required and p.name not in params:
+            raise SpecError(path, f"{key}.{p.name}", f"check '{check}' (kind {kind}) needs this param: {p.doc}")
+
+
+__all__ = ["ANY", "Param", "check_params"]
