@@ -1,0 +1,100 @@
+"""Running one child under limits (:func:`run_child`): a wall-clock limit, a memory limit on the RSS of
+its whole process tree (polled), output capped, and at the end every process of the tree frozen and
+killed. The child is started through the launcher (:mod:`autograder.sandbox.launcher`) in its
+:class:`~autograder.sandbox.jail.Jail`, or forked from a fork server (:mod:`autograder.prefork`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from autograder.sandbox import launcher
+from autograder.sandbox.area import ChildArea
+from autograder.sandbox.childrun import ChildRun, OutputCap
+from autograder.sandbox.jail import PACKAGE, Jail
+from autograder.sandbox.probing import Isolation
+from autograder.sandbox.proctree import MARKER, kill_tree, tree_pids, tree_private_mb, tree_rss_mb
+
+MEMORY_POLL_S = 0.2
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A scrubbed environment: only what Python, Java and Spark need."""
+    keep = ("PATH", "JAVA_HOME", "LANG", "LC_ALL", "TZ", "SPARK_HOME", "PYSPARK_SUBMIT_ARGS")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env.update({"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
+                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "SPARK_LOCAL_IP": "127.0.0.1",
+                "MALLOC_ARENA_MAX": "2",        # threads (gRPC, Arrow) do not each reserve a 64 MB arena
+                "PYTHONPATH": str(PACKAGE.parent)})
+    env.update(extra or {})
+    return env
+
+
+def launcher_argv(jail: Jail, command: list[str], cwd: Path) -> list[str]:
+    """The command that runs ``command`` in ``cwd`` inside ``jail`` (the launcher, run as a script)."""
+    return [sys.executable, "-I", "-S", str(Path(launcher.__file__).resolve()), json.dumps(jail.config(command, cwd))]
+
+
+def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float, memory_mb: int,
+              env: dict[str, str] | None = None, jail: Jail | None = None,
+              argv: list[str] | None = None, watch=None, starter=None) -> ChildRun:
+    """Run ``python -m module job`` (or ``argv``) in ``cwd`` under the limits, inside ``jail`` when given
+    (else with no isolation beyond the limits), and return how it ended. ``watch``, if given, is called
+    while the child runs and may return a reason to stop it. ``starter`` (a running
+    :class:`autograder.prefork.ForkServer`): fork the child from it instead of starting an interpreter;
+    its memory is then what the tree holds privately."""
+    token = secrets.token_hex(8)
+    if jail is None:
+        iso = Isolation()
+        area = ChildArea(Path(cwd), iso)
+        area.home.mkdir(parents=True, exist_ok=True)
+        area.tmp.mkdir(parents=True, exist_ok=True)
+        jail = Jail(iso, area, writable=(Path(cwd),))
+    home, tmp = jail.area.home, jail.area.tmp
+    full_env = child_env({**(env or {}), MARKER: token, "HOME": str(home), "TMPDIR": str(tmp),
+                          "SPARK_LOCAL_DIRS": str(tmp), "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={tmp}"})
+    command = argv or [sys.executable, "-m", module, str(job)]
+    started = time.monotonic()
+    memory, proc = tree_rss_mb, None
+    if starter is not None and argv is None and starter.alive():
+        try:
+            proc, memory = starter.start(module, job, cwd, full_env, jail.config(command, cwd)), tree_private_mb
+        except OSError:
+            pass                                        # the fork server just died: start the child afresh
+    if proc is None:
+        proc = subprocess.Popen(launcher_argv(jail, command, cwd), cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    output = OutputCap(proc.stdout)
+    timed_out = memory_exceeded = False
+    stopped = ""
+    peak = 0.0
+    next_check = 0.0
+    while proc.poll() is None:
+        now = time.monotonic()
+        if now - started > timeout_s:
+            timed_out = True
+            break
+        if now >= next_check:
+            peak = max(peak, memory(tree_pids(proc.pid, token)))
+            next_check = now + MEMORY_POLL_S
+            if peak > memory_mb:
+                memory_exceeded = True
+                break
+        if watch is not None and (stopped := watch() or ""):
+            break
+        time.sleep(0.02)
+    kill_tree(proc.pid, token)
+    proc.wait()
+    head, tail = output.text()
+    code = proc.returncode
+    if code is not None and 128 < code <= 128 + 64:          # the launcher reports a signal as 128 + n
+        code = -(code - 128)
+    return ChildRun(returncode=None if (timed_out or memory_exceeded or stopped) else code,
+                    seconds=time.monotonic() - started, timed_out=timed_out, memory_exceeded=memory_exceeded,
+                    output_head=head, output_tail=tail, output_bytes=output.total, peak_rss_mb=peak,
+                    stopped=stopped)
