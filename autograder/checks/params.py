@@ -41,7 +41,7 @@ class Param:
     def type_name(self) -> str:
         name = _TYPE_NAMES[self.type]
         if self.items is not None:
-            name += f" of {_TYPE_NAMES[self.items]}s" if self.type is list else f" of {_TYPE_NAMES[self.items]}"
+            name += f" of {_TYPE_NAMES[self.items]}s"
         return name
 
     def problem(self, value: Any) -> str | None:
