@@ -199,7 +199,8 @@ def run_tasks(spec: AssignmentSpec, tasks: tuple[TaskSpec, ...], namespace: dict
               artifacts: Path) -> LiveRun:
     """Run ``tasks`` in order on the live ``namespace``; a task whose dependencies failed is skipped."""
     from autograder.harness.context import TaskContext, load_tasks_module
-    from autograder.harness.student import run_task, stop_running_work
+    from autograder.harness.child_runtime import stop_running_work
+    from autograder.harness.student import run_task
 
     module = types.ModuleType(str(namespace.get("__name__", "__main__")))
     module.__dict__.update(namespace)
@@ -223,7 +224,7 @@ def run_tasks(spec: AssignmentSpec, tasks: tuple[TaskSpec, ...], namespace: dict
         t0 = time.monotonic()
         try:
             with _alarm(task.timeout_s):
-                run_task(ctx, _task_dict(task), tasks_module)
+                run_task(ctx, plan, tasks_module)
         except _Timeout:
             stop_running_work(spark)
             run.record(task.name, "timeout", f"{task_label(task)} did not finish within {task.timeout_s:g} s; look "

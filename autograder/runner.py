@@ -19,7 +19,8 @@ from autograder.data import PreparedData, prepare
 from autograder.engine import release_sessions
 from autograder.errors import SubmissionError
 from autograder.harness.artifacts import read_json
-from autograder.harness.scorer import run_scoring_phase
+from autograder.harness.scoring_phase import run_scoring_phase
+from autograder.harness.sealing import TaskPlan
 from autograder.harness.student_phase import run_student_phase, sealed_folder
 from autograder.registry import project_root
 from autograder.results import CheckResult, GradeReport
@@ -117,7 +118,7 @@ class Grader:
         with self.child_session(len(tasks)) as spark:
             run, phase_notes = run_student_phase(area, spec.path, spec.module_name, staged.path,
                                                  {"train": data.train, "sample": data.sample},
-                                                 [_task_dict(t) for t in tasks], spark, spec.data.id_col,
+                                                 [_task_plan(t) for t in tasks], spark, spec.data.id_col,
                                                  spec.time_limit_s, spec.memory_mb, hidden, self.starter)
         notes += area.iso.notes() + phase_notes
         load = _read(artifacts / "_load.json")
@@ -205,10 +206,12 @@ def _read(path: Path) -> dict:
         return {}
 
 
-def _task_dict(task: TaskSpec) -> dict:
-    return {"name": task.name, "call": task.call, "function": task.function, "args": list(task.args),
-            "kwargs": dict(task.kwargs), "save": task.save, "timeout_s": task.timeout_s,
-            "predict_sample": task.predict_sample}
+def _task_plan(task: TaskSpec) -> TaskPlan:
+    """The task as the student phase orders and runs it; its dependencies there are its ``@`` arguments
+    (its declared ``needs`` are not passed on)."""
+    return TaskPlan.from_dict({"name": task.name, "call": task.call, "function": task.function,
+                               "args": list(task.args), "kwargs": dict(task.kwargs), "save": task.save,
+                               "timeout_s": task.timeout_s, "predict_sample": task.predict_sample})
 
 
 def _task_problem(ctx: JudgeContext, spec: AssignmentSpec, check: CheckSpec, run: ChildRun) -> CheckResult | None:

@@ -26,7 +26,7 @@ import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 GO = "go.json"
 READY = "_ready.json"
@@ -82,7 +82,9 @@ def await_order(control: Path, seq: int, patience_s: float = 900.0) -> str | Non
 
 @dataclass(frozen=True)
 class TaskPlan:
-    """One task as the sequencer sees it."""
+    """One task: what the sequencer needs to order and judge it, and what the student child needs to run
+    it (``call`` with ``args``/``kwargs``, or the assignment's ``function``); crosses to the child as
+    :meth:`to_dict` inside :class:`autograder.harness.jobs.StudentJob`."""
 
     name: str
     timeout_s: float
@@ -91,15 +93,27 @@ class TaskPlan:
     needs: tuple[str, ...] = ()
     label: str = ""
     outputs: tuple[str, ...] = ()      # further outputs a claimed success must leave
+    call: str | None = None            # a function of the submission, called with args and kwargs
+    function: str | None = None        # or a function of the assignment's tasks.py, called with the context
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, task: dict) -> "TaskPlan":
+    def from_dict(cls, task: Mapping[str, Any]) -> "TaskPlan":
         deps = {a[1:] for a in task.get("args", []) if isinstance(a, str) and a.startswith("@")}
         deps |= {v[1:] for v in dict(task.get("kwargs", {})).values() if isinstance(v, str) and v.startswith("@")}
         deps |= set(task.get("needs", []))
-        label = f"{task['call']}()" if task.get("call") else f"task '{task['name']}'"
+        label = task.get("label") or (f"{task['call']}()" if task.get("call") else f"task '{task['name']}'")
         return cls(name=task["name"], timeout_s=float(task["timeout_s"]), save=task.get("save") or "none",
-                   predict_sample=bool(task.get("predict_sample")), needs=tuple(sorted(deps)), label=label)
+                   predict_sample=bool(task.get("predict_sample")), needs=tuple(sorted(deps)), label=label,
+                   outputs=tuple(task.get("outputs", ())), call=task.get("call"), function=task.get("function"),
+                   args=tuple(task.get("args", ())), kwargs=dict(task.get("kwargs", {})))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "call": self.call, "function": self.function, "args": list(self.args),
+                "kwargs": dict(self.kwargs), "save": self.save, "timeout_s": self.timeout_s,
+                "predict_sample": self.predict_sample, "needs": list(self.needs), "label": self.label,
+                "outputs": list(self.outputs)}
 
     def required(self) -> tuple[str, ...]:
         return (REQUIRED_OUTPUTS.get(self.save, ()) + (("sample_predictions",) if self.predict_sample else ())

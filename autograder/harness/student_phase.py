@@ -12,8 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from autograder.harness.artifacts import read_json, write_json
+from autograder.harness.jobs import HARNESS, MAX_RESTARTS, StudentJob
 from autograder.harness.sealing import TaskPlan, TaskSequencer
-from autograder.harness.student import HARNESS, MAX_RESTARTS
+from autograder.spark import SparkOptions
+
 
 def copy_input(source: Path, target: Path) -> None:
     """Copy a file or folder the grader gives a child (never following links)."""
@@ -25,7 +27,7 @@ def copy_input(source: Path, target: Path) -> None:
 
 
 def run_student_phase(area, assignment_dir: Path, module_name: str, submission: Path, data: dict,
-                      tasks: list[dict], spark: dict, id_col: str, limit_s: float, memory_mb: int,
+                      tasks: list[TaskPlan], spark: dict, id_col: str, limit_s: float, memory_mb: int,
                       hidden: tuple = (), starter=None):
     """Run the student phase in ``area`` (a :class:`autograder.sandbox.ChildArea`); return the last
     :class:`ChildRun` and notes for the report. Sealed task outputs and the grader's verdicts end up in
@@ -50,7 +52,7 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
     jail = Jail(area.iso, area, writable=(artifacts, area.home, area.tmp), hidden=tuple(hidden),
                 network=needs_network(spark))
     notes = network_notes(jail) + [f"sandbox: made unreadable for the submission: {p}" for p in jail.protect()]
-    plans = [TaskPlan.from_dict(t) for t in tasks]
+    plans = list(tasks)
     load_timeout = min(120.0, max(10.0, limit_s / 3))
     sequencer = TaskSequencer(artifacts=artifacts, control=inp / "control", sealed=sealed_folder(area),
                               order=list(plans), load_timeout_s=load_timeout)
@@ -63,12 +65,12 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
             break
         rerun = reruns_needed(plans, pending, sequencer.verdicts)
         sequencer.start([p for p in plans if p.name in rerun] + pending, frozenset(rerun))
-        job = {"submission": str(inp / submission.name), "module_name": module_name,
-               "assignment_dir": str(inp / "assignment"), "artifacts": str(artifacts), "id_col": id_col,
-               "control": str(sequencer.control), "spark": spark, "data": public, "tasks": tasks,
-               "memory_mb": memory_mb, "load_timeout_s": load_timeout}
+        job = StudentJob(submission=inp / submission.name, module_name=module_name,
+                         assignment_dir=inp / "assignment", artifacts=artifacts, control=sequencer.control,
+                         spark=SparkOptions.from_dict(spark), id_col=id_col, data=public, tasks=tuple(plans),
+                         memory_mb=memory_mb, load_timeout_s=load_timeout)
         job_file = inp / f"student-job-{attempt}.json"
-        write_json(job_file, job)
+        write_json(job_file, job.to_dict())
         run = run_child("autograder.harness.student", job_file, area.home, remaining, memory_mb,
                         jail=jail, watch=sequencer, starter=starter)
         run.keep_log(area.root.parent / f"student-{attempt}.log")

@@ -1,0 +1,123 @@
+"""Scoring phase, grader side: copies the data each request needs into the child's area (the hidden
+features only for the duration of this phase), refuses any request for the labels, runs the scoring child
+(:mod:`autograder.harness.scorer`) in the sandbox and seals each request's output as it ends."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+from autograder.harness.artifacts import stage_metadata, write_json
+from autograder.harness.jobs import REQUEST_TIMEOUT_S, ScoringJob
+from autograder.harness.sealing import TaskPlan, TaskSequencer
+from autograder.harness.student_phase import copy_input
+from autograder.sandbox import Jail, needs_network, run_child
+from autograder.spark import SparkOptions
+
+SPARK_CLASS_PREFIXES = ("org.apache.spark.", "pyspark.ml.")
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        Path(os.path.realpath(path)).relative_to(os.path.realpath(folder))
+        return True
+    except ValueError:
+        return False
+
+
+def custom_classes(model: Path) -> list[str]:
+    """Classes in a saved model's metadata (nested stages included) that are not Spark's own: loading
+    such a model needs the submission's code."""
+    found = []
+    for part in sorted(Path(model).rglob("metadata/part-*")):
+        try:
+            name = str(stage_metadata(part.parent.parent).get("class", ""))
+        except (OSError, ValueError):
+            continue
+        if not name.startswith(SPARK_CLASS_PREFIXES):
+            found.append(name)
+    return found
+
+
+def run_scoring_phase(area, data, module_name: str, submission: Path, requests: list[dict], spark: dict,
+                      id_col: str, limit_s: float, memory_mb: int, hidden: tuple = (), starter=None):
+    """Score saved models in a sandboxed child; returns (ChildRun, notes). ``data`` is the grader's
+    :class:`autograder.data.PreparedData`; ``submission`` is the staged file (copied by the student
+    phase into the area already, else copied here); ``starter``: a fork server for the child.
+
+    Every request's ``out`` names a folder of one grader-side scores folder: the child writes into a
+    folder of that name in its area, and each request's folder is sealed into ``out`` as it ends (see
+    :mod:`autograder.harness.sealing`). Requests whose models are made only of Spark's own classes are
+    scored first, before the submission's code is imported at all (it is needed only for custom stages
+    and the submission's own loader), so nothing the submission runs can touch their results."""
+    inp = area.input
+    scores = area.output("scores")
+    staged = inp / submission.name
+    if not staged.is_file():
+        copy_input(submission, staged)
+    labels = os.path.realpath(data.test_labels)
+    mapping = {os.path.realpath(data.test_features): (inp / "hidden" / "test_features.parquet", True),
+               os.path.realpath(data.sample): (inp / "data" / Path(data.sample).name, False),
+               os.path.realpath(data.train): (inp / "data" / Path(data.train).name, False)}
+    for features in data.hidden_features():      # a target view's held-out features are hidden too
+        mapping.setdefault(os.path.realpath(features), (inp / "hidden" / features.name, True))
+    sealed = Path(requests[0]["out"]).parent if requests else scores
+    job_requests, skipped = [], []
+    for i, request in enumerate(requests):
+        source, out, model = os.path.realpath(request["data"]), Path(request["out"]), Path(request["model"])
+        if source == labels or labels.startswith(source.rstrip("/") + "/") or out.parent != sealed \
+                or _within(out, area.root):
+            skipped.append(request)
+            continue
+        target, is_hidden = mapping.get(source, (inp / "extra" / f"{i}-{Path(source).name}", False))
+        if not target.exists():
+            copy_input(Path(source), target)
+        custom = custom_classes(model) if model.exists() else []
+        if not _within(model, area.root) and model.exists():
+            copy = inp / "models" / f"{i}-{model.name}"
+            copy_input(model, copy)
+            model = copy
+        job_requests.append({"model": str(model), "data": str(target), "out": str(scores / out.name),
+                             "hidden": is_hidden, "timeout_s": min(REQUEST_TIMEOUT_S, limit_s),
+                             "loader": request.get("loader"),
+                             "needs_submission": bool(request.get("loader") or custom)})
+    notes = []
+    if skipped:
+        notes.append(f"{len(skipped)} scoring request(s) were refused (labels or an output outside the "
+                     "scoring folder); this is a grader problem, please report it")
+    if not job_requests:
+        return None, notes
+    train_copy = str(mapping[os.path.realpath(data.train)][0])
+    if not Path(train_copy).exists():
+        copy_input(Path(data.train), Path(train_copy))
+    load_timeout = min(120.0, max(10.0, limit_s / 3))
+    ordered = sorted(job_requests, key=lambda r: r["needs_submission"])        # stable: Spark-only first
+    plans = [TaskPlan(name=Path(r["out"]).name, label="scoring", outputs=("predictions",),
+                      timeout_s=r["timeout_s"] + (load_timeout if r["needs_submission"] else 0.0))
+             for r in ordered]
+    area.open_for_child(scores)
+    sequencer = TaskSequencer(artifacts=scores, control=inp / "control-scoring", sealed=sealed, order=plans,
+                              load_timeout_s=load_timeout)
+    sequencer.start()
+    job = ScoringJob(submission=staged, module_name=module_name, spark=SparkOptions.from_dict(spark), id_col=id_col,
+                     scores=scores, control=sequencer.control, requests=tuple(ordered), train=train_copy,
+                     memory_mb=memory_mb, load_timeout_s=load_timeout)
+    job_file = inp / "score-job.json"
+    write_json(job_file, job.to_dict())
+    jail = Jail(area.iso, area, writable=(scores, area.home, area.tmp), hidden=tuple(hidden),
+                network=needs_network(spark))
+    try:
+        run = run_child("autograder.harness.scorer", job_file, area.home, limit_s, memory_mb, jail=jail,
+                        watch=sequencer, starter=starter)
+        run.keep_log(area.root.parent / "scorer.log")
+    finally:
+        shutil.rmtree(inp / "hidden", ignore_errors=True)
+    sequencer.settle()
+    sequencer.interrupted(f"{run.describe(limit_s, memory_mb)}")
+    notes += sequencer.notes
+    area.seal(scores)
+    if run.ended_abnormally and not run.during:
+        run = replace(run, during="while scoring the saved models")
+    return run, notes
