@@ -13,9 +13,23 @@ Errors all derive from :class:`SparkgradeError`::
 """
 
 from autograder.errors import AssignmentNotFound, SparkgradeError, SpecError, SubmissionError
-from autograder.registry import discover, load_assignment
-from autograder.results import CheckResult, GradeReport, Status
-from autograder.runner import grade_submission
+
+# The rest of the public API is imported on first use: the sandboxed children import this package too,
+# and must not load the grader (runner, checks, pandas) before the submission runs.
+_LAZY = {"discover": "autograder.registry", "load_assignment": "autograder.registry",
+         "CheckResult": "autograder.results", "GradeReport": "autograder.results", "Status": "autograder.results",
+         "grade_submission": "autograder.runner"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'autograder' has no attribute {name!r}")
+
 
 __all__ = [
     "AssignmentNotFound",
