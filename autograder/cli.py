@@ -281,12 +281,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=600.0, help="time limit per grading (default 600 s)")
     p.add_argument("--dry-run", action="store_true", help="print the result without recording it")
     p.set_defaults(func=cmd_measure)
+    p = sub.add_parser("prepare", help="prepare what every grading would otherwise redo: the class-data archive "
+                                       "of the grading JVMs (setup.sh runs this once per installation)")
+    p.set_defaults(func=cmd_prepare)
     p = sub.add_parser("verify", help="grade every reference solution and stub (and mutants) and print a table")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--mutants", action="store_true", help="also grade every mutant")
     _add_spark_args(p)
     p.set_defaults(func=cmd_verify)
     return parser
+
+
+def cmd_prepare(args) -> int:
+    import time
+
+    from autograder.driver_archive import archive_path, record
+
+    existing = archive_path()
+    was_there = existing is not None and existing.is_file()
+    started = time.monotonic()
+    try:
+        path = record()
+    except RuntimeError as exc:
+        print(f"sparkgrade prepare: {exc}\ngrading works without the archive, only slower", file=sys.stderr)
+        return 1
+    if path is None:
+        print("sparkgrade prepare: no java found; install Java 17+ (scripts/setup.sh does)", file=sys.stderr)
+        return 1
+    state = "already there" if was_there else f"recorded in {time.monotonic() - started:.0f} s"
+    print(f"sparkgrade prepare: JVM class-data archive {path} ({path.stat().st_size / 2**20:.0f} MB, {state})")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,7 +47,9 @@ def sized_options(box=None, master: str | None = None, driver_memory: str | None
 
     sizing = size(box or read_box())
     if java_options is None:
-        java_options = " ".join(o for o in (SHORT_JVM_OPTIONS, sizing.java_options) if o)
+        from autograder.driver_archive import archive_options
+
+        java_options = " ".join(o for o in (SHORT_JVM_OPTIONS, sizing.java_options, archive_options()) if o)
     driver_memory = driver_memory or sizing.driver_memory
     conf = {"spark.executor.pyspark.memory": f"{sizing.python_worker_mb}m"} if sizing.python_worker_mb else {}
     if memory_mb(driver_memory) < SPARK_MIN_HEAP_MB:

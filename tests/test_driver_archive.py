@@ -1,0 +1,53 @@
+"""The grading JVMs' class-data archive: recorded once per JDK and Spark, mapped by every local driver the
+grader sizes (the grader's own and the children's), and really accepted by the JVM."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.driver_archive import archive_options, archive_path, record, spark_jars
+from autograder.spark import sized_options
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def archive() -> Path:
+    """The installation's archive (``sparkgrade prepare``; recorded here if setup did not)."""
+    path = record()
+    assert path is not None and path.is_file(), "the tests need Java"
+    return path
+
+
+def test_no_archive_no_options(tmp_path):
+    assert archive_options(tmp_path) == ""
+    path = archive_path(tmp_path)
+    path.write_bytes(b"x")
+    assert archive_options(tmp_path).startswith(f"-XX:SharedArchiveFile={path} ")
+
+
+def test_the_name_follows_the_jdk_and_spark(tmp_path):
+    jars = spark_jars()
+    assert jars and all(j.suffix == ".jar" for j in jars[1:]), "pyspark's jars are the driver's class path"
+    assert archive_path(tmp_path) == archive_path(tmp_path) and archive_path(tmp_path).parent == tmp_path
+
+
+def test_grading_jvms_map_it(archive):
+    """Every sized session maps the archive; with -Xshare:on a JVM that cannot map it refuses to start,
+    so a session that answers proves the archive matches this JDK and class path, also with the small
+    box's memory options."""
+    from autograder.box import Box
+
+    for box in (None, Box(memory_mb=768, cpus=0.5)):
+        options = sized_options(box=box)
+        assert f"-XX:SharedArchiveFile={archive}" in options.java_options
+        code = ("import sys; from dataclasses import replace; from autograder.spark import SparkOptions, build_session;"
+                "o = SparkOptions.from_dict(eval(sys.argv[1])); s = build_session(replace(o, java_options=o.java_options"
+                " + ' -Xshare:on')); print(s.range(5).count())")
+        proc = subprocess.run([sys.executable, "-c", code, repr(options.to_dict())], capture_output=True, text=True,
+                              timeout=300, cwd=Path(__file__).resolve().parent.parent)
+        assert proc.returncode == 0 and proc.stdout.strip().endswith("5"), proc.stdout[-2000:] + proc.stderr[-2000:]
