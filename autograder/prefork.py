@@ -92,7 +92,7 @@ class ForkServer:
     def __enter__(self) -> "ForkServer":
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self.proc = subprocess.Popen([sys.executable, "-m", "autograder.prefork", str(theirs.fileno()),
+            self.proc = subprocess.Popen([sys.executable, "-P", "-m", "autograder.prefork", str(theirs.fileno()),
                                           *self.modules],
                                          env=self.env, stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
                                          cwd="/", start_new_session=True)
@@ -243,11 +243,11 @@ def _run_child(request: dict, output: int) -> None:
         tempfile.tempdir = None                     # TMPDIR is the child's own
         os.chdir(request["cwd"])
         config = dict(request["config"], grader_pid=os.getppid())
-        module, job, cwd = request["module"], request["job"], request["cwd"]
+        module, job = request["module"], request["job"]
     except BaseException as exc:  # noqa: BLE001
         os.write(2, f"sparkgrade sandbox: could not start the child: {exc}\n".encode())
         os._exit(sandbox.START_FAILED)
-    sandbox.launch(config, lambda: _call_main(module, job, cwd))
+    sandbox.launch(config, lambda: _call_main(module, job))
 
 
 def _close_inherited_fds() -> None:
@@ -261,12 +261,11 @@ def _close_inherited_fds() -> None:
                 pass
 
 
-def _call_main(module: str, job: str, cwd: str) -> None:
+def _call_main(module: str, job: str) -> None:
     """What ``python -m module job`` does, in this interpreter. Never returns."""
     code = 1
     try:
-        sys.argv = [module, job]
-        sys.path[0] = cwd
+        sys.argv = [module, job]        # as ``python -P -m``: the working folder is not put on sys.path
         code = importlib.import_module(module).main(job)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

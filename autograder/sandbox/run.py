@@ -30,6 +30,9 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env.update({"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
                 "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "SPARK_LOCAL_IP": "127.0.0.1",
                 "MALLOC_ARENA_MAX": "2",        # threads (gRPC, Arrow) do not each reserve a 64 MB arena
+                # No Python of the tree (the children, Spark's Python workers) imports from its working folder
+                # or a user site: a child can write there, and the next child (the scorer) must not run it.
+                "PYTHONSAFEPATH": "1", "PYTHONNOUSERSITE": "1",
                 "PYTHONPATH": str(PACKAGE.parent)})
     env.update(extra or {})
     return env
@@ -58,7 +61,7 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
     home, tmp = jail.area.home, jail.area.tmp
     full_env = child_env({**(env or {}), MARKER: token, "HOME": str(home), "TMPDIR": str(tmp),
                           "SPARK_LOCAL_DIRS": str(tmp), "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={tmp}"})
-    command = argv or [sys.executable, "-m", module, str(job)]
+    command = argv or [sys.executable, "-P", "-m", module, str(job)]    # -P: the working folder is not on sys.path
     started = time.monotonic()
     memory, proc = tree_rss_mb, None
     if starter is not None and argv is None and starter.alive():
