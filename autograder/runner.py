@@ -14,7 +14,7 @@ from typing import Any
 
 from autograder.box import Box, box_error, read_box, size, upstream_failure
 from autograder.checks import CHECK_KINDS, judge_check
-from autograder.checks.context import JudgeContext
+from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.data import PreparedData, prepare
 from autograder.engine import release_sessions
 from autograder.errors import SubmissionError
@@ -184,10 +184,11 @@ def needs_jvm(results: list[CheckResult], notes: list[str]) -> bool:
     return any(sign in text for text in (*notes, *(r.message for r in results)) for sign in JVM_SIGNS)
 
 
-def unique_requests(requests: list[dict]) -> list[dict]:
-    """Scoring requests without repeats: checks that share one scoring (same model, data and output
-    folder) have it done once."""
-    return list({(r["model"], r["data"], r["out"]): r for r in requests}.values())
+def unique_requests(requests: list[ScoreRequest | dict]) -> list[dict]:
+    """Scoring requests without repeats, as the plain mappings the scoring phase reads: checks that share
+    one scoring (same model, data and output folder) have it done once."""
+    unique = {r.key: r for r in map(ScoreRequest.of, requests)}
+    return [r.to_dict() for r in unique.values()]
 
 
 def attach(verdict: CheckResult, check: CheckSpec, seconds: float = 0.0) -> CheckResult:

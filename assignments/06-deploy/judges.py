@@ -7,9 +7,8 @@ gets to say what the right answer is.
 
 import json
 
-from autograder.checks.pipeline import flatten
+from autograder.checks.sdk import CheckResult, ScoreRequest, flatten
 from autograder.harness.artifacts import read_json, stage_metadata
-from autograder.results import CheckResult
 
 SCORES = "saved-model-on-train"
 COLUMNS = ("id", "prediction", "p_bad")
@@ -20,10 +19,9 @@ ARROW_TO_SPARK = {"int64": "long", "int32": "integer", "int16": "short", "int8":
 # ------------------------------------------------------------------------------- reference predictions
 
 
-def _reference_requests(ctx, check):
+def reference_requests(ctx, check):
     """One request shared by every check that needs it (identical requests are scored once)."""
-    return [{"model": str(ctx.task_dir("model") / "stage"), "data": str(ctx.data.train),
-             "out": str(ctx.scores / SCORES)}]
+    return [ScoreRequest(model=ctx.task_dir("model") / "stage", data=ctx.data.train, out=ctx.scores / SCORES)]
 
 
 def reference(ctx):
@@ -67,6 +65,27 @@ def compare(got, expected, tolerance: float, what: str) -> str:
         return (f"{what}: 'p_bad' differs from the saved model's probability of class 1 on {len(off)} rows "
                 f"(id {i}: {off.loc[i, 'p_bad']} instead of {off.loc[i, 'p_bad_expected']:.6f})")
     return ""
+
+
+def judge_outputs(ctx, check, outputs):
+    """The shape of the judges below: what the student's jobs wrote against the saved model's own scoring.
+
+    ``outputs(ctx, check, expected)`` yields, in order, comparisons ``(frame, expected rows, what)`` (a
+    fourth item is added to the failure message) and finally a CheckResult, the verdict; a CheckResult
+    yielded earlier fails the check at once. The first comparison that differs (:func:`compare`, within
+    ``params.tolerance``) fails it."""
+    expected, problem = reference(ctx)
+    if problem:
+        return problem
+    tolerance = float(check.params["tolerance"])
+    for item in outputs(ctx, check, expected):
+        if isinstance(item, CheckResult):
+            return item
+        got, rows, what, *note = item
+        why = compare(got, rows, tolerance, what)
+        if why:
+            return CheckResult.failed(why + "".join(note))
+    raise AssertionError("outputs() ended without a verdict")
 
 
 # ------------------------------------------------------------------------------------------------- q1
@@ -134,82 +153,70 @@ def metadata(ctx, check):
 # ------------------------------------------------------------------------------------------------- q2
 
 
-def batch_score_requests(ctx, check):
-    return _reference_requests(ctx, check)
+def _batch_outputs(ctx, check, expected):
+    got = ctx.frame(check.tasks[0], "first")
+    yield got, expected, "the spark-submit job's output"
+    yield CheckResult.passed(f"spark-submit scored {len(got)} rows, each once, like the saved model")
 
 
 def batch(ctx, check):
     """The spark-submit run's output: one row per input row, scored exactly like the saved model."""
-    expected, problem = reference(ctx)
-    if problem:
-        return problem
-    got = ctx.frame(check.tasks[0], "first")
-    why = compare(got, expected, float(check.params["tolerance"]), "the spark-submit job's output")
-    if why:
-        return CheckResult.failed(why)
-    return CheckResult.passed(f"spark-submit scored {len(got)} rows, each once, like the saved model")
+    return judge_outputs(ctx, check, _batch_outputs)
 
 
 # ------------------------------------------------------------------------------------------------- q3
 
 
-def exactly_once_score_requests(ctx, check):
-    return _reference_requests(ctx, check)
-
-
-def exactly_once(ctx, check):
-    """The sink after a SIGKILL mid-stream and a restart: every input row exactly once, correctly scored."""
-    expected, problem = reference(ctx)
-    if problem:
-        return problem
+def _exactly_once_outputs(ctx, check, expected):
     run = ctx.value(check.tasks[0])
     got = ctx.frame(check.tasks[0])
     crash = (f"killed after {run.get('committed_before_kill')} committed micro-batches"
              + (", one more in flight" if run.get("in_flight_at_kill") else ""))
-    why = compare(got, expected, float(check.params["tolerance"]), f"the stream's output ({crash}, then restarted)")
-    if why:
-        return CheckResult.failed(why)
+    yield got, expected, f"the stream's output ({crash}, then restarted)"
     if not run.get("progressed"):
-        return CheckResult.failed("the stream committed no micro-batch into checkpoint_dir before it was killed; "
-                                  "keep the query's checkpoint in the checkpoint_dir you are given")
-    return CheckResult.passed(f"{len(got)} rows from {run.get('files')} files, each exactly once ({crash}, then "
-                              "restarted from the checkpoint)")
+        yield CheckResult.failed("the stream committed no micro-batch into checkpoint_dir before it was killed; "
+                                 "keep the query's checkpoint in the checkpoint_dir you are given")
+    yield CheckResult.passed(f"{len(got)} rows from {run.get('files')} files, each exactly once ({crash}, then "
+                             "restarted from the checkpoint)")
+
+
+def exactly_once(ctx, check):
+    """The sink after a SIGKILL mid-stream and a restart: every input row exactly once, correctly scored."""
+    return judge_outputs(ctx, check, _exactly_once_outputs)
 
 
 # ------------------------------------------------------------------------------------------------- q4
 
 
-def served_score_requests(ctx, check):
-    return _reference_requests(ctx, check)
-
-
-def served(ctx, check):
-    """POST /predict on valid rows: 200, one prediction per row in request order, equal to the saved model's."""
+def _served_outputs(ctx, check, expected):
     import pandas as pd
 
-    expected, problem = reference(ctx)
-    if problem:
-        return problem
     exchanges = ctx.value(check.tasks[0])
     rows = exchanges["rows"]
     for name, sent in (("valid", rows), ("valid_one", rows[-1:])):
         reply = exchanges.get(name) or {}
         what = f"POST /predict with {len(sent)} valid row{'s' if len(sent) != 1 else ''}"
         if reply.get("status") != 200:
-            return CheckResult.failed(f"{what} answered {reply.get('status')}: {str(reply.get('body'))[:300]}")
+            yield CheckResult.failed(f"{what} answered {reply.get('status')}: {str(reply.get('body'))[:300]}")
         try:
             predictions = json.loads(reply["body"])["predictions"]
             got = pd.DataFrame([{c: p[c] for c in COLUMNS} for p in predictions])
         except (ValueError, KeyError, TypeError) as exc:
-            return CheckResult.failed(f"{what} answered {str(reply.get('body'))[:200]!r}; expected "
-                                      f"{{\"predictions\": [{{\"id\": ..., \"prediction\": ..., \"p_bad\": ...}}, ...]}} "
-                                      f"({type(exc).__name__}: {exc})")
+            yield CheckResult.failed(f"{what} answered {str(reply.get('body'))[:200]!r}; expected "
+                                     f"{{\"predictions\": [{{\"id\": ..., \"prediction\": ..., \"p_bad\": ...}}, ...]}} "
+                                     f"({type(exc).__name__}: {exc})")
         order = [r["id"] for r in sent]
         if list(got["id"]) != order:
-            return CheckResult.failed(f"{what} answered ids {list(got['id'])[:10]}; expected one per row in the "
-                                      f"request's order {order[:10]}")
-        why = compare(got.astype({"prediction": float, "p_bad": float}), expected.loc[order],
-                      float(check.params["tolerance"]), what)
-        if why:
-            return CheckResult.failed(why)
-    return CheckResult.passed(f"{len(rows)} rows (and a single row) scored over HTTP like the saved model")
+            yield CheckResult.failed(f"{what} answered ids {list(got['id'])[:10]}; expected one per row in the "
+                                     f"request's order {order[:10]}")
+        yield got.astype({"prediction": float, "p_bad": float}), expected.loc[order], what
+    yield CheckResult.passed(f"{len(rows)} rows (and a single row) scored over HTTP like the saved model")
+
+
+def served(ctx, check):
+    """POST /predict on valid rows: 200, one prediction per row in request order, equal to the saved model's."""
+    return judge_outputs(ctx, check, _served_outputs)
+
+
+# Every check of this assignment compares with the same scoring of the saved model.
+batch_score_requests = exactly_once_score_requests = served_score_requests = reference_requests

@@ -3,9 +3,11 @@ grader's own (used only to read Parquet and compute metrics; never to load stude
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from types import ModuleType
+from typing import Any, Callable, Mapping
 
 from autograder.data import PreparedData
 from autograder.harness.artifacts import read_json, stage_metadata
@@ -18,6 +20,44 @@ class GraderFault(Exception):
 
 class MissingArtifact(Exception):
     """A task succeeded but left no usable artifact; the message explains what was expected."""
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """Ask the scoring child to load ``model`` in a fresh process (with the submission's own ``loader``
+    function, if given), run it on the Parquet rows at ``data`` and leave its predictions under ``out``.
+
+    Requests with the same model, data and out are scored once. ``to_dict`` gives the plain mapping the
+    scoring phase reads (``model``, ``data``, ``out`` and, only when set, ``loader``)."""
+
+    model: str
+    data: str
+    out: str
+    loader: str | None = None
+
+    def __post_init__(self):
+        for name in ("model", "data", "out"):
+            object.__setattr__(self, name, str(getattr(self, name)))
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes two requests the same scoring."""
+        return self.model, self.data, self.out
+
+    def to_dict(self) -> dict[str, str]:
+        plain = {"model": self.model, "data": self.data, "out": self.out}
+        if self.loader:
+            plain["loader"] = self.loader
+        return plain
+
+    @classmethod
+    def from_dict(cls, plain: Mapping[str, Any]) -> ScoreRequest:
+        return cls(model=plain["model"], data=plain["data"], out=plain["out"], loader=plain.get("loader"))
+
+    @classmethod
+    def of(cls, request: ScoreRequest | Mapping[str, Any]) -> ScoreRequest:
+        """A request as given, or made from its plain mapping."""
+        return request if isinstance(request, cls) else cls.from_dict(request)
 
 
 @dataclass
@@ -89,6 +129,24 @@ class JudgeContext:
 
     def score_dir(self, check: CheckSpec, label: str = "hidden") -> Path:
         return self.scores / f"{check.name}-{label}"
+
+    def model_request(self, check: CheckSpec, task: str, data: Path | str, label: str = "hidden") -> ScoreRequest:
+        """Score the stage ``task`` saved on ``data``, into this check's scores folder ``label``."""
+        return ScoreRequest(model=self.task_dir(task) / "stage", data=data, out=self.score_dir(check, label))
+
+    def judges(self, module: str = "judges") -> ModuleType:
+        """The assignment's judges module, ``judges`` (judges.py) or ``hidden/judges`` (hidden/judges.py),
+        loaded from its file (a fresh module each time, never entered in ``sys.modules``)."""
+        path = self.spec.path / f"{module}.py"
+        name = f"_sparkgrade_{self.spec.slug.replace('-', '_')}_{module.replace('/', '_')}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        loaded = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+        return loaded
+
+    def public_judges(self) -> ModuleType:
+        """The assignment's public judges.py: the way hidden judges reach its helpers."""
+        return self.judges("judges")
 
     def train_columns(self) -> list[str]:
         import pyarrow.parquet as pq

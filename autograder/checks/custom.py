@@ -3,9 +3,7 @@ assignment's ``judges.py`` (public) or ``hidden/judges.py`` (``"hidden/judges:<f
 
 from __future__ import annotations
 
-import importlib.util
-
-from autograder.checks.context import JudgeContext
+from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.checks.params import Param
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
@@ -17,21 +15,13 @@ PARAMS = (
 JUDGE_MODULES = ("judges", "hidden/judges")
 
 
-def _load(ctx: JudgeContext, module: str):
-    path = ctx.spec.path / f"{module}.py"
-    name = f"_sparkgrade_{ctx.spec.slug.replace('-', '_')}_{module.replace('/', '_')}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     module, _, function = check.params["judge"].partition(":")
-    return getattr(_load(ctx, module), function)(ctx, check)
+    return getattr(ctx.judges(module), function)(ctx, check)
 
 
-def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[dict]:
+def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[ScoreRequest]:
+    """What the judge's ``<function>_score_requests`` asks for (as ScoreRequests or their plain mappings)."""
     module, _, function = check.params["judge"].partition(":")
-    fn = getattr(_load(ctx, module), f"{function}_score_requests", None)
-    return fn(ctx, check) if fn else []
+    fn = getattr(ctx.judges(module), f"{function}_score_requests", None)
+    return [ScoreRequest.of(r) for r in fn(ctx, check)] if fn else []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from autograder.checks.context import JudgeContext
+from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.checks.params import Param
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
@@ -27,9 +27,8 @@ PARAMS = (
 )
 
 
-def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[dict]:
-    return [{"model": str(ctx.task_dir(check.tasks[0]) / "stage"), "data": str(ctx.data.test_features),
-             "out": str(ctx.score_dir(check))}]
+def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[ScoreRequest]:
+    return [ctx.model_request(check, check.tasks[0], ctx.data.test_features)]
 
 
 def positive_score(frame: pd.DataFrame) -> np.ndarray:

@@ -6,7 +6,7 @@ Spark's own reader of the same folder."""
 
 from __future__ import annotations
 
-from autograder.checks.context import JudgeContext
+from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.checks.params import Param
 from autograder.harness.artifacts import read_json
 from autograder.results import CheckResult
@@ -31,16 +31,16 @@ def saved_path(ctx: JudgeContext, check: CheckSpec):
     return ctx.artifacts / check.params["saved"]
 
 
-def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[dict]:
-    saved = str(saved_path(ctx, check))
+def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[ScoreRequest]:
+    saved = saved_path(ctx, check)
     loader = check.params.get("loader")
     if loader:
-        held_out = str(ctx.data.test_features)
+        held_out = ctx.data.test_features
         if not ctx.data.test_features.exists():     # a handout has no held-out rows: the public sample
-            held_out = str(ctx.data.sample)         # stands in (sparkgrade check, grader.export)
-        return [{"model": saved, "data": held_out, "out": str(ctx.score_dir(check, "loader")), "loader": loader},
-                {"model": saved, "data": held_out, "out": str(ctx.score_dir(check, "reader"))}]
-    return [{"model": saved, "data": str(ctx.data.sample), "out": str(ctx.score_dir(check, "reload"))}]
+            held_out = ctx.data.sample              # stands in (sparkgrade check, grader.export)
+        return [ScoreRequest(saved, held_out, ctx.score_dir(check, "loader"), loader=loader),
+                ScoreRequest(saved, held_out, ctx.score_dir(check, "reader"))]
+    return [ScoreRequest(saved, ctx.data.sample, ctx.score_dir(check, "reload"))]
 
 
 def _differences(before, after, id_col: str, show_ids: bool) -> str | None:

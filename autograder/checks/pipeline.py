@@ -23,7 +23,7 @@ from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
 __all__ = ["StageInfo", "flatten", "leaves", "tuned_dir", "spark_ml_classes", "is_stage", "structure_problems",
-           "wiring_problems", "judge", "OUTPUT_PARAMS"]
+           "wiring_problems", "read_stages", "judge", "judge_structure", "OUTPUT_PARAMS"]
 
 # The public pyspark.ml modules whose classes a check may name.
 SPARK_ML_MODULES = ("pyspark.ml.pipeline", "pyspark.ml.feature", "pyspark.ml.classification",
@@ -277,15 +277,26 @@ PARAMS = (
 )
 
 
-def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
-    """Check a saved Pipeline / PipelineModel against the structure declared in the check's params."""
-    params = dict(check.params)
-    task = check.tasks[0]
-    stage_dir = ctx.task_dir(task) / params.get("artifact", "stage")
+def read_stages(ctx: JudgeContext, task: str, artifact: str = "stage") -> tuple[StageInfo, list[StageInfo]] | CheckResult:
+    """(top stage, leaf stages) of what ``task`` saved as ``artifact``, or a failed CheckResult saying why
+    it cannot be read."""
     try:
-        top, stages = flatten(stage_dir)
+        return flatten(ctx.task_dir(task) / artifact)
     except (OSError, ValueError) as exc:
         return CheckResult.failed(f"the pipeline returned by task '{task}' could not be read back: {exc}")
+
+
+def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
+    """Check a saved Pipeline / PipelineModel against the structure declared in the check's params."""
+    return judge_structure(ctx, check.tasks[0], dict(check.params))
+
+
+def judge_structure(ctx: JudgeContext, task: str, params: dict[str, Any]) -> CheckResult:
+    """What the "pipeline" kind checks, with ``params`` given (a custom judge's own or adjusted ones)."""
+    read = read_stages(ctx, task, params.get("artifact", "stage"))
+    if isinstance(read, CheckResult):
+        return read
+    top, stages = read
     problems = structure_problems(top, stages, params, ctx.train_columns(), module=ctx.spec.module_name,
                                   spark=lambda: ctx.spark, data_types=ctx.train_types())
     if problems:

@@ -55,14 +55,15 @@ def test_no_leak_in_handout(built, root, grader):
     data = grader.prepared(spec)
     assert scan(result.handout_dir, spec, root, data) == []
     hidden = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (data.test_features, data.test_labels)}
-    solution = (root / "solutions" / spec.slug / spec.module).read_text()
+    solution = (root / "solutions" / spec.slug / spec.module).read_bytes()
+    fingerprint = b"def _transform(self, dataset):\n        num, den"
+    assert fingerprint in solution  # the fingerprint is real solution code, so its absence below means something
     with zipfile.ZipFile(result.handout_zip) as zf:
         for name in zf.namelist():
             body = zf.read(name)
             assert hashlib.sha256(body).hexdigest() not in hidden, name
             assert not any(part in name for part in ("solutions/", "/mutants/", "hidden/", "test_labels")), name
-            assert b"def _transform(self, dataset):\n        num, den" not in body, name
-    assert "handleInvalid=\"keep\")" in solution  # the fingerprint above is real solution code
+            assert fingerprint not in body, name
 
 
 def test_planted_leak_is_found(built, root, grader, tmp_path):

@@ -61,5 +61,11 @@ def test_json_round_trip():
 
 def test_console_table_lists_every_check():
     text = WRITERS["console"](report())
-    for name in ("a", "b (hidden)", "c", "total: 2/6"):
-        assert name in text
+    rows = [[cell.strip() for cell in line.strip().strip("│").split("│")]
+            for line in text.splitlines() if line.startswith("│")]
+    assert rows == [["a", "passed", "2/2", "fine"],
+                    ["b (hidden)", "failed", "0/3", "AUC 0.61"],
+                    ["", "", "", "hint: scale the features"],
+                    ["c (hidden)", "error", "0/1", "check crashed"]]
+    assert "note: ignored conftest.py" in text.splitlines()
+    assert text.splitlines()[-1] == "total: 2/6 in 12.5 s"

@@ -1,24 +1,15 @@
 """Hidden checks of assignment 03 (run by the grader on saved artifacts; not shipped to students)."""
 
-import importlib.util
 from pathlib import Path
 
 from autograder.results import CheckResult
-
-
-def _public_judges():
-    path = Path(__file__).resolve().parent.parent / "judges.py"
-    spec = importlib.util.spec_from_file_location("_sparkgrade_03_features_public_judges", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def wiring(ctx, check):
     """Every stage reads columns that exist or that an earlier stage wrote (a SQLTransformer's columns as
     Spark's analysis of its statement gives them), no stage instance is used twice, and no path leads from
     a target column to the features."""
-    result = _public_judges().structure(ctx, check, extra={"wiring": True})
+    result = ctx.public_judges().structure(ctx, check, extra={"wiring": True})
     if result.status.value == "passed":
         return CheckResult.passed("every stage reads existing columns; the target never reaches the features")
     return result

@@ -1,25 +1,12 @@
 """Hidden checks of assignment 04: scores on rows the students never see, and agreement with species."""
 
-import importlib.util
-from pathlib import Path
-
-from autograder.results import CheckResult
-
-
-def _public():
-    """The public judges module (shared helpers), loaded by path like the framework loads judges."""
-    path = Path(__file__).resolve().parent.parent / "judges.py"
-    spec = importlib.util.spec_from_file_location("_sparkgrade_04_algorithms_judges_shared", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from autograder.checks.sdk import CheckResult
 
 
 def regression_rmse_score_requests(ctx, check):
     """Score the fitted regressor in a fresh process on the held-out features of the regression view
     (without `amount`, the column its target is computed from)."""
-    return [{"model": str(ctx.task_dir(check.tasks[0]) / "stage"), "data": str(ctx.data.view_features("regression")),
-             "out": str(ctx.score_dir(check))}]
+    return [ctx.model_request(check, check.tasks[0], ctx.data.view_features("regression"))]
 
 
 def regression_rmse(ctx, check):
@@ -53,7 +40,7 @@ def regression_rmse(ctx, check):
 
 def purity(ctx, check):
     """Share of penguins whose cluster's majority species is their own species."""
-    joined, problem = _public().assignments(ctx, check)
+    joined, problem = ctx.public_judges().assignments(ctx, check)
     if problem:
         return problem
     counts = joined.groupby(["prediction", "species"]).size()
@@ -71,7 +58,7 @@ def clusters_hidden(ctx, check):
     by the grader and cluster_centers() equal to each cluster's mean, both on those rows."""
     from dataclasses import replace
 
-    public = _public()
+    public = ctx.public_judges()
     task = check.tasks[0]
     result = public.silhouette(ctx, check)                     # params.fixture names the hidden rows
     if result.status.value != "passed":

@@ -1,7 +1,6 @@
 """Hidden checks of assignment 05: the tuned model against the untuned baseline on the hidden test fold."""
 
-from autograder.checks.metrics import compute, held_out
-from autograder.results import CheckResult
+from autograder.checks.sdk import CheckResult, compute, held_out
 
 
 def _tuned_source(ctx, check):
@@ -18,12 +17,10 @@ def _tuned_source(ctx, check):
 def beats_baseline_score_requests(ctx, check):
     """Score the untuned baseline (and, unless a metric check already does, the tuned model) on the hidden
     test features in a fresh process."""
-    requests = [{"model": str(ctx.task_dir(check.tasks[1]) / "stage"), "data": str(ctx.data.test_features),
-                 "out": str(ctx.score_dir(check, "baseline"))}]
+    requests = [ctx.model_request(check, check.tasks[1], ctx.data.test_features, "baseline")]
     source, label = _tuned_source(ctx, check)
     if source is check:
-        requests.append({"model": str(ctx.task_dir(check.tasks[0]) / "stage"), "data": str(ctx.data.test_features),
-                         "out": str(ctx.score_dir(check, label))})
+        requests.append(ctx.model_request(check, check.tasks[0], ctx.data.test_features, label))
     return requests
 
 
@@ -96,18 +93,12 @@ METRICS = {"binary": area_under_roc, "multiclass": accuracy, "regression": mean_
 def evaluators(ctx, check):
     """Each evaluator on its hidden table gives the value computed here (class, metric and direction as
     asked for in params.expected)."""
-    import importlib.util
     from dataclasses import replace
-    from pathlib import Path
 
-    from autograder.checks.fixtures import hidden_fixture
+    from autograder.checks.sdk import hidden_fixture
 
     expected = {}
     for kind, want in check.params["expected"].items():
         expected[kind] = {**want, "value": METRICS[kind](hidden_fixture(ctx, f"{kind}_cases_hidden".replace(
             "clustering", "cluster")))}
-    path = Path(__file__).resolve().parent.parent / "judges.py"
-    spec = importlib.util.spec_from_file_location("_sparkgrade_05_tuning_judges_shared", path)
-    public = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(public)
-    return public.evaluators(ctx, replace(check, params={**check.params, "expected": expected}))
+    return ctx.public_judges().evaluators(ctx, replace(check, params={**check.params, "expected": expected}))

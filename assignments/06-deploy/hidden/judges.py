@@ -1,36 +1,23 @@
 """Hidden checks of assignment 06: the batch job's rerun and the service's answers to bad input."""
 
-import importlib.util
 import json
-from pathlib import Path
 
-from autograder.results import CheckResult
-
-
-def _public():
-    """The public judges module (shared helpers), loaded by path like the framework loads judges."""
-    path = Path(__file__).resolve().parent.parent / "judges.py"
-    spec = importlib.util.spec_from_file_location("_sparkgrade_06_deploy_judges_shared", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from autograder.checks.sdk import CheckResult
 
 
 def rerun_score_requests(ctx, check):
-    return _public()._reference_requests(ctx, check)
+    return ctx.public_judges().reference_requests(ctx, check)
+
+
+def _rerun_outputs(ctx, check, expected):
+    first, second = ctx.frame(check.tasks[0], "first"), ctx.frame(check.tasks[0], "second")
+    yield second, expected, "after a second run, the output", f" (the first run left {len(first)} rows)"
+    yield CheckResult.passed(f"a second run left the same {len(second)} rows")
 
 
 def rerun(ctx, check):
     """After the spark-submit run, score_batch() on the same paths: the output still has each row once."""
-    public = _public()
-    expected, problem = public.reference(ctx)
-    if problem:
-        return problem
-    first, second = ctx.frame(check.tasks[0], "first"), ctx.frame(check.tasks[0], "second")
-    why = public.compare(second, expected, float(check.params["tolerance"]), "after a second run, the output")
-    if why:
-        return CheckResult.failed(why + f" (the first run left {len(first)} rows)")
-    return CheckResult.passed(f"a second run left the same {len(second)} rows")
+    return ctx.public_judges().judge_outputs(ctx, check, _rerun_outputs)
 
 
 def _message(body: str) -> str:
