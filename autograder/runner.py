@@ -208,11 +208,12 @@ def _read(path: Path) -> dict:
 
 
 def _task_plan(task: TaskSpec) -> TaskPlan:
-    """The task as the student phase orders and runs it; its dependencies there are its ``@`` arguments
-    (its declared ``needs`` are not passed on)."""
+    """The task as the student phase orders and runs it; its dependencies are its ``@`` arguments and its
+    declared ``needs`` (never ordered unless they succeeded; re-run first in a restarted child)."""
     return TaskPlan.from_dict({"name": task.name, "call": task.call, "function": task.function,
                                "args": list(task.args), "kwargs": dict(task.kwargs), "save": task.save,
-                               "timeout_s": task.timeout_s, "predict_sample": task.predict_sample})
+                               "timeout_s": task.timeout_s, "predict_sample": task.predict_sample,
+                               "needs": list(task.needs)})
 
 
 def _task_problem(ctx: JudgeContext, spec: AssignmentSpec, check: CheckSpec, run: ChildRun) -> CheckResult | None:

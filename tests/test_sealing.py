@@ -119,3 +119,18 @@ def test_copy_leaves_out_links_and_special_files(tmp_path):
     assert not (target / "link").exists() and not (target / "linked_dir").exists()
     assert not (target / "hard").exists() and not (target / "hard2").exists()
     assert len(notes) == 4
+
+
+def test_declared_needs_reach_the_student_phase():
+    """A task's declared ``needs`` (not only its ``@`` arguments) order it after them and, in a restarted
+    child, have them re-run first for their in-memory results."""
+    from autograder.harness.student_phase import reruns_needed
+    from autograder.registry import load_assignment
+    from autograder.runner import _task_plan
+
+    spec = load_assignment("04")
+    plans = {t.name: _task_plan(t) for t in spec.tasks}
+    assert plans["forest_model"].needs == ("forest",) and plans["importances"].needs == ("forest_model",)
+    ok = {"status": "ok"}
+    assert reruns_needed(list(plans.values()), [plans["importances"]], {"forest": ok, "forest_model": ok}) == \
+        {"forest", "forest_model"}
