@@ -101,6 +101,10 @@ def cmd_grade(args, public_only: bool = False) -> int:
         for note in internal_notes(report):
             print(f"sparkgrade: instructor note: {note}", file=sys.stderr)
     _append_summary(report, getattr(args, "summary", None))
+    if getattr(args, "timings", False):
+        from autograder.timings import table
+
+        print(table(report.timings, report.seconds), file=sys.stderr)
     if args.exit_code and any(c.status is not Status.PASSED for c in report.checks):
         return 1
     return 0
@@ -245,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--question", action="append", help="only the checks of this question (repeatable)")
         p.add_argument("--exit-code", action="store_true", help="exit 1 unless every selected check passed")
         if name == "grade":
+            p.add_argument("--timings", action="store_true",
+                           help="also print where the grading's time went (stage, each child's start-up, each "
+                                "task and scoring request, judges) to standard error")
             p.add_argument("--class", dest="klass", action="store_true",
                            help="grade a folder of submissions (one file or folder per student) into --out FOLDER")
             p.add_argument("--release", choices=("none", "due_date", "published"), default="none",

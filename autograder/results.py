@@ -67,6 +67,7 @@ class GradeReport:
     checks: tuple[CheckResult, ...]
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    timings: tuple[tuple[str, float], ...] = ()     # where the time went (autograder.timings), for instructors
 
     @property
     def score(self) -> float:
@@ -82,12 +83,14 @@ class GradeReport:
     def to_dict(self) -> dict[str, Any]:
         return {"assignment": self.assignment, "submission": self.submission, "score": self.score,
                 "max_score": self.max_score, "seconds": round(self.seconds, 3), "notes": list(self.notes),
-                "checks": [c.to_dict() for c in self.checks]}
+                "checks": [c.to_dict() for c in self.checks],
+                "timings": [{"span": name, "seconds": s} for name, s in self.timings]}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "GradeReport":
         return cls(assignment=d["assignment"], submission=d["submission"], seconds=d.get("seconds", 0.0),
-                   notes=tuple(d.get("notes", ())), checks=tuple(CheckResult.from_dict(c) for c in d["checks"]))
+                   notes=tuple(d.get("notes", ())), checks=tuple(CheckResult.from_dict(c) for c in d["checks"]),
+                   timings=tuple((t["span"], float(t["seconds"])) for t in d.get("timings", ())))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)

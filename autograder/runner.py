@@ -28,6 +28,7 @@ from autograder.sandbox import ChildArea, ChildRun, isolation
 from autograder.spark import SparkOptions, build_session, session_ids, sized_options, stop_jvm, with_session
 from autograder.spec import AssignmentSpec, CheckSpec, TaskSpec
 from autograder.staging import stage
+from autograder.timings import Timings
 
 
 def task_label(task: TaskSpec) -> str:
@@ -84,8 +85,9 @@ class Grader:
                                       f"{spec.slug} has {', '.join(q.name for q in spec.questions)}")
             checks = tuple(c for c in checks if c.question in questions)
         workdir = Path(tempfile.mkdtemp(prefix="sparkgrade-", dir=self.work_root))
+        timings = Timings()
         try:
-            results, notes = self._grade_in(spec, Path(submission), checks, workdir)
+            results, notes = self._grade_in(spec, Path(submission), checks, workdir, timings)
         finally:
             if not self.keep_workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
@@ -97,31 +99,35 @@ class Grader:
             report = local.grade(spec, submission, public_only, questions)
             return replace(report, seconds=time.monotonic() - started, notes=(fallback, *report.notes))
         return GradeReport(assignment=spec.slug, submission=str(submission), checks=tuple(results),
-                           seconds=time.monotonic() - started, notes=tuple(notes))
+                           seconds=time.monotonic() - started, notes=tuple(notes), timings=tuple(timings.rows))
 
     def _grade_in(self, spec: AssignmentSpec, submission: Path, checks: tuple[CheckSpec, ...],
-                  workdir: Path) -> tuple[list[CheckResult], list[str]]:
+                  workdir: Path, timings: Timings) -> tuple[list[CheckResult], list[str]]:
         spec = replace(spec, memory_mb=size(self.box, spec.memory_mb).tree_limit_mb)   # the tree fits the box
         try:
-            staged = stage(submission, spec, workdir / "submission")
+            with timings.span("stage the submission"):
+                staged = stage(submission, spec, workdir / "submission")
         except SubmissionError as exc:
             unstaged = CheckResult.failed(str(exc), hint="nothing was graded: do as this message says and resubmit")
             return [attach(unstaged, c) for c in checks], [str(exc)]
         notes = list(staged.notes)
-        data = self.prepared(spec)
+        with timings.span("prepare the data"):
+            data = self.prepared(spec)
         area = ChildArea(workdir / "child", isolation())      # the only folder the children may see
         area.create()
         artifacts, scores = area.output("artifacts"), workdir / "sealed-scores"
         tasks = spec.tasks_for(checks)
         hidden = (self.cache_dir, data.root, spec.path, project_root(), workdir)
-        started = time.monotonic()
+        started, detail = time.monotonic(), Timings()
         with self.child_session(len(tasks)) as spark:
             run, phase_notes = run_student_phase(area, spec.path, spec.module_name, staged.path,
                                                  {"train": data.train, "sample": data.sample},
                                                  [_task_plan(t) for t in tasks], spark, spec.data.id_col,
-                                                 spec.time_limit_s, spec.memory_mb, hidden, self.starter)
+                                                 spec.time_limit_s, spec.memory_mb, hidden, self.starter, detail)
         notes += area.iso.notes() + phase_notes
         load = _read(artifacts / "_load.json")
+        timings.add("student phase", time.monotonic() - started)
+        timings.rows += child_rows(detail.rows, load)
         notes += [f"while loading the submission: {p}" for p in load.get("problems", [])]
         shutil.rmtree(artifacts, ignore_errors=True)      # only sealed copies count; the scorer sees none
         ctx = JudgeContext(spec=spec, artifacts=sealed_folder(area), scores=scores, data=data,
@@ -131,18 +137,22 @@ class Grader:
                                     for r in CHECK_KINDS[c.kind].score_requests(ctx, c)])
         if requests:
             budget = max(spec.time_limit_s - (time.monotonic() - started), min(90.0, spec.time_limit_s / 3))
+            t0, detail = time.monotonic(), Timings()
             with self.child_session(len(requests)) as spark:
                 scoring, scoring_notes = run_scoring_phase(area, data, spec.module_name, staged.path, requests,
                                                            spark, spec.data.id_col, budget, spec.memory_mb,
-                                                           hidden, self.starter)
+                                                           hidden, self.starter, detail)
+            timings.add("scoring phase (a fresh process)", time.monotonic() - t0)
+            timings.rows += child_rows(detail.rows)
             notes += scoring_notes
             if scoring is not None and (scoring.timed_out or scoring.memory_exceeded):
                 notes.append(f"scoring saved models: {scoring.describe(budget, spec.memory_mb)}")
         results = []
-        for check in checks:
-            t0 = time.monotonic()
-            verdict = _task_problem(ctx, spec, check, run) or judge_check(ctx, check)
-            results.append(attach(verdict, check, time.monotonic() - t0))
+        with timings.span("judges"):
+            for check in checks:
+                t0 = time.monotonic()
+                verdict = _task_problem(ctx, spec, check, run) or judge_check(ctx, check)
+                results.append(attach(verdict, check, time.monotonic() - t0))
         return results, notes
 
     @contextmanager
@@ -182,6 +192,18 @@ def needs_jvm(results: list[CheckResult], notes: list[str]) -> bool:
     """Whether a submission graded over Spark Connect failed on an API that exists only with a JVM in
     the process (it would have run with local Spark, as on Gradescope)."""
     return any(sign in text for text in (*notes, *(r.message for r in results)) for sign in JVM_SIGNS)
+
+
+def child_rows(rows: list[tuple[str, float]], load: dict | None = None) -> list[tuple[str, float]]:
+    """A phase's spans, indented under it; after the first child's start-up, the two parts of it the
+    child reports itself (``_load.json``): its Spark session and the import of the submission."""
+    out = [(f"  {name}", s) for name, s in rows]
+    session = (load or {}).get("session_s")
+    if out and isinstance(session, (int, float)):
+        loaded = float(load.get("seconds", session))
+        out[1:1] = [("    Spark session (as the child reports it)", round(session, 3)),
+                    ("    submission import (as the child reports it)", round(max(0.0, loaded - session), 3))]
+    return out
 
 
 def unique_requests(requests: list[ScoreRequest | dict]) -> list[dict]:

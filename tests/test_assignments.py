@@ -48,3 +48,8 @@ def test_same_submission_scores_identically_twice(warm_grader, root):
     second = warm_grader.grade(spec, solution_file(spec, root))
     assert [(c.name, c.status, c.score, c.message) for c in first.checks] == \
            [(c.name, c.status, c.score, c.message) for c in second.checks]
+    spans = dict(second.timings)
+    assert {"student phase", "  task model", "scoring phase (a fresh process)", "  request q3_auc-hidden",
+            "judges"} <= set(spans), second.timings
+    top = sum(s for name, s in second.timings if not name.startswith(" "))
+    assert 0 < top <= second.seconds + 0.01 and spans["  task model"] < spans["student phase"]

@@ -15,6 +15,7 @@ from autograder.harness.sealing import TaskPlan, TaskSequencer
 from autograder.harness.student_phase import copy_input
 from autograder.sandbox import Jail, needs_network, run_child
 from autograder.spark import SparkOptions
+from autograder.timings import sequence_rows
 
 SPARK_CLASS_PREFIXES = ("org.apache.spark.", "pyspark.ml.")
 
@@ -42,7 +43,7 @@ def custom_classes(model: Path) -> list[str]:
 
 
 def run_scoring_phase(area, data, module_name: str, submission: Path, requests: list[dict], spark: dict,
-                      id_col: str, limit_s: float, memory_mb: int, hidden: tuple = (), starter=None):
+                      id_col: str, limit_s: float, memory_mb: int, hidden: tuple = (), starter=None, timings=None):
     """Score saved models in a sandboxed child; returns (ChildRun, notes). ``data`` is the grader's
     :class:`autograder.data.PreparedData`; ``submission`` is the staged file (copied by the student
     phase into the area already, else copied here); ``starter``: a fork server for the child.
@@ -117,6 +118,8 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
     sequencer.settle()
     sequencer.interrupted(f"{run.describe(limit_s, memory_mb)}")
     notes += sequencer.notes
+    if timings is not None:
+        timings.rows += sequence_rows(sequencer, "child start to ready (interpreter, Spark)", "request")
     area.seal(scores)
     if run.ended_abnormally and not run.during:
         run = replace(run, during="while scoring the saved models")

@@ -175,6 +175,7 @@ class TaskSequencer:
     since: float = field(default_factory=time.monotonic)
     stopped: str | None = None          # name of the task stopped for its time limit ("" for loading)
     loaded: bool = False
+    load_seconds: list[float] = field(default_factory=list)    # per child: from its start to its first report
     verdicts: dict[str, dict] = field(default_factory=dict)     # the grader's own, kept in memory
     labels: dict[str, str] = field(default_factory=dict)        # task name -> how messages name it
 
@@ -197,6 +198,7 @@ class TaskSequencer:
                 self._seal(self.current, time.monotonic() - self.since)
             else:
                 self.loaded = True
+                self.load_seconds.append(time.monotonic() - self.since)
             self._next()
         now = time.monotonic()
         if self.current is None:

@@ -140,6 +140,7 @@ def main(job_path: str) -> int:
     started = time.monotonic()
     options = job.spark
     spark = build_session(options)
+    session_s = time.monotonic() - started
     baseline = _conf(spark)
     python_mb = limit_python_memory(job.memory_mb)
     events: dict = {"spark_restarted": 0, "conf_restored": 0}
@@ -149,7 +150,7 @@ def main(job_path: str) -> int:
     finally:
         disarm()
     pickle_by_value(submission.module)
-    write_json(artifacts / "_load.json", {"problems": submission.problems[:20],
+    write_json(artifacts / "_load.json", {"problems": submission.problems[:20], "session_s": session_s,
                                           "seconds": time.monotonic() - started})
     assignment_dir = job.assignment_dir
     tasks_module = load_tasks_module(assignment_dir) if (assignment_dir / "tasks.py").is_file() else None

@@ -15,6 +15,7 @@ from autograder.harness.artifacts import read_json, write_json
 from autograder.harness.jobs import HARNESS, MAX_RESTARTS, StudentJob
 from autograder.harness.sealing import TaskPlan, TaskSequencer
 from autograder.spark import SparkOptions
+from autograder.timings import sequence_rows
 
 
 def copy_input(source: Path, target: Path) -> None:
@@ -28,7 +29,7 @@ def copy_input(source: Path, target: Path) -> None:
 
 def run_student_phase(area, assignment_dir: Path, module_name: str, submission: Path, data: dict,
                       tasks: list[TaskPlan], spark: dict, id_col: str, limit_s: float, memory_mb: int,
-                      hidden: tuple = (), starter=None):
+                      hidden: tuple = (), starter=None, timings=None):
     """Run the student phase in ``area`` (a :class:`autograder.sandbox.ChildArea`); return the last
     :class:`ChildRun` and notes for the report. Sealed task outputs and the grader's verdicts end up in
     :func:`sealed_folder` (``<task>/outcome.json``).
@@ -86,6 +87,8 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
             break
         pending = left
     notes += sequencer.notes
+    if timings is not None:             # an autograder.timings.Timings: where the phase's time went
+        timings.rows += sequence_rows(sequencer, "child start to loaded (interpreter, Spark, submission)", "task")
     if run is not None and run.output_bytes > 1_000_000:
         notes.append(f"the submission printed {run.output_bytes / 2**20:.0f} MB; only the first and last "
                      "16 KB of the output were kept")
