@@ -1,6 +1,9 @@
-"""``sparkgrade bench``: grade the same N submissions (reference, stub, mutants) both ways in one run:
-a warm batch (one Spark Connect server, thin client children) and one cold process per submission
-(local Spark, as ``otter run`` does). Prints seconds per submission for each and the ratio."""
+"""``sparkgrade bench``: grade one class of N submissions (default 30: the reference, the stub, every mutant
+and the partial and alternative solutions of ``tests/alternatives``, cycled) both ways in one run, at the
+same parallelism: a warm batch (one Spark Connect server, thin client children, W at a time) and one cold
+process per submission (local Spark, W at a time, as ``otter grade -n W`` runs containers). The warm
+server's start-up is timed apart. The floor (the reference's own Spark work, :mod:`autograder.floor`) is
+measured in the same run, so the grading overhead is a ratio of two figures measured side by side."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from autograder.batch import default_workers, grade_class
@@ -17,28 +21,29 @@ from autograder.results import GradeReport
 from autograder.spark import SparkOptions
 from autograder.spec import AssignmentSpec
 
+CLASS_SIZE = 30     # default N: a realistic section
 
-ROUNDS = 3      # default N: three rounds of (reference, stub, every mutant), the size of a small section
 
-
-def bench_sources(spec: AssignmentSpec, root: Path) -> list[str]:
-    """The source of the reference, the stub and every mutant."""
-    sources = [solution_file(spec, root).read_text(encoding="utf-8"), (spec.path / spec.module).read_text(encoding="utf-8")]
+def bench_sources(spec: AssignmentSpec, root: Path) -> list[tuple[str, bytes]]:
+    """(suffix, content) of the reference, the stub, every mutant and the alternatives corpus's cases."""
+    sources = [(".py", solution_file(spec, root).read_bytes()), (".py", (spec.path / spec.module).read_bytes())]
     with tempfile.TemporaryDirectory() as tmp:
         for m in load_mutants(spec):
-            sources.append(write_mutant(spec, m, root, Path(tmp) / m.name).read_text(encoding="utf-8"))
+            sources.append((".py", write_mutant(spec, m, root, Path(tmp) / m.name).read_bytes()))
+    corpus = root / "tests" / "alternatives" / spec.slug
+    if corpus.is_dir():
+        sources += [(p.suffix, p.read_bytes()) for p in sorted(corpus.iterdir()) if p.suffix in (".py", ".ipynb")]
     return sources
 
 
 def bench_submissions(spec: AssignmentSpec, root: Path, folder: Path, n: int = 0) -> list[Path]:
-    """Reference, stub and mutants, cycled to ``n`` files in ``folder`` (default: ROUNDS rounds)."""
+    """The class: :func:`bench_sources` cycled to ``n`` files in ``folder`` (default :data:`CLASS_SIZE`)."""
     sources = bench_sources(spec, root)
-    n = n or ROUNDS * len(sources)
     out = []
-    for i in range(n):
-        src = sources[i % len(sources)]
-        target = folder / f"s{i:03d}.py"
-        target.write_text(src, encoding="utf-8")
+    for i in range(n or CLASS_SIZE):
+        suffix, content = sources[i % len(sources)]
+        target = folder / f"s{i:03d}{suffix}"
+        target.write_bytes(content)
         out.append(target)
     return out
 
@@ -55,24 +60,48 @@ def outcome(report: GradeReport) -> list[tuple[str, str, float]]:
 
 
 def bench(spec: AssignmentSpec, root: Path, n: int = 0, workers: int = 0) -> dict:
-    """Run both ways and return the figures (also printed by the CLI). The warm batch runs as an
-    instructor runs it (``workers`` 0: sized to the machine); the cold baseline one process at a time."""
+    """Run both ways at the same parallelism and the floor; return the figures (printed by the CLI)."""
+    from autograder.engine import ConnectServer
+    from autograder.floor import floor_seconds
+
     workers = workers or default_workers()
     with tempfile.TemporaryDirectory(prefix="sparkgrade-bench-") as tmp:
         folder = Path(tmp) / "class"
         folder.mkdir()
         subs = bench_submissions(spec, root, folder, n)
         n = len(subs)
+        floor = floor_seconds(spec.slug, solution_file(spec, root))     # alone, then the reference graded alone
         t0 = time.monotonic()
-        warm = grade_class(spec, folder, Path(tmp) / "warm", SparkOptions(), workers=workers, progress=False)
-        warm_s = time.monotonic() - t0
+        reference = cold_grade(spec, subs[0])
+        reference_s = time.monotonic() - t0
+        server_s = 0.0
         t0 = time.monotonic()
-        cold = {p.stem: cold_grade(spec, p) for p in subs}
+        server = ConnectServer(SparkOptions()) if spec.spark_connect else None
+        try:
+            if server is not None:
+                server.start()
+            server_s = time.monotonic() - t0
+            options = SparkOptions(remote=server.url) if server else SparkOptions()
+            t0 = time.monotonic()
+            warm = grade_class(spec, folder, Path(tmp) / "warm", options, workers=workers, progress=False,
+                               work_root=server.work_root if server else None)
+            warm_s = time.monotonic() - t0
+        finally:
+            if server is not None:
+                server.stop()
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(workers) as pool:
+            cold = dict(zip((p.stem for p in subs), pool.map(lambda p: cold_grade(spec, p), subs)))
         cold_s = time.monotonic() - t0
     identical = all(outcome(warm.reports[s]) == outcome(cold[s]) for s in cold)
     return {"assignment": spec.slug, "submissions": n, "workers": workers,
-            "warm_s_per_submission": warm_s / n, "cold_s_per_submission": cold_s / n,
-            "ratio": (cold_s / n) / (warm_s / n), "identical_scores": identical,
+            "engine": "Spark Connect" if spec.spark_connect else "local Spark (the assignment needs the JVM)",
+            "server_start_s": server_s, "warm_s_per_submission": warm_s / n, "cold_s_per_submission": cold_s / n,
+            "ratio": cold_s / warm_s, "identical_scores": identical,
+            "floor_s": floor["seconds"], "floor_failed": floor["failed"], "reference_cold_s": reference_s,
+            "overhead": reference_s / floor["seconds"],
+            "reference_timings": list(reference.timings),
+            "differences": sorted(s for s in cold if outcome(warm.reports[s]) != outcome(cold[s])),
             "scores": {s: warm.reports[s].score for s in sorted(cold)}}
 
 

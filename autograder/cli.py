@@ -185,12 +185,21 @@ def cmd_bench(args) -> int:
               "data; time x / rows x below 1 means grading cost grows less than linearly")
         return 0
     figures = bench(spec, project_root(), args.n, args.workers)
-    print(f"{figures['assignment']}: {figures['submissions']} submissions (reference, stub, mutants), "
-          f"{figures['workers']} worker(s)")
-    print(f"  warm batch (Spark Connect): {figures['warm_s_per_submission']:6.2f} s per submission")
-    print(f"  cold process each (local):  {figures['cold_s_per_submission']:6.2f} s per submission")
-    print(f"  ratio cold / warm:          {figures['ratio']:6.2f}x")
-    print(f"  identical scores both ways: {'yes' if figures['identical_scores'] else 'NO'}")
+    print(f"{figures['assignment']}: {figures['submissions']} submissions (reference, stub, mutants, alternatives, "
+          f"cycled), {figures['workers']} at a time both ways")
+    print(f"  warm server start-up (once):     {figures['server_start_s']:6.2f} s  ({figures['engine']})")
+    print(f"  warm batch:                      {figures['warm_s_per_submission']:6.2f} s per submission")
+    print(f"  cold process each (local Spark): {figures['cold_s_per_submission']:6.2f} s per submission")
+    print(f"  ratio cold / warm:               {figures['ratio']:6.2f}x")
+    print(f"  identical scores both ways:      {'yes' if figures['identical_scores'] else 'NO: ' + ', '.join(figures['differences'])}")
+    print(f"  floor (the reference's own Spark work, one plain process): {figures['floor_s']:6.2f} s"
+          + (f" (tasks that failed: {', '.join(figures['floor_failed'])})" if figures["floor_failed"] else ""))
+    print(f"  the reference graded cold, alone (process wall time):      {figures['reference_cold_s']:6.2f} s")
+    print(f"  grading overhead over the floor:                           {figures['overhead']:6.2f}x")
+    if args.timings:
+        from autograder.timings import table
+
+        print(table(figures["reference_timings"], figures["reference_cold_s"]))
     return 0 if figures["identical_scores"] else 1
 
 
@@ -276,8 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="warm batch vs cold process per submission, side by side")
     p.add_argument("assignment")
     p.add_argument("--n", type=int, default=0,
-                   help="number of submissions (reference, stub, mutants, cycled; default: three rounds)")
-    p.add_argument("--workers", type=int, default=0, help="warm batch workers (default: as `grade`, sized to the cores)")
+                   help="number of submissions (reference, stub, mutants, alternatives, cycled; default 30)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="submissions at a time, the same both ways (default: as `grade --class`, one per core)")
+    p.add_argument("--timings", action="store_true", help="also print where the reference's cold grading spent its time")
     p.add_argument("--scales", help="instead: time grading the reference at these data scale factors, e.g. 1,10,100")
     _add_spark_args(p)
     p.set_defaults(func=cmd_bench)
@@ -302,8 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_prepare(args) -> int:
     import time
 
-    from autograder.driver_archive import archive_path, record
+    from autograder.driver_archive import archive_path, local_fs, record
 
+    local_fs(build=True)                    # on the archive's class path: made first
     existing = archive_path()
     was_there = existing is not None and existing.is_file()
     started = time.monotonic()

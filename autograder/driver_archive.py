@@ -6,7 +6,9 @@ Measured on 2 cores: a driver JVM's session in 1.9 s instead of 3.5 s, and a sma
 job after it in 3.4 s instead of 6.0 s; about 40 MB of the JVM's metaspace becomes clean file pages the
 kernel can reclaim, which matters in a 768 MB box.
 
-``sparkgrade prepare`` records the archive once per installation (``scripts/setup.sh`` and the Gradescope
+``sparkgrade prepare`` also compiles sparkgrade's local file system for Hadoop (:mod:`autograder.jvmfs`,
+which the warm server already uses) into the same folder; local drivers then save models without a
+forked ``chmod`` per folder (25-40 % faster saves). It records the archive once per installation (``scripts/setup.sh`` and the Gradescope
 bundle's ``setup.sh`` run it, so Gradescope builds it into the image): one JVM runs :func:`workload` (the
 classes the six assignments use) with ``-XX:ArchiveClassesAtExit`` and writes the archive as it exits.
 It lives inside the Python environment (``<sys.prefix>/var/sparkgrade``), which every sandboxed child can
@@ -32,15 +34,38 @@ from autograder.jvmfs import java_binary
 PREFIX = "driver-"
 
 
-def spark_jars() -> list[Path]:
-    """The class path of a local driver started by pyspark: its conf folder, then its jars."""
+def spark_home() -> Path | None:
     import importlib.util
 
     found = importlib.util.find_spec("pyspark")
-    if found is None or not found.origin:
+    return Path(found.origin).resolve().parent if found is not None and found.origin else None
+
+
+def local_fs(folder: Path | None = None, build: bool = False) -> Path | None:
+    """sparkgrade's local file system for Hadoop (:mod:`autograder.jvmfs`: no forked ``chmod`` per folder
+    Spark writes; a model's save 25-40 % faster), compiled by ``sparkgrade prepare`` beside the archive."""
+    from autograder.jvmfs import local_fs_jar
+
+    home = spark_home()
+    return local_fs_jar(folder or archive_folder(), home, build=build) if home is not None else None
+
+
+def spark_jars(folder: Path | None = None) -> list[Path]:
+    """The class path of a local grading driver: the file-system jar if prepared, pyspark's conf folder,
+    then its jars."""
+    home = spark_home()
+    if home is None:
         return []
-    home = Path(found.origin).resolve().parent
-    return [home / "conf", *sorted((home / "jars").glob("*.jar"))]
+    fs = local_fs(folder)
+    return [*([fs] if fs else []), home / "conf", *sorted((home / "jars").glob("*.jar"))]
+
+
+def driver_conf(folder: Path | None = None) -> dict[str, str]:
+    """Spark settings of a local grading driver for what ``sparkgrade prepare`` made: the file system."""
+    from autograder.jvmfs import FS_CLASS
+
+    fs = local_fs(folder)
+    return {"spark.driver.extraClassPath": str(fs), "spark.hadoop.fs.file.impl": FS_CLASS} if fs else {}
 
 
 def archive_folder() -> Path:
@@ -53,7 +78,7 @@ def archive_path(folder: Path | None = None) -> Path | None:
     java = java_binary()
     if java is None:
         return None
-    return (folder or archive_folder()) / f"{PREFIX}{archive_key(java, spark_jars(), '')}.jsa"
+    return (folder or archive_folder()) / f"{PREFIX}{archive_key(java, spark_jars(folder), '')}.jsa"
 
 
 def archive_options(folder: Path | None = None) -> str:
@@ -121,12 +146,13 @@ def record(folder: Path | None = None, timeout_s: float = 600) -> Path | None:
     """Record the archive (in a fresh interpreter, so this process's JVM, if any, is not the one that
     records); returns its path, or None where Java is missing. One recording at a time per folder; an
     existing archive is kept. Raises RuntimeError (with the end of the JVM's output) if none was written."""
+    (folder or archive_folder()).mkdir(parents=True, exist_ok=True)
+    local_fs(folder, build=True)            # first: it is on the class path the archive is made for
     path = archive_path(folder)
     if path is None:
         return None
     if path.is_file():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.parent / f"{PREFIX}record.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if path.is_file():

@@ -40,16 +40,19 @@ def javac() -> str | None:
     return shutil.which("javac")
 
 
-def local_fs_jar(cache_dir: Path, spark_home: Path) -> Path | None:
+def local_fs_jar(cache_dir: Path, spark_home: Path, build: bool = True) -> Path | None:
     """The compiled jar in ``cache_dir`` (built on first use against the Hadoop of the Spark installed at
-    ``spark_home``), or None where it cannot be built."""
-    compiler, classpath = javac(), sorted((spark_home / "jars").glob("hadoop-client-api-*.jar"))
-    if compiler is None or not classpath:
+    ``spark_home``, unless ``build`` is false), or None where it is not there and cannot be built."""
+    classpath = sorted((spark_home / "jars").glob("hadoop-client-api-*.jar"))
+    if not classpath:
         return None
     digest = hashlib.sha256(SOURCE.read_bytes() + b"".join(p.name.encode() for p in classpath)).hexdigest()[:16]
     jar = cache_dir / f"sparkgrade-localfs-{digest}.jar"
     if jar.is_file():
         return jar
+    compiler = javac() if build else None
+    if compiler is None:
+        return None
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
         classes = Path(tmp) / "classes"

@@ -46,12 +46,14 @@ def sized_options(box=None, master: str | None = None, driver_memory: str | None
     from autograder.box import read_box, size
 
     sizing = size(box or read_box())
-    if java_options is None:
-        from autograder.driver_archive import archive_options
+    from autograder.driver_archive import archive_options, driver_conf
 
+    if java_options is None:
         java_options = " ".join(o for o in (SHORT_JVM_OPTIONS, sizing.java_options, archive_options()) if o)
     driver_memory = driver_memory or sizing.driver_memory
     conf = {"spark.executor.pyspark.memory": f"{sizing.python_worker_mb}m"} if sizing.python_worker_mb else {}
+    if remote is None and (master or sizing.master).startswith("local"):
+        conf.update(driver_conf())      # what `sparkgrade prepare` made for local drivers
     if memory_mb(driver_memory) < SPARK_MIN_HEAP_MB:
         # Spark refuses a heap under 1.5 x its reserved 300 MB; a small box cannot give that much to one
         # JVM, so the reserve shrinks with the heap (data of a grading run is small).

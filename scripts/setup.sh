@@ -6,10 +6,10 @@ cd "$(dirname "$0")/.."
 
 java_major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1; }
 if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; then
-  echo "setup: Java 17+ not found; installing openjdk-17-jre-headless" >&2
+  echo "setup: Java 17+ not found; installing openjdk-17-jdk-headless" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
 fi
 echo "setup: $(java -version 2>&1 | head -n1)"
 

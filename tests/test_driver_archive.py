@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.driver_archive import archive_options, archive_path, record, spark_jars
+from autograder.driver_archive import archive_options, archive_path, driver_conf, local_fs, record, spark_jars
 from autograder.spark import sized_options
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,10 @@ def test_no_archive_no_options(tmp_path):
 
 def test_the_name_follows_the_jdk_and_spark(tmp_path):
     jars = spark_jars()
-    assert jars and all(j.suffix == ".jar" for j in jars[1:]), "pyspark's jars are the driver's class path"
+    assert [j.name for j in jars].count("conf") == 1 and sum(j.suffix == ".jar" for j in jars) > 100, \
+        "pyspark's conf folder and jars are the driver's class path"
+    fs = local_fs()
+    assert fs is None or jars[0] == fs, "the prepared file system comes first, as spark.driver.extraClassPath"
     assert archive_path(tmp_path) == archive_path(tmp_path) and archive_path(tmp_path).parent == tmp_path
 
 
@@ -51,3 +54,12 @@ def test_grading_jvms_map_it(archive):
         proc = subprocess.run([sys.executable, "-c", code, repr(options.to_dict())], capture_output=True, text=True,
                               timeout=300, cwd=Path(__file__).resolve().parent.parent)
         assert proc.returncode == 0 and proc.stdout.strip().endswith("5"), proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def test_local_drivers_use_the_prepared_file_system(archive):
+    """``sparkgrade prepare`` compiled the file system (this machine has a JDK): local drivers use it; a
+    Spark Connect client and a cluster driver do not get local settings."""
+    assert local_fs() is not None and driver_conf()["spark.hadoop.fs.file.impl"] == "sparkgrade.NioLocalFileSystem"
+    assert sized_options().conf["spark.driver.extraClassPath"] == str(local_fs())
+    assert "spark.driver.extraClassPath" not in sized_options(remote="sc://127.0.0.1:15002").conf
+    assert "spark.driver.extraClassPath" not in sized_options(master="spark://host:7077").conf

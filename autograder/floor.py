@@ -1,0 +1,86 @@
+"""The floor under a grading's time: the submission's own Spark work without the grader. Every task of the
+assignment runs once, in order, in one plain local process (one JVM, no sandbox, no sealing, no second
+process), and nothing is saved, predicted or scored for grading. ``sparkgrade bench`` runs it in a fresh
+interpreter beside the gradings, so grading overhead = grading time / floor time, measured side by side.
+
+``python -m autograder.floor <assignment> <submission>`` prints ``{"seconds": ..., "failed": [...]}``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from autograder.harness.context import TaskContext, load_tasks_module
+
+
+class FloorContext(TaskContext):
+    """A task's context that keeps results in memory only and reads hidden fixtures beside public ones."""
+
+    def fixture(self, name: str):
+        hidden = self.assignment_dir / "hidden" / "fixtures" / f"{name}.json"
+        spec = json.loads((hidden if hidden.is_file() else self.assignment_dir / "fixtures" / f"{name}.json")
+                          .read_text(encoding="utf-8"))
+        return self.spark.createDataFrame([tuple(r) for r in spec["rows"]], spec["schema"])
+
+    def save_stage(self, obj, name: str = "stage") -> None:
+        pass
+
+    def save_dataframe(self, df, name: str = "data", limit: int = 100_000) -> None:
+        pass
+
+    def save_value(self, value, name: str = "value") -> None:
+        pass
+
+    def save_sample_predictions(self, model) -> None:
+        pass
+
+
+def floor_seconds(slug: str, submission: Path, timeout_s: float = 1800) -> dict:
+    """Run the floor in a fresh interpreter; its wall time (start-up included, as a cold grading's) and
+    the tasks that failed."""
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "autograder.floor", slug, str(submission)], capture_output=True,
+                          text=True, timeout=timeout_s)
+    seconds = time.monotonic() - started
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"the floor run of {submission} failed:\n{proc.stderr[-2000:]}")
+    return {**json.loads(lines[-1]), "seconds": seconds}
+
+
+def main(slug: str, submission: str) -> int:
+    from autograder.harness.child_runtime import handout_names
+    from autograder.registry import load_assignment
+    from autograder.runner import Grader, _task_plan
+    from autograder.harness.student import run_task
+    from autograder.spark import build_session, sized_options
+    from autograder.submission import load_submission
+
+    spec = load_assignment(slug)
+    spark = build_session(sized_options())
+    data = Grader().prepared(spec)
+    paths = {"train": str(data.train), "sample": str(data.sample)}
+    loaded = load_submission(Path(submission), spec.module_name, handout_names(spark, paths["train"]))
+    tasks_module = load_tasks_module(spec.path) if (spec.path / "tasks.py").is_file() else None
+    results: dict = {}
+    failed = []
+    with tempfile.TemporaryDirectory(prefix="sparkgrade-floor-") as tmp:
+        for task in spec.tasks:
+            ctx = FloorContext(spark=spark, submission=loaded, assignment_dir=spec.path,
+                               artifact_dir=Path(tmp) / task.name, data=paths, id_col=spec.data.id_col,
+                               results=results)
+            try:
+                run_task(ctx, _task_plan(task), tasks_module)
+            except Exception:  # noqa: BLE001 - a failing task costs what it cost; the bench reports it
+                failed.append(task.name)
+    print(json.dumps({"failed": failed}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
