@@ -6,7 +6,7 @@ from typing import Mapping
 
 from autograder.checks.context import JudgeContext
 from autograder.checks.dataframe import close_enough
-from autograder.checks.params import ANY, Param
+from autograder.checks.params import ANY, Param, param_value
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
@@ -36,6 +36,6 @@ def judge_value(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     """The returned value equals ``params.expected`` (floats within ``tolerance``, relative)."""
     got = ctx.value(check.tasks[0])
     want = thaw(check.params["expected"])
-    if not close_enough(got, want, float(check.params.get("tolerance", 1e-9))):
+    if not close_enough(got, want, float(param_value(VALUE_PARAMS, check.params, "tolerance"))):
         return CheckResult.failed(f"returned {got!r}; expected {want!r}")
     return CheckResult.passed(f"returned {got!r}")

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from autograder.checks.context import JudgeContext
-from autograder.checks.params import Param
+from autograder.checks.params import Param, param_value
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
@@ -114,7 +114,7 @@ VALUES_PARAMS = (
 def judge_values(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     """Rows of a saved DataFrame (keyed by ``key``) equal ``expected`` within ``tolerance``."""
     params = dict(check.params)
-    key, tol = params["key"], float(params.get("tolerance", 1e-9))
+    key, tol = params["key"], float(param_value(VALUES_PARAMS, params, "tolerance"))
     expected = {row[key]: row for row in params["expected"]}
     cols = [c for c in params["expected"][0] if c != key]
     df = ctx.frame(check.tasks[0])

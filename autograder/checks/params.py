@@ -26,7 +26,7 @@ class Param:
 
     ``type`` is ``str``, ``int``, ``float`` (an integer is accepted), ``bool``, ``list``, ``dict`` (a TOML
     table) or ``ANY``; ``items`` is the type of a list's elements or of a table's values. ``default`` is
-    what the check uses when the key is absent (documentation only: the judge applies it); ``choices``
+    what the check uses when the key is absent (judges read it with :func:`param_value`); ``choices``
     restricts a string to a fixed set of values."""
 
     name: str
@@ -69,6 +69,13 @@ def _is(value: Any, kind: type) -> bool:
     return isinstance(value, kind)
 
 
+def param_value(declared: tuple[Param, ...], params: Mapping[str, Any], name: str) -> Any:
+    """``params[name]``, else the default that ``declared`` gives for ``name``."""
+    if name in params:
+        return params[name]
+    return next(p for p in declared if p.name == name).default
+
+
 def check_params(path: Path | str, key: str, check: str, kind: str, declared: tuple[Param, ...],
                  params: Mapping[str, Any], open_params: bool = False) -> None:
     """Raise SpecError unless ``params`` (the raw TOML table of check ``check`` at ``key``) fits
@@ -91,4 +98,4 @@ def check_params(path: Path | str, key: str, check: str, kind: str, declared: tu
             raise SpecError(path, f"{key}.{p.name}", f"check '{check}' (kind {kind}) needs this param: {p.doc}")
 
 
-__all__ = ["ANY", "Param", "check_params"]
+__all__ = ["ANY", "Param", "check_params", "param_value"]

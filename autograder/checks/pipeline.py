@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from autograder.checks.context import JudgeContext
 from autograder.checks.lineage import OUTPUT_PARAMS, SqlProblem, Trace, column_params, flows, output_type, sql_step
-from autograder.checks.params import Param
+from autograder.checks.params import Param, param_value
 from autograder.harness.artifacts import stage_metadata
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
@@ -293,7 +293,7 @@ def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
 
 def judge_structure(ctx: JudgeContext, task: str, params: dict[str, Any]) -> CheckResult:
     """What the "pipeline" kind checks, with ``params`` given (a custom judge's own or adjusted ones)."""
-    read = read_stages(ctx, task, params.get("artifact", "stage"))
+    read = read_stages(ctx, task, param_value(PARAMS, params, "artifact"))
     if isinstance(read, CheckResult):
         return read
     top, stages = read
