@@ -105,6 +105,31 @@ def bench(spec: AssignmentSpec, root: Path, n: int = 0, workers: int = 0) -> dic
             "scores": {s: warm.reports[s].score for s in sorted(cold)}}
 
 
+def bench_cold_path(spec: AssignmentSpec, root: Path, rounds: int = 2) -> dict:
+    """The reference graded cold, one process at a time, alternately with and without what ``sparkgrade
+    prepare`` made (the JVMs' class-data archive, the local file system): the best of ``rounds`` each,
+    the ratio, and the prepared grading's breakdown."""
+    import os
+
+    from autograder.driver_archive import UNPREPARED
+
+    reference = solution_file(spec, root)
+    runs: dict[str, list[tuple[float, GradeReport]]] = {"prepared": [], "unprepared": []}
+    for _ in range(rounds):
+        for kind in runs:
+            env = {**os.environ, UNPREPARED: "1" if kind == "unprepared" else "0"}
+            t0 = time.monotonic()
+            proc = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", spec.slug, str(reference),
+                                   "--writer", "json"], capture_output=True, text=True, check=True, env=env)
+            runs[kind].append((time.monotonic() - t0, GradeReport.from_dict(json.loads(proc.stdout))))
+    best = {kind: min(r, key=lambda x: x[0]) for kind, r in runs.items()}
+    return {"assignment": spec.slug, "rounds": rounds,
+            "prepared_s": best["prepared"][0], "unprepared_s": best["unprepared"][0],
+            "ratio": best["unprepared"][0] / best["prepared"][0],
+            "scores": {kind: [r.score for _, r in runs[kind]] for kind in runs}, "max_score": spec.total_points,
+            "timings": list(best["prepared"][1].timings), "report_s": best["prepared"][1].seconds}
+
+
 def bench_scale(spec: AssignmentSpec, root: Path, scales: list[int], options: SparkOptions) -> list[dict]:
     """Grade the reference on synthetic variants of the data at each scale factor (local Spark), timing
     each run; the data is generated before timing starts so only grading is measured."""

@@ -173,6 +173,19 @@ def cmd_bench(args) -> int:
     from autograder.bench import bench, bench_scale
 
     spec = load_assignment(args.assignment)
+    if args.cold_path:
+        from autograder.bench import bench_cold_path
+
+        f = bench_cold_path(spec, project_root(), args.rounds)
+        print(f"{f['assignment']}: the reference graded cold, one process at a time, best of {f['rounds']} each "
+              "(process wall time)")
+        print(f"  without sparkgrade prepare: {f['unprepared_s']:6.2f} s")
+        print(f"  with it (archive, file system): {f['prepared_s']:6.2f} s")
+        print(f"  ratio: {f['ratio']:.2f}x   scores: {f['scores']} of {f['max_score']:g}")
+        from autograder.timings import table
+
+        print(table(f["timings"], f["report_s"]))
+        return 0
     if args.scales:
         rows = bench_scale(spec, project_root(), [int(x) for x in args.scales.split(",")], _spark_options(args))
         print(f"{spec.slug}: grading the reference on generated data (local Spark)")
@@ -289,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=0,
                    help="submissions at a time, the same both ways (default: as `grade --class`, one per core)")
     p.add_argument("--timings", action="store_true", help="also print where the reference's cold grading spent its time")
+    p.add_argument("--cold-path", action="store_true",
+                   help="instead: the reference graded cold with and without `sparkgrade prepare`, side by side")
+    p.add_argument("--rounds", type=int, default=2, help="--cold-path: gradings of each kind (best is kept)")
     p.add_argument("--scales", help="instead: time grading the reference at these data scale factors, e.g. 1,10,100")
     _add_spark_args(p)
     p.set_defaults(func=cmd_bench)

@@ -64,7 +64,7 @@ def driver_conf(folder: Path | None = None) -> dict[str, str]:
     """Spark settings of a local grading driver for what ``sparkgrade prepare`` made: the file system."""
     from autograder.jvmfs import FS_CLASS
 
-    fs = local_fs(folder)
+    fs = local_fs(folder) if in_use() else None
     return {"spark.driver.extraClassPath": str(fs), "spark.hadoop.fs.file.impl": FS_CLASS} if fs else {}
 
 
@@ -81,8 +81,17 @@ def archive_path(folder: Path | None = None) -> Path | None:
     return (folder or archive_folder()) / f"{PREFIX}{archive_key(java, spark_jars(folder), '')}.jsa"
 
 
+UNPREPARED = "SPARKGRADE_UNPREPARED"     # set to 1: grade as if `sparkgrade prepare` had not run (to compare)
+
+
+def in_use() -> bool:
+    return os.environ.get(UNPREPARED) != "1"
+
+
 def archive_options(folder: Path | None = None) -> str:
     """JVM options that map the archive, or "" when there is none for this JDK and Spark."""
+    if not in_use():
+        return ""
     path = archive_path(folder)
     return f"-XX:SharedArchiveFile={path} {ARCHIVE_LOG}" if path is not None and path.is_file() else ""
 

@@ -63,3 +63,11 @@ def test_local_drivers_use_the_prepared_file_system(archive):
     assert sized_options().conf["spark.driver.extraClassPath"] == str(local_fs())
     assert "spark.driver.extraClassPath" not in sized_options(remote="sc://127.0.0.1:15002").conf
     assert "spark.driver.extraClassPath" not in sized_options(master="spark://host:7077").conf
+
+
+def test_graders_can_run_unprepared_to_compare(archive, monkeypatch):
+    """``SPARKGRADE_UNPREPARED=1`` (``sparkgrade bench --cold-path`` sets it for one side): no archive, no
+    file system, as on a machine where ``sparkgrade prepare`` never ran."""
+    monkeypatch.setenv("SPARKGRADE_UNPREPARED", "1")
+    assert archive_options() == "" and driver_conf() == {}
+    assert "SharedArchiveFile" not in sized_options().java_options
