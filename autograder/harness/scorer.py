@@ -97,6 +97,7 @@ def main(job_path: str) -> int:
     scores, control = job.scores, job.control
     requests = {Path(r["out"]).name: r for r in job.requests}
     loaded = None
+    models: dict[str, object] = {}      # loaded once per saved model read with Spark's reader
     broken, restarts = False, 0
     seq = 0
     report_ready(scores, seq)
@@ -105,6 +106,7 @@ def main(job_path: str) -> int:
         if broken or not alive(spark):                  # the submission stopped or broke the session
             restarts += 1
             spark = revive(options, restarts, fresh_jvm=broken)
+            models.clear()
         broken = False
         out = Path(request["out"])
         write_json(out / "outcome.json", {"status": "started"})
@@ -117,11 +119,13 @@ def main(job_path: str) -> int:
                 if not alive(spark):                    # its top-level code stopped the session
                     restarts += 1
                     spark = revive(options, restarts)
+                    models.clear()
             arm(timeout)
             if request.get("loader"):
                 model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
             else:
-                model = load_model(Path(request["model"]))
+                model = models.get(request["model"]) or load_model(Path(request["model"]))
+                models[request["model"]] = model
             write_json(out / "model.json", model_facts(model))
             touched_data = True
             data = spark.read.parquet(request["data"])

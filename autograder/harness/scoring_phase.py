@@ -66,6 +66,7 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
         mapping.setdefault(os.path.realpath(features), (inp / "hidden" / features.name, True))
     sealed = Path(requests[0]["out"]).parent if requests else scores
     job_requests, skipped = [], []
+    read_copies: dict[str, Path] = {}       # one copy per saved model that Spark's own reader loads
     for i, request in enumerate(requests):
         source, out, model = os.path.realpath(request["data"]), Path(request["out"]), Path(request["model"])
         if source == labels or labels.startswith(source.rstrip("/") + "/") or out.parent != sealed \
@@ -77,8 +78,15 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
             copy_input(Path(source), target)
         custom = custom_classes(model) if model.exists() else []
         if not _within(model, area.root) and model.exists():
-            copy = inp / "models" / f"{i}-{model.name}"
-            copy_input(model, copy)
+            # Requests that read one saved model with Spark's reader share one copy, which the child loads
+            # once; a loader request gets a copy of its own (the submission's code runs on it).
+            key = os.path.realpath(model)
+            copy = read_copies.get(key) if not request.get("loader") else None
+            if copy is None:
+                copy = inp / "models" / f"{i}-{model.name}"
+                copy_input(model, copy)
+                if not request.get("loader"):
+                    read_copies[key] = copy
             model = copy
         job_requests.append({"model": str(model), "data": str(target), "out": str(scores / out.name),
                              "hidden": is_hidden, "timeout_s": min(REQUEST_TIMEOUT_S, limit_s),
