@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from autograder.engine import SERVER_LOG_CONFIG, release_sessions
+from autograder.engine.server import SERVER_LOG_CONFIG
+from autograder.engine.sessions import release_sessions
 from autograder.spark import session_ids, with_session
 
 pytestmark = pytest.mark.slow
@@ -23,7 +24,7 @@ def test_the_server_logs_warnings_and_errors_only(connect_server):
 def test_the_server_uses_the_nio_file_system_where_javac_exists(connect_server):
     """(test_cluster grades the 02 reference on this server with full marks: its saved models are
     written through this file system.)"""
-    from autograder.jvmfs import javac
+    from autograder.engine.localfs import javac
 
     assert connect_server.local_fs == (javac() is not None)
 
