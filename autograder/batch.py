@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.build.templating import render
-from autograder.engine import ConnectServer
+from autograder.engine.server import ConnectServer
 from autograder.errors import SparkgradeError, SubmissionError
 from autograder.feedback import view
-from autograder.prefork import fork_server
+from autograder.engine.prefork import fork_server
 from autograder.results import GradeReport, Status
 from autograder.runner import Grader
 from autograder.spark import SparkOptions

@@ -61,7 +61,7 @@ def outcome(report: GradeReport) -> list[tuple[str, str, float]]:
 
 def bench(spec: AssignmentSpec, root: Path, n: int = 0, workers: int = 0) -> dict:
     """Run both ways at the same parallelism and the floor; return the figures (printed by the CLI)."""
-    from autograder.engine import ConnectServer
+    from autograder.engine.server import ConnectServer
     from autograder.floor import floor_seconds
 
     workers = workers or default_workers()

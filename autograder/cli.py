@@ -329,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_prepare(args) -> int:
     import time
 
-    from autograder.driver_archive import archive_path, local_fs, record
+    from autograder.engine.driver_archive import archive_path, local_fs, record
 
     local_fs(build=True)                    # on the archive's class path: made first
     existing = archive_path()

@@ -16,7 +16,7 @@ from autograder.box import Box, box_error, read_box, size, upstream_failure
 from autograder.checks import CHECK_KINDS, judge_check
 from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.data import PreparedData, prepare
-from autograder.engine import release_sessions
+from autograder.engine.sessions import release_sessions
 from autograder.errors import SubmissionError
 from autograder.harness.artifacts import read_json
 from autograder.harness.scoring_phase import run_scoring_phase
@@ -47,7 +47,7 @@ class Grader:
     scale: int = 0                  # > 0: grade on a synthetic variant with this many times the rows
     work_root: Path | None = None   # where work folders are made (a sandboxed Connect server's work root)
     local_fallback: bool = True     # over Spark Connect: regrade with local Spark what needs the JVM
-    starter: Any = None             # a running fork server for the children (autograder.prefork)
+    starter: Any = None             # a running fork server for the children (autograder.engine.prefork)
     _spark: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

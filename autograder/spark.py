@@ -10,7 +10,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
-from autograder.shared_files import use_shared_files
+from autograder.engine.shared_files import use_shared_files
 
 DEFAULT_MASTER = "local[2]"
 # Grading JVMs are short-lived (seconds to minutes, small data): C1-only JIT and the serial GC spend far
@@ -46,7 +46,7 @@ def sized_options(box=None, master: str | None = None, driver_memory: str | None
     from autograder.box import read_box, size
 
     sizing = size(box or read_box())
-    from autograder.driver_archive import archive_options, driver_conf
+    from autograder.engine.driver_archive import archive_options, driver_conf
 
     if java_options is None:
         java_options = " ".join(o for o in (SHORT_JVM_OPTIONS, sizing.java_options, archive_options()) if o)

@@ -34,7 +34,7 @@ def grader() -> Grader:
 @pytest.fixture(scope="session")
 def connect_server():
     """One warm, sandboxed Spark Connect server on 127.0.0.1 for the whole test session."""
-    from autograder.engine import ConnectServer
+    from autograder.engine.server import ConnectServer
 
     with ConnectServer() as server:
         yield server

@@ -27,7 +27,7 @@ def connect_servers() -> int:
 
 
 def fork_servers() -> int:
-    return processes("-m autograder.prefork")
+    return processes("-m autograder.engine.forkserver")
 
 
 def test_class_is_graded_resumably_after_sigkill(root, tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograder import sandbox
-from autograder.prefork import ForkServer
+from autograder.engine.prefork import ForkServer
 
 PROBE = "tests.prefork_probe"
 PLANTED = ("json.py", "autograder/__init__.py", "tests/__init__.py", "pyspark/__init__.py")

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from autograder.engine import free_port, spark_home
+from autograder.engine.server import free_port, spark_home
 from autograder.mutants import solution_file
 from autograder.registry import load_assignment
 from autograder.runner import Grader

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.driver_archive import archive_options, archive_path, driver_conf, local_fs, record, spark_jars
+from autograder.engine.driver_archive import archive_options, archive_path, driver_conf, local_fs, record, spark_jars
 from autograder.spark import sized_options
 
 pytestmark = pytest.mark.slow

@@ -495,8 +495,8 @@ def test_hostile_submissions_on_the_shared_warm_engine(tiny):
     scores exactly as the one graded beside them."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from autograder.engine import ConnectServer
-    from autograder.prefork import fork_server
+    from autograder.engine.server import ConnectServer
+    from autograder.engine.prefork import fork_server
     from autograder.spark import SparkOptions
 
     spec, local = tiny

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.jvmcds import DUMP_NAME, ServerArchive, archive_key
-from autograder.jvmfs import java_binary
+from autograder.engine.cds import DUMP_NAME, ServerArchive, archive_key
+from autograder.engine.localfs import java_binary
 
 OPTIONS = "-XX:CompileThresholdScaling=3"
 
@@ -72,7 +72,7 @@ def mapped_files(pid: int) -> set[str]:
 
 @pytest.mark.slow
 def test_a_real_server_records_its_archive_and_the_next_one_maps_it(tmp_path):
-    from autograder.engine import ConnectServer
+    from autograder.engine.server import ConnectServer
 
     with ConnectServer(cache_dir=tmp_path) as first:
         assert first.archive.recording

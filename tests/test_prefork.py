@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder import sandbox
-from autograder.prefork import ForkServer, fork_server
+from autograder.engine.prefork import ForkServer, fork_server
 from autograder.registry import project_root
 from tests.test_hostile import DAEMON_TAG, DAEMONS, no_tagged_processes
 
@@ -111,7 +111,7 @@ def test_a_dead_server_means_fresh_children(tmp_path):
         run = sandbox.run_child(scorer, area.input / "job.json", area.home, 60, 2048, jail=jail, starter=doomed)
     # started afresh (python -m): the scorer fails on the empty job, and not inside the fork server's code
     assert run.returncode == 1 and "KeyError: 'spark'" in run.output_head, run.output_head
-    assert "prefork.py" not in run.output_head
+    assert "forkserver.py" not in run.output_head
 
 
 def test_fork_server_is_optional():

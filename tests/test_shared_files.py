@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.shared_files import local_path, read_metadata_file, read_metadata_locally, write_metadata_file, \
+from autograder.engine.shared_files import local_path, read_metadata_file, read_metadata_locally, write_metadata_file, \
     write_metadata_locally
 
 

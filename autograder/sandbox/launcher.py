@@ -1,6 +1,6 @@
 """The launcher: sets the sandbox up and runs one child in it. Runs as its own process,
 ``python -I -S launcher.py '<config json>'`` (see :func:`autograder.sandbox.run.launcher_argv`), or in a
-process forked from the fork server (:mod:`autograder.prefork`, which calls :func:`launch` with the
+process forked from the fork server (:mod:`autograder.engine.forkserver`, which calls :func:`launch` with the
 child's ``main``). Standard library only, and it never imports the package: as a script it loads only its
 sibling file ``proctree.py`` (standard library only too) to kill what the child left behind.
 
@@ -328,7 +328,7 @@ def die_with_parent(parent: int | None) -> None:
 
 def launch(cfg: dict, run=None) -> None:
     """The launcher: set the sandbox up, run the child in it (``exec`` of ``cfg['argv']``, or ``run()``
-    in this interpreter, see :mod:`autograder.prefork`) and exit with its exit code."""
+    in this interpreter, see :mod:`autograder.engine.forkserver`) and exit with its exit code."""
     os.umask(0o022)
     die_with_parent(cfg.get("grader_pid") or os.getppid())
     if not cfg["namespaces"]:

@@ -1,7 +1,7 @@
 """Running one child under limits (:func:`run_child`): a wall-clock limit, a memory limit on the RSS of
 its whole process tree (polled), output capped, and at the end every process of the tree frozen and
 killed. The child is started through the launcher (:mod:`autograder.sandbox.launcher`) in its
-:class:`~autograder.sandbox.jail.Jail`, or forked from a fork server (:mod:`autograder.prefork`)."""
+:class:`~autograder.sandbox.jail.Jail`, or forked from a fork server (:mod:`autograder.engine.prefork`)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
     """Run ``python -m module job`` (or ``argv``) in ``cwd`` under the limits, inside ``jail`` when given
     (else with no isolation beyond the limits), and return how it ended. ``watch``, if given, is called
     while the child runs and may return a reason to stop it. ``starter`` (a running
-    :class:`autograder.prefork.ForkServer`): fork the child from it instead of starting an interpreter;
+    :class:`autograder.engine.prefork.ForkServer`): fork the child from it instead of starting an interpreter;
     its memory is then what the tree holds privately."""
     token = secrets.token_hex(8)
     if jail is None:

@@ -1,5 +1,5 @@
-"""``python -m autograder.supervise <parent-pid> <command...>``: run a command in its own process group and
-kill that group when the parent dies (even by SIGKILL) or when this supervisor is told to stop."""
+"""``python -m autograder.engine.supervise <parent-pid> <command...>``: run a command in its own process
+group and kill that group when the parent dies (even by SIGKILL) or when this supervisor is told to stop."""
 
 from __future__ import annotations
 

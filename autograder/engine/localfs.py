@@ -16,7 +16,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-SOURCE = Path(__file__).resolve().parent / "jvm" / "NioLocalFileSystem.java"
+SOURCE = Path(__file__).resolve().parent / "java" / "NioLocalFileSystem.java"
 FS_CLASS = "sparkgrade.NioLocalFileSystem"
 
 

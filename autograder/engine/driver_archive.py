@@ -6,11 +6,12 @@ Measured on 2 cores: a driver JVM's session in 1.9 s instead of 3.5 s, and a sma
 job after it in 3.4 s instead of 6.0 s; about 40 MB of the JVM's metaspace becomes clean file pages the
 kernel can reclaim, which matters in a 768 MB box.
 
-``sparkgrade prepare`` also compiles sparkgrade's local file system for Hadoop (:mod:`autograder.jvmfs`,
-which the warm server already uses) into the same folder; local drivers then save models without a
-forked ``chmod`` per folder (25-40 % faster saves). It records the archive once per installation (``scripts/setup.sh`` and the Gradescope
-bundle's ``setup.sh`` run it, so Gradescope builds it into the image): one JVM runs :func:`workload` (the
-classes the six assignments use) with ``-XX:ArchiveClassesAtExit`` and writes the archive as it exits.
+``sparkgrade prepare`` also compiles sparkgrade's local file system for Hadoop
+(:mod:`autograder.engine.localfs`, which the warm server already uses) into the same folder; local drivers
+then save models without a forked ``chmod`` per folder (25-40 % faster saves). It records the archive once
+per installation (``scripts/setup.sh`` and the Gradescope bundle's ``setup.sh`` run it, so Gradescope
+builds it into the image): one JVM runs :func:`workload` (the classes the six assignments use) with
+``-XX:ArchiveClassesAtExit`` and writes the archive as it exits.
 It lives inside the Python environment (``<sys.prefix>/var/sparkgrade``), which every sandboxed child can
 already read, and its name hashes the JDK and Spark's jars, so an upgrade of either asks for a new one.
 The JVM maps an archive only if it matches its JDK and class path (else it starts as without one), so a
@@ -28,8 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.jvmcds import ARCHIVE_LOG, archive_key
-from autograder.jvmfs import java_binary
+from autograder.engine.cds import ARCHIVE_LOG, archive_key
+from autograder.engine.localfs import java_binary
 
 PREFIX = "driver-"
 
@@ -42,9 +43,9 @@ def spark_home() -> Path | None:
 
 
 def local_fs(folder: Path | None = None, build: bool = False) -> Path | None:
-    """sparkgrade's local file system for Hadoop (:mod:`autograder.jvmfs`: no forked ``chmod`` per folder
+    """sparkgrade's local file system for Hadoop (:mod:`autograder.engine.localfs`: no forked ``chmod`` per folder
     Spark writes; a model's save 25-40 % faster), compiled by ``sparkgrade prepare`` beside the archive."""
-    from autograder.jvmfs import local_fs_jar
+    from autograder.engine.localfs import local_fs_jar
 
     home = spark_home()
     return local_fs_jar(folder or archive_folder(), home, build=build) if home is not None else None
@@ -62,7 +63,7 @@ def spark_jars(folder: Path | None = None) -> list[Path]:
 
 def driver_conf(folder: Path | None = None) -> dict[str, str]:
     """Spark settings of a local grading driver for what ``sparkgrade prepare`` made: the file system."""
-    from autograder.jvmfs import FS_CLASS
+    from autograder.engine.localfs import FS_CLASS
 
     fs = local_fs(folder) if in_use() else None
     return {"spark.driver.extraClassPath": str(fs), "spark.hadoop.fs.file.impl": FS_CLASS} if fs else {}
@@ -169,7 +170,7 @@ def record(folder: Path | None = None, timeout_s: float = 600) -> Path | None:
         with tempfile.TemporaryDirectory(prefix="sparkgrade-cds-") as tmp:
             dump = Path(tmp) / "driver.jsa"
             with open(Path(tmp) / "record.log", "wb") as log:
-                subprocess.run([sys.executable, "-m", "autograder.driver_archive", str(dump), tmp], check=False,
+                subprocess.run([sys.executable, "-m", "autograder.engine.driver_archive", str(dump), tmp], check=False,
                                timeout=timeout_s, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
             if not dump.is_file() or dump.stat().st_size == 0:
                 tail = (Path(tmp) / "record.log").read_text(errors="replace")[-2000:]

@@ -22,8 +22,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from autograder.jvmcds import ServerArchive
-from autograder.jvmfs import FS_CLASS, local_fs_jar
+from autograder.engine.cds import ServerArchive
+from autograder.engine.localfs import FS_CLASS, local_fs_jar
 from autograder.registry import project_root
 from autograder.spark import SparkOptions, settings
 
@@ -64,28 +64,6 @@ appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
 """
 
 
-def release_sessions(url: str, session_ids: list[str], timeout_s: float = 10) -> None:
-    """Close the sessions a child had on the Spark Connect server at ``url``: the server interrupts whatever
-    they still run (a killed child's query would otherwise go on for minutes) and frees what they hold.
-    Ids the server never saw are ignored by it. Best effort: an unreachable server has nothing to free."""
-    from pyspark.sql.connect.client.core import DefaultChannelBuilder
-    from pyspark.sql.connect.proto import base_pb2, base_pb2_grpc
-
-    builder = DefaultChannelBuilder(url)
-    channel = builder.toChannel()
-    try:
-        stub = base_pb2_grpc.SparkConnectServiceStub(channel)
-        user = base_pb2.UserContext(user_id=builder.userId or "")
-        for session_id in session_ids:
-            try:
-                stub.ReleaseSession(base_pb2.ReleaseSessionRequest(session_id=session_id, user_context=user),
-                                    metadata=builder.metadata(), timeout=timeout_s)
-            except Exception:  # noqa: BLE001 - grpc.RpcError and friends: nothing more to do
-                pass
-    finally:
-        channel.close()
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -114,8 +92,8 @@ class ConnectServer:
         self.workdir = Path(tempfile.mkdtemp(prefix="sparkgrade-connect-"))
         self.work_root = self.workdir / "work"
         self.cache_dir = cache_dir
-        self.local_fs = False           # whether the server uses sparkgrade's NioLocalFileSystem (autograder.jvmfs)
-        self.archive: ServerArchive | None = None     # its class-data-sharing archive (autograder.jvmcds)
+        self.local_fs = False           # whether the server uses sparkgrade's NioLocalFileSystem (.localfs)
+        self.archive: ServerArchive | None = None     # its class-data-sharing archive (.cds)
 
     @property
     def url(self) -> str:
@@ -179,7 +157,7 @@ class ConnectServer:
             jail = Jail(iso, area, writable=(area.home, area.tmp, self.work_root), readable=(jvm_dir,), network=True)
             argv = launcher_argv(jail, command, area.home)
         else:
-            argv = [sys.executable, "-m", "autograder.supervise", str(os.getpid()), *command]
+            argv = [sys.executable, "-m", "autograder.engine.supervise", str(os.getpid()), *command]
         try:
             return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True, cwd=area.home)
