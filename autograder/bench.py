@@ -111,7 +111,7 @@ def bench_cold_path(spec: AssignmentSpec, root: Path, rounds: int = 2) -> dict:
     the ratio, and the prepared grading's breakdown."""
     import os
 
-    from autograder.driver_archive import UNPREPARED
+    from autograder.engine.driver_archive import UNPREPARED
 
     reference = solution_file(spec, root)
     runs: dict[str, list[tuple[float, GradeReport]]] = {"prepared": [], "unprepared": []}
