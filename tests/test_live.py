@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.live import check_live, location, not_written, student_objects
+from autograder.live import check_live, student_objects
+from autograder.live.tracebacks import location, not_written
 from autograder.mutants import load_mutants, write_mutant
 from autograder.notebook import Notebook, Results
 from autograder.registry import load_assignment

@@ -1,243 +1,22 @@
-"""Assignment specs: frozen dataclasses loaded from ``assignments/<slug>/assignment.toml``.
-
-Every validation error is a :class:`SpecError` naming the file and the key, e.g.
-``assignments/02-pipelines/assignment.toml: checks[3].points: must be a number >= 0, got 'two'``.
-"""
+"""``assignment.toml`` -> :class:`~autograder.spec.model.AssignmentSpec`: each table read and validated
+(:class:`~autograder.spec.reader.TableReader`), cross-references checked (unique names, known tasks, kinds and
+questions)."""
 
 from __future__ import annotations
 
 import datetime
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Collection, Mapping
 
 from autograder.errors import SpecError
-
-VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-SAVE_MODES = ("stage", "model", "dataframe", "value", "none")
-TASK_ARGS = ("spark", "train", "sample", "fixture:", "path:", "@", "value:")
-
-
-@dataclass(frozen=True)
-class TargetView:
-    """A further target the tasks derive from the same rows (04: ``log_amount = log10(amount)``).
-
-    Its training rows and its held-out features lack ``sources``, the columns it is computed from; the
-    grader reads them from the hidden labels file."""
-
-    name: str
-    target: str
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    """Which dataset an assignment uses and how the grader splits it.
-
-    Held-out features never contain the label, ``label_sources`` (columns the label is computed from)
-    or, for a target view, that view's sources."""
-
-    dataset: str
-    label: str | None = None
-    positive: str | None = None
-    id_col: str = "id"
-    folds: int = 5
-    test_fold: int = 0
-    salt: int = 17
-    sample_rows: int = 40
-    label_sources: tuple[str, ...] = ()
-    views: tuple[TargetView, ...] = ()
-
-    @property
-    def label_columns(self) -> tuple[str, ...]:
-        """Columns of the prepared rows that hold or give away the label: never in held-out features."""
-        if not self.label:
-            return tuple(self.label_sources)
-        names = ("label",) + ((self.label,) if self.label != "label" else ()) + tuple(self.label_sources)
-        return tuple(dict.fromkeys(names))
-
-    def view(self, name: str) -> TargetView:
-        for v in self.views:
-            if v.name == name:
-                return v
-        raise KeyError(f"no target view {name!r} in [data.views] (declared: "
-                       f"{', '.join(v.name for v in self.views) or 'none'})")
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """One call into student code, made in the sandboxed child; its result is saved as an artifact."""
-
-    name: str
-    call: str | None
-    function: str | None
-    args: tuple[str, ...]
-    kwargs: Mapping[str, Any]
-    save: str
-    timeout_s: float
-    predict_sample: bool
-    needs: tuple[str, ...] = ()     # tasks whose results this one uses (besides its @ arguments)
-
-    def dependencies(self) -> set[str]:
-        """Tasks that must have succeeded before this one may run: its ``@`` arguments and ``needs``."""
-        deps = {a[1:] for a in self.args if a.startswith("@")}
-        deps |= {v[1:] for v in self.kwargs.values() if isinstance(v, str) and v.startswith("@")}
-        return deps | set(self.needs)
-
-
-@dataclass(frozen=True)
-class CheckSpec:
-    """One graded check: judged by the grader from the artifacts of ``tasks``."""
-
-    name: str
-    question: str
-    kind: str
-    points: float
-    visibility: str
-    tasks: tuple[str, ...]
-    params: Mapping[str, Any]
-    description: str
-    hint: str
-
-    @property
-    def hidden(self) -> bool:
-        return self.visibility != "visible"
-
-
-@dataclass(frozen=True)
-class QuestionSpec:
-    """A question of the assignment: prose plus the student functions it asks for."""
-
-    name: str
-    title: str
-    prompt: str
-    functions: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class BoxSpec:
-    """The smallest grading box (memory, CPUs) in which the reference solution still scores full marks,
-    as measured by ``sparkgrade measure``, with the grading time and the cgroup memory peak there."""
-
-    min_memory_mb: int
-    cpus: float
-    seconds: float
-    peak_mb: float
-    measured_on: str                    # ISO date, YYYY-MM-DD
-    tree_peak_mb: float | None = None   # the children's summed RSS there, as the sandbox counts it
-
-
-@dataclass(frozen=True)
-class AssignmentSpec:
-    """A whole assignment, as declared in its assignment.toml."""
-
-    slug: str
-    title: str
-    path: Path
-    module: str
-    summary: str
-    time_limit_s: float
-    memory_mb: int
-    data: DataSpec
-    questions: tuple[QuestionSpec, ...]
-    tasks: tuple[TaskSpec, ...]
-    checks: tuple[CheckSpec, ...]
-    spark_connect: bool = True
-    packages: tuple[str, ...] = ()      # extra runtime packages (distribution names), pinned in handouts
-    box: BoxSpec | None = None          # measured minimum grading box ([box]); None until measured
-
-    @property
-    def module_name(self) -> str:
-        return Path(self.module).stem
-
-    @property
-    def total_points(self) -> float:
-        return sum(c.points for c in self.checks)
-
-    def task(self, name: str) -> TaskSpec:
-        return next(t for t in self.tasks if t.name == name)
-
-    def public_checks(self) -> tuple[CheckSpec, ...]:
-        return tuple(c for c in self.checks if not c.hidden)
-
-    def tasks_for(self, checks: tuple[CheckSpec, ...]) -> tuple[TaskSpec, ...]:
-        """Tasks the given checks need, with their ``@`` dependencies, in declaration order."""
-        wanted = {t for c in checks for t in c.tasks}
-        changed = True
-        while changed:
-            changed = False
-            for t in self.tasks:
-                if t.name in wanted:
-                    deps = t.dependencies()
-                    if not deps <= wanted:
-                        wanted |= deps
-                        changed = True
-        return tuple(t for t in self.tasks if t.name in wanted)
-
-
-class _Reader:
-    """Typed access to one TOML table, raising SpecError that names file and key."""
-
-    def __init__(self, path: Path, prefix: str, table: Mapping[str, Any]):
-        self.path, self.prefix, self.table = path, prefix, table
-        if not isinstance(table, Mapping):
-            raise SpecError(path, prefix, f"must be a table, got {type(table).__name__}")
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}.{name}" if self.prefix else name
-
-    def fail(self, name: str, problem: str):
-        raise SpecError(self.path, self.key(name), problem)
-
-    def get(self, name: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
-        if name not in self.table:
-            if default is ...:
-                self.fail(name, "is required but missing")
-            return default
-        value = self.table[name]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            self.fail(name, f"must be {names}, got {value!r}")
-        return value
-
-    def number(self, name: str, default: Any = ..., minimum: float = 0.0) -> float:
-        value = self.get(name, float, default)
-        if value is not None and value < minimum:
-            self.fail(name, f"must be a number >= {minimum:g}, got {value!r}")
-        return value
-
-    def strings(self, name: str, default: Any = ()) -> tuple[str, ...]:
-        value = self.get(name, list, list(default))
-        if not all(isinstance(v, str) for v in value):
-            self.fail(name, f"must be a list of strings, got {value!r}")
-        return tuple(value)
-
-    def choice(self, name: str, choices: tuple[str, ...], default: Any = ...) -> str:
-        value = self.get(name, str, default)
-        if value not in choices:
-            self.fail(name, f"must be one of {', '.join(choices)}; got {value!r}")
-        return value
-
-    def reject_unknown(self, allowed: set[str]) -> None:
-        for name in self.table:
-            if name not in allowed:
-                self.fail(name, f"unknown key; allowed keys are {', '.join(sorted(allowed))}")
-
-
-def _frozen(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    return value
+from autograder.spec.model import (SAVE_MODES, TASK_ARGS, VISIBILITIES, AssignmentSpec, BoxSpec, CheckSpec, DataSpec,
+                                   QuestionSpec, TargetView, TaskSpec)
+from autograder.spec.reader import TableReader, frozen
 
 
 def _data(path: Path, raw: Mapping[str, Any]) -> DataSpec:
-    r = _Reader(path, "data", raw)
+    r = TableReader(path, "data", raw)
     r.reject_unknown({"dataset", "label", "positive", "id_col", "folds", "test_fold", "salt", "sample_rows",
                       "label_sources", "views"})
     folds = int(r.number("folds", 5, minimum=2))
@@ -269,7 +48,7 @@ def _views(path: Path, raw: Mapping[str, Any], id_col: str) -> tuple[TargetView,
     """``[data.views.<name>]`` tables: ``target`` (the derived column) and ``sources`` (non-empty)."""
     views = []
     for name, table in raw.items():
-        r = _Reader(path, f"data.views.{name}", table)
+        r = TableReader(path, f"data.views.{name}", table)
         r.reject_unknown({"target", "sources"})
         if not name.isidentifier():
             raise SpecError(path, f"data.views.{name}", "a view name must be a plain identifier (letters, digits, _)")
@@ -283,7 +62,7 @@ def _views(path: Path, raw: Mapping[str, Any], id_col: str) -> tuple[TargetView,
 
 
 def _box(path: Path, raw: Mapping[str, Any]) -> BoxSpec:
-    r = _Reader(path, "box", raw)
+    r = TableReader(path, "box", raw)
     r.reject_unknown({"min_memory_mb", "cpus", "seconds", "peak_mb", "measured_on", "tree_peak_mb"})
     cpus = r.number("cpus")
     if cpus <= 0:
@@ -304,7 +83,7 @@ def _box(path: Path, raw: Mapping[str, Any]) -> BoxSpec:
 
 
 def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
-    r = _Reader(path, f"tasks[{i}]", raw)
+    r = TableReader(path, f"tasks[{i}]", raw)
     r.reject_unknown({"name", "call", "function", "args", "kwargs", "save", "timeout_s", "predict_sample", "needs"})
     call, function = r.get("call", str, None), r.get("function", str, None)
     if (call is None) == (function is None):
@@ -323,7 +102,7 @@ def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
         call=call,
         function=function,
         args=args,
-        kwargs=_frozen(r.get("kwargs", dict, {})),
+        kwargs=frozen(r.get("kwargs", dict, {})),
         save=r.choice("save", SAVE_MODES, "none"),
         timeout_s=r.number("timeout_s", 120.0, minimum=1.0),
         predict_sample=r.get("predict_sample", bool, False),
@@ -334,7 +113,7 @@ def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
 def _check(path: Path, i: int, raw: Mapping[str, Any], kinds: Collection[str]) -> CheckSpec:
     """One ``[[checks]]`` table; with ``kinds`` a mapping of check kinds (``autograder.checks.CHECK_KINDS``),
     its ``params`` are held to what that kind declares."""
-    r = _Reader(path, f"checks[{i}]", raw)
+    r = TableReader(path, f"checks[{i}]", raw)
     r.reject_unknown({"name", "question", "kind", "points", "visibility", "tasks", "params", "description", "hint"})
     kind = r.get("kind", str)
     if kinds and kind not in kinds:
@@ -350,14 +129,14 @@ def _check(path: Path, i: int, raw: Mapping[str, Any], kinds: Collection[str]) -
         points=r.number("points"),
         visibility=r.choice("visibility", VISIBILITIES, "visible"),
         tasks=r.strings("tasks"),
-        params=_frozen(params),
+        params=frozen(params),
         description=r.get("description", str, ""),
         hint=r.get("hint", str, ""),
     )
 
 
 def _question(path: Path, i: int, raw: Mapping[str, Any]) -> QuestionSpec:
-    r = _Reader(path, f"questions[{i}]", raw)
+    r = TableReader(path, f"questions[{i}]", raw)
     r.reject_unknown({"name", "title", "prompt", "functions"})
     return QuestionSpec(
         name=r.get("name", str),
@@ -388,7 +167,7 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: Collection[str] 
     each check's ``params``; a plain set of names checks the kind names only."""
     if check_kinds is None:
         check_kinds = _registry()
-    r = _Reader(path, "", raw)
+    r = TableReader(path, "", raw)
     r.reject_unknown({"slug", "title", "module", "summary", "time_limit_s", "memory_mb", "data",
                       "questions", "tasks", "checks", "spark_connect", "packages", "box"})
     folder = path.parent
@@ -442,7 +221,7 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: Collection[str] 
     )
 
 
-def _packages(r: "_Reader") -> tuple[str, ...]:
+def _packages(r: "TableReader") -> tuple[str, ...]:
     names = r.get("packages", list, [])
     for name in names:
         if not isinstance(name, str) or not name.strip():

@@ -1,0 +1,152 @@
+"""The student's code in a fresh process, for the live checks that need one (persistence: another process
+loads the saved model): one plain subprocess receives the student's functions and classes by value
+(cloudpickle; Spark objects and other JVM handles do not cross: a fresh process has none of them either)
+and scores the saved models with the harness's own helpers (:mod:`autograder.harness.scorer`)."""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+from autograder.harness.artifacts import read_json, write_json
+from autograder.live.tracebacks import first_line
+from autograder.submission import LoadedSubmission
+
+SCORING_TIMEOUT_S = 300.0
+ROOT = Path(__file__).resolve().parent.parent.parent     # the folder holding the autograder package
+
+
+class _Handle:
+    """What stands for a JVM-backed object in the fresh process: the session becomes that process's own
+    session; any other JVM handle becomes None (a fresh process has none of them)."""
+
+
+class _Pickler:
+    """cloudpickle with Spark's sessions, contexts, DataFrames and JVM handles left behind."""
+
+    @staticmethod
+    def dumps(objects: dict) -> bytes:
+        from pyspark import cloudpickle
+
+        class Pickler(cloudpickle.Pickler):
+            def persistent_id(self, obj):
+                kind = type(obj)
+                module = getattr(kind, "__module__", "") or ""
+                if module.startswith("py4j.") or kind.__name__ in ("SparkContext",):
+                    return "none"
+                if module.startswith(("pyspark.sql.session", "pyspark.sql.connect.session")) and \
+                        kind.__name__ == "SparkSession":
+                    return "spark"
+                if module.startswith(("pyspark.sql.dataframe", "pyspark.sql.classic.dataframe",
+                                      "pyspark.sql.connect.dataframe")):
+                    return "none"
+                return None
+
+        buffer = io.BytesIO()
+        Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(objects)
+        return buffer.getvalue()
+
+
+def student_objects(namespace: dict) -> tuple[bytes, list[str]]:
+    """The functions and classes the student defined in ``namespace`` (and what they use), pickled by
+    value; names that cannot be sent are left out with a note."""
+    from pyspark import cloudpickle
+
+    name = namespace.get("__name__", "__main__")
+    chosen = {k: v for k, v in namespace.items() if not k.startswith("_") and isinstance(v, (type, types.FunctionType))
+              and getattr(v, "__module__", None) == name}
+    if name != "__main__":
+        cloudpickle.register_pickle_by_value(sys.modules[name]) if name in sys.modules else None
+    try:
+        return _Pickler.dumps(chosen), []
+    except Exception:  # noqa: BLE001 - one unpicklable object: send the others one by one
+        pass
+    kept, notes = {}, []
+    for key, value in chosen.items():
+        try:
+            _Pickler.dumps({key: value})
+            kept[key] = value
+        except Exception as exc:  # noqa: BLE001
+            notes.append(f"`{key}` could not be sent to a fresh process ({type(exc).__name__}: {str(exc)[:200]})")
+    return _Pickler.dumps(kept), notes
+
+
+def score_in_fresh_process(requests: list[dict], namespace: dict, id_col: str, workdir: Path,
+                           timeout_s: float = SCORING_TIMEOUT_S) -> list[str]:
+    """Score ``requests`` (as the checks ask: model folder, data, out folder, optional loader) in one
+    plain subprocess that has the student's functions and classes but none of this kernel's state."""
+    payload, notes = student_objects(namespace)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "objects.pkl").write_bytes(payload)
+    jobs = []
+    for i, r in enumerate(requests):
+        model = Path(r["model"])
+        copy = workdir / "models" / f"{i}-{model.name}"     # a path the student's code has never seen
+        if model.is_dir():
+            shutil.copytree(model, copy, symlinks=False, dirs_exist_ok=True)
+        jobs.append({**r, "model": str(copy if model.is_dir() else model)})
+    job = workdir / "score-job.json"
+    write_json(job, {"objects": str(workdir / "objects.pkl"), "requests": jobs, "id_col": id_col})
+    log = workdir / "scorer.log"
+    code = "import sys; from autograder.live.fresh import _score_main; _score_main(sys.argv[1])"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                                     os.environ.get("PYTHONPATH")]))}
+    with open(log, "wb") as fh:
+        try:
+            subprocess.run([sys.executable, "-c", code, str(job)], stdout=fh, stderr=subprocess.STDOUT,
+                           cwd=os.getcwd(), env=env, timeout=timeout_s, check=False)
+        except subprocess.TimeoutExpired:
+            notes.append(f"the fresh scoring process did not finish within {timeout_s:g} s")
+    return notes
+
+
+def _score_main(job_path: str) -> None:
+    """Child side: the student's objects into ``__main__`` (where the saved metadata names their classes),
+    then each request: load the model (Spark's reader or the student's loader), predict, write Parquet."""
+    from autograder.harness.artifacts import write_predictions
+    from autograder.harness.scorer import load_model, model_facts, student_loaded_model
+    from autograder.spark import SparkOptions, build_session
+
+    job = read_json(Path(job_path))
+    spark = build_session(SparkOptions(app_name="sparkgrade-fresh-process"))
+    main = sys.modules["__main__"]
+    main.__dict__["spark"] = spark
+
+    class Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid):
+            return spark if pid == "spark" else None
+
+    problem = ""
+    try:
+        with open(job["objects"], "rb") as fh:
+            main.__dict__.update(Unpickler(fh).load())
+    except Exception as exc:  # noqa: BLE001 - reported per request
+        problem = f"your code could not be recreated in a fresh process ({first_line(exc)})"
+    loaded = LoadedSubmission(main)
+    for request in job["requests"]:
+        out = Path(request["out"])
+        out.mkdir(parents=True, exist_ok=True)
+        t0 = time.monotonic()
+        try:
+            if problem:
+                raise RuntimeError(problem)
+            if request.get("loader"):
+                model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
+            else:
+                model = load_model(Path(request["model"]))
+            write_json(out / "model.json", model_facts(model))
+            write_predictions(model.transform(spark.read.parquet(request["data"])), out / "predictions", job["id_col"])
+            status, message = "ok", ""
+        except BaseException as exc:  # noqa: BLE001 - recorded for the judge
+            status, message = "raised", first_line(exc)
+        write_json(out / "outcome.json", {"status": status, "message": message,
+                                          "seconds": round(time.monotonic() - t0, 3)})
+    sys.stdout.flush()
+    os._exit(0)
