@@ -22,11 +22,12 @@ def plant(home: Path) -> Path:
     for name in PLANTED:
         path = home / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"open({str(mark)!r}, 'a').write({name!r} + '\\n')\n", encoding="utf-8")
+        path.write_text(f"print('PLANTED {name}', flush=True)\nopen({str(mark)!r}, 'a').write({name!r} + '\\n')\n",
+                        encoding="utf-8")
     return mark
 
 
-def run_planted(tmp_path: Path, code: str, starter=None) -> tuple[sandbox.ChildRun, Path]:
+def run_planted(tmp_path: Path, code: str, starter=None, module: str = PROBE) -> tuple[sandbox.ChildRun, Path]:
     iso = sandbox.isolation()
     area = sandbox.ChildArea(tmp_path / "child", iso)
     area.create()
@@ -35,7 +36,7 @@ def run_planted(tmp_path: Path, code: str, starter=None) -> tuple[sandbox.ChildR
     program = area.input / "prog.py"
     program.write_text(textwrap.dedent(code), encoding="utf-8")
     jail = sandbox.Jail(iso, area, writable=(area.home, area.tmp))
-    run = sandbox.run_child(PROBE, program, area.home, 300, 4096, jail=jail, starter=starter)
+    run = sandbox.run_child(module, program, area.home, 300, 4096, jail=jail, starter=starter)
     return run, mark
 
 
@@ -46,17 +47,19 @@ PROGRAM = """
 
 
 def test_a_fresh_child_does_not_import_from_its_working_folder(tmp_path):
-    run, mark = run_planted(tmp_path, PROGRAM)
-    assert run.returncode == 0, run.output_head + run.output_tail
-    assert 'path []' in run.output_head
-    assert not mark.exists(), mark.read_text()
+    """The student child started afresh, given a job that is not JSON: its own modules (and the standard
+    library's json) run and fail on the job; nothing planted is imported."""
+    run, mark = run_planted(tmp_path, "not a job", module="autograder.harness.student")
+    out = run.output_head + run.output_tail
+    assert "PLANTED" not in out and not mark.exists(), out
+    assert run.returncode != 0 and "JSONDecodeError" in out, out
 
 
 def test_a_forked_child_does_not_import_from_its_working_folder(tmp_path):
     with ForkServer(sandbox.child_env(), modules=(PROBE,)) as server:
         run, mark = run_planted(tmp_path, PROGRAM, starter=server)
     assert run.returncode == 0, run.output_head + run.output_tail
-    assert 'path []' in run.output_head
+    assert 'path []' in run.output_head and "PLANTED" not in run.output_head + run.output_tail
     assert not mark.exists(), mark.read_text()
 
 
@@ -69,6 +72,8 @@ def test_sparks_python_workers_do_not_import_from_the_working_folder(tmp_path):
         spark = build_session(SparkOptions(master="local[1]"))
         print("udf", spark.range(3).select(F.udf(lambda v: v + 1, "long")("id").alias("x")).collect()[-1].x)
     """
-    run, mark = run_planted(tmp_path, code)
-    assert run.returncode == 0 and "udf 3" in run.output_head + run.output_tail, run.output_head + run.output_tail
+    with ForkServer(sandbox.child_env(), modules=(PROBE,)) as server:
+        run, mark = run_planted(tmp_path, code, starter=server)
+    out = run.output_head + run.output_tail
+    assert run.returncode == 0 and "udf 3" in out and "PLANTED" not in out, out
     assert not mark.exists(), mark.read_text()
