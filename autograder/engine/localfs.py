@@ -44,7 +44,7 @@ def local_fs_jar(cache_dir: Path, spark_home: Path, build: bool = True) -> Path 
     """The compiled jar in ``cache_dir`` (built on first use against the Hadoop of the Spark installed at
     ``spark_home``, unless ``build`` is false), or None where it is not there and cannot be built."""
     classpath = sorted((spark_home / "jars").glob("hadoop-client-api-*.jar"))
-    if not classpath:
+    if not classpath or not SOURCE.is_file():        # a copy of the package without its Java source
         return None
     digest = hashlib.sha256(SOURCE.read_bytes() + b"".join(p.name.encode() for p in classpath)).hexdigest()[:16]
     jar = cache_dir / f"sparkgrade-localfs-{digest}.jar"
