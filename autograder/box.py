@@ -36,15 +36,27 @@ PYTHON_WORKER_MB = 0
 SECONDARY_HEAP_MB = 512             # the JVMs a task starts beside its own (06: spark-submit, streaming)
 # The sandbox limits the sum of its tree's RSS, which counts shared pages (the interpreter, libraries, the
 # pages a forked Python worker shares with its daemon) once per process: for the 02 reference in a 768 MB
-# box the tree summed 967 MB while the whole box (grader included) was charged 578 MB.
-TREE_RSS_OVERCOUNT = 2.0
+# box the tree summed 967 MB while the whole box (grader included) was charged 578 MB. It also counts a
+# grading JVM twice whenever the JVM starts a process (Hadoop's shell calls, pyspark's daemon): until its
+# exec the new process shares the JVM's memory and reports the JVM's whole RSS. In a 768 MB / 0.5 CPU box
+# the 04 and 05 references' trees summed 1420 and 1461 MB (05: the JVM, 619 MB, twice, and the Pythons)
+# while the box peaked at 737 and 755 MB without reaching its limit: at 2.0 (1416 MB) the sandbox stopped
+# them. With sparkgrade's local file system (no forked chmod) the JVM starts fewer processes, but 05 still
+# summed 1186 MB (its JVM, 464 MB, twice) in a box charged 597 MB at that moment.
+TREE_RSS_OVERCOUNT = 2.5
 SMALL_BOX_MB = 2048                 # below this, JVM non-heap memory is capped and no JVM waits idle
 # In a small box every MB outside the heap counts: caps that a grading JVM stays well inside.
 # A young generation of at most 64 MB and a heap that gives back what it does not use after a collection
-# (serial GC) keep the committed heap near the live data.
+# (serial GC) keep the committed heap near the live data. The class-data archive is mapped where it was
+# recorded (ArchiveRelocationMode=0; this JDK 17 relocates it by default, which rewrites its 232 MB into
+# about 190 MB of private memory per JVM): measured in a 768 MB / 0.5 CPU box, the 05 reference's box
+# peaked at 631 MB instead of 754 MB and 04's at 634 MB; relocated, 04's JVM was once killed there by the
+# kernel with 517 MB of private memory on a 256 MB heap. Where the recorded address is taken the JVM
+# relocates as before.
 SMALL_BOX_JVM_OPTIONS = ("-Xss512k -XX:MaxMetaspaceSize=256m -XX:CompressedClassSpaceSize=64m "
                          "-XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=96m -XX:MaxNewSize=64m "
-                         "-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30")
+                         "-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 "
+                         "-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0")
 # How much more than the reference's peak a submission may use before a memory death is its own fault.
 PEAK_MARGIN = 1.25
 FULL_BOX = 0.85                     # a tree plus the grader using this share of the box has filled it
