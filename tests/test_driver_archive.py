@@ -71,3 +71,21 @@ def test_graders_can_run_unprepared_to_compare(archive, monkeypatch):
     monkeypatch.setenv("SPARKGRADE_UNPREPARED", "1")
     assert archive_options() == "" and driver_conf() == {}
     assert "SharedArchiveFile" not in sized_options().java_options
+
+
+def test_a_jvm_a_task_starts_maps_it_too(archive, tmp_path):
+    """A spark-submit a task starts beside the grading JVM (06's batch and streaming drivers) gets the
+    grading JVM's class path and options, so the archive maps there too (-Xshare:on: or it would not start)."""
+    script = tmp_path / "job.py"
+    script.write_text("from pyspark.sql import SparkSession\n"
+                      "print('rows', SparkSession.builder.getOrCreate().range(3).count())\n", encoding="utf-8")
+    code = ("import subprocess, sys; from autograder.spark import build_session, sized_options;"
+            "from autograder.harness import processes; build_session(sized_options());"
+            "conf = processes.secondary_conf();"
+            "cmd = processes.spark_submit_command(sys.argv[1], [], conf={'spark.driver.extraJavaOptions':"
+            " conf['spark.driver.extraJavaOptions'] + ' -Xshare:on'});"
+            "done = subprocess.run(cmd, capture_output=True, text=True, env=processes.process_env());"
+            "print(done.stdout[-500:], done.stderr[-1500:])")
+    proc = subprocess.run([sys.executable, "-c", code, str(script)], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert "rows 3" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]

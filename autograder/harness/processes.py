@@ -69,13 +69,16 @@ def secondary_options(app_name: str):
         conf = json.loads(os.environ.get(SECONDARY_ENV, "{}"))
     except ValueError:
         conf = {}
-    extra = {k: v for k, v in conf.items() if k == "spark.testing.reservedMemory"}
+    extra = {k: v for k, v in conf.items() if k in ("spark.testing.reservedMemory", *PREPARED_KEYS)}
     return SparkOptions(master=conf.get("spark.master", "local[2]"), app_name=app_name,
                         driver_memory=conf.get("spark.driver.memory", SECONDARY_DRIVER_MEMORY),
                         java_options=conf.get("spark.driver.extraJavaOptions", SHORT), conf=extra)
 
 
 SECONDARY_DRIVER_MEMORY = "512m"
+# What `sparkgrade prepare` made, on the grading JVM's class path: a JVM started beside it needs the same
+# class path, else the class-data archive in its JVM options does not map (and its classes cost memory).
+PREPARED_KEYS = ("spark.driver.extraClassPath", "spark.hadoop.fs.file.impl")
 
 
 def secondary_conf() -> dict[str, str]:
@@ -92,7 +95,7 @@ def secondary_conf() -> dict[str, str]:
     conf = context.getConf()
     heap = min(memory_mb(conf.get("spark.driver.memory", SECONDARY_DRIVER_MEMORY)), memory_mb(SECONDARY_DRIVER_MEMORY))
     wanted = {"spark.driver.memory": f"{heap}m", "spark.master": conf.get("spark.master", "local[2]")}
-    for key in ("spark.driver.extraJavaOptions", "spark.testing.reservedMemory"):
+    for key in ("spark.driver.extraJavaOptions", "spark.testing.reservedMemory", *PREPARED_KEYS):
         if conf.contains(key):
             wanted[key] = conf.get(key)
     return wanted
