@@ -1,4 +1,5 @@
-"""Grade a whole class: a folder of submissions -> per-student feedback, a gradebook and a class summary.
+"""Grade a whole class: a folder of submissions -> per-student feedback, then the chosen class-level outputs
+(gradebook, Canvas import, summary: :mod:`autograder.writers.classes`).
 
 Each student's folder (``<out>/<student>/report.json`` and ``report.md``) holds only what the student may
 see (:mod:`autograder.feedback`: hidden checks' results and internal notes are left out); the instructor's
@@ -6,8 +7,8 @@ full copy is ``<out>/_instructor/<student>.json`` (and ``.md``).
 
 Resumable and loss-free: the instructor's copy is written atomically first, when the report is final, and
 marks the student as graded; a rerun skips students already graded (refreshing their feedback files only
-where it changed, e.g. with another ``release``), and the gradebook is rebuilt (atomically) from the
-instructor's copies on disk.
+where it changed, e.g. with another ``release``), and the class-level outputs are rebuilt (atomically)
+from the instructor's copies on disk.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from autograder.engine.server import ConnectServer
 from autograder.errors import SparkgradeError, SubmissionError
 from autograder.feedback import view
 from autograder.engine.prefork import fork_server
-from autograder.results import GradeReport, Status
+from autograder.results import GradeReport
 from autograder.runner import Grader
 from autograder.spark import SparkOptions
 from autograder.spec import AssignmentSpec
+from autograder.writers.classes import CLASS_OUTPUTS, atomic_write, class_outputs, write_class_outputs
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
 INSTRUCTOR = "_instructor"      # <out>/_instructor/<student>.json: the full reports, never handed out
@@ -47,8 +49,12 @@ class ClassResult:
     graded: int
     skipped: int
     reports: dict[str, GradeReport]
-    gradebook: Path
+    outputs: dict[str, tuple[Path, ...]]    # the class-level outputs written, by name
     seconds: float
+
+    @property
+    def gradebook(self) -> Path | None:
+        return self.outputs["gradebook"][0] if "gradebook" in self.outputs else None
 
 
 def class_submissions(folder: Path) -> list[tuple[str, Path]]:
@@ -60,13 +66,6 @@ def class_submissions(folder: Path) -> list[tuple[str, Path]]:
         if entry.is_dir() or entry.suffix in SUBMISSION_SUFFIXES:
             found.append((entry.stem if entry.is_file() else entry.name, entry))
     return found
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    tmp.replace(path)
 
 
 def write_if_changed(path: Path, data: str) -> None:
@@ -100,58 +99,6 @@ def write_feedback(out: Path, student: str, report: GradeReport, release: str = 
     write_if_changed(out / student / "report.json", json.dumps(mine, indent=2, sort_keys=True))
 
 
-def write_gradebook(out: Path, spec: AssignmentSpec, reports: dict[str, GradeReport]) -> Path:
-    """gradebook.csv (one row per student, one column per check), canvas.csv, summary.csv and summary.png."""
-    import pandas as pd
-
-    rows = []
-    for student, report in sorted(reports.items()):
-        row = {"SID": student, "Score": report.score, "Max Score": report.max_score,
-               "Percent": round(100 * report.score / report.max_score, 2) if report.max_score else 0.0}
-        row.update({c.name: c.score for c in report.checks})
-        rows.append(row)
-    columns = ["SID", "Score", "Max Score", "Percent"] + [c.name for c in spec.checks]
-    frame = pd.DataFrame(rows, columns=columns)
-    atomic_write(out / "gradebook.csv", frame.to_csv(index=False))
-    canvas = pd.DataFrame({"Student": frame["SID"], "ID": "", "SIS User ID": "", "SIS Login ID": frame["SID"],
-                           "Section": "", f"{spec.title} ({spec.slug})": frame["Score"]})
-    atomic_write(out / "canvas.csv", canvas.to_csv(index=False))
-    summary = pd.DataFrame([{"check": c.name, "question": c.question, "points": c.points,
-                             "passed": sum(_passed(r, c.name) for r in reports.values()),
-                             "students": len(reports)} for c in spec.checks])
-    atomic_write(out / "summary.csv", summary.to_csv(index=False))
-    plot_summary(out / "summary.png", spec, frame, summary)
-    return out / "gradebook.csv"
-
-
-def _passed(report: GradeReport, check: str) -> bool:
-    result = report.by_name().get(check)
-    return result is not None and result.status is Status.PASSED
-
-
-def plot_summary(path: Path, spec: AssignmentSpec, frame, summary) -> None:
-    """Total score histogram and pass rate per check, as one PNG."""
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    left.hist(frame["Score"], bins=min(20, max(5, len(frame))), range=(0, spec.total_points), color="#4472c4")
-    left.set(title=f"{spec.slug}: total scores (n={len(frame)})", xlabel="score", ylabel="students")
-    rate = summary["passed"] / summary["students"].clip(lower=1)
-    right.barh(summary["check"], rate, color="#70ad47")
-    right.set(title="share of students passing each check", xlim=(0, 1))
-    right.invert_yaxis()
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, metadata={"Software": None})
-    plt.close(fig)
-    atomic_write(path, buffer.getvalue())
-
-
 @contextlib.contextmanager
 def engine(kind: str, options: SparkOptions, work_root: Path | None = None):
     """(Spark options for the children, the folder for work folders): a warm local Spark Connect server
@@ -167,11 +114,12 @@ def engine(kind: str, options: SparkOptions, work_root: Path | None = None):
 
 def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOptions, workers: int = 0,
                 engine_kind: str = "connect", progress: bool = True, work_root: Path | None = None,
-                release: str = "none") -> ClassResult:
+                release: str = "none", outputs=tuple(CLASS_OUTPUTS)) -> ClassResult:
     """Grade every submission in ``folder`` into ``out``; skip students already graded. ``work_root``:
     where the per-submission work folders go (the work root of the Connect server given as
     ``options.remote``, if it is a :class:`ConnectServer` of this process). ``release``: which delayed
-    checks the students' files show (:data:`autograder.feedback.RELEASES`)."""
+    checks the students' files show (:data:`autograder.feedback.RELEASES`). ``outputs``: the class-level
+    outputs to write once every student is graded (names of :data:`autograder.writers.classes.CLASS_OUTPUTS`)."""
     import time
 
     from rich.console import Console
@@ -179,6 +127,7 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
                                TimeRemainingColumn)
 
     started = time.monotonic()
+    outputs = class_outputs(outputs)        # an unknown name fails now, not after the class is graded
     if not Path(folder).is_dir():
         raise SparkgradeError(f"{folder} is not a folder: --class grades a folder holding one file or one "
                               "folder per student")
@@ -230,8 +179,8 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
                     reports[student] = report
                     bar.advance(task)
             bar.update(task, description=f"{spec.slug}: done")
-    gradebook = write_gradebook(out, spec, reports)
-    return ClassResult(len(todo), len(students) - len(todo), reports, gradebook, time.monotonic() - started)
+    written = write_class_outputs(out, spec, reports, outputs)
+    return ClassResult(len(todo), len(students) - len(todo), reports, written, time.monotonic() - started)
 
 
 def now_grading(slug: str, running: set[str], width: int = 48) -> str:

@@ -118,9 +118,10 @@ def cmd_grade_class(args, spec) -> int:
         raise SparkgradeError(f"--class grades the folder {args.submission} as one submission per student: give "
                               "--out <folder> for the per-student feedback and the gradebook")
     result = grade_class(spec, Path(args.submission), Path(args.out), _spark_options(args), workers=args.workers,
-                         engine_kind=args.engine, release=args.release)
-    print(f"graded {result.graded}, skipped {result.skipped} already graded, in {result.seconds:.1f} s; "
-          f"gradebook: {result.gradebook}")
+                         engine_kind=args.engine, release=args.release, outputs=args.outputs)
+    wrote = f"gradebook: {result.gradebook}" if result.gradebook else \
+        "wrote: " + ", ".join(str(f) for files in result.outputs.values() for f in files)
+    print(f"graded {result.graded}, skipped {result.skipped} already graded, in {result.seconds:.1f} s; {wrote}")
     return 0
 
 
@@ -170,8 +171,17 @@ def cmd_verify(args) -> int:
                    _spark_options(args), mutants=args.mutants)
 
 
+def _class_outputs(value: str) -> tuple[str, ...]:
+    from autograder.writers.classes import class_outputs
+
+    try:
+        return class_outputs(value)
+    except SparkgradeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from autograder.writers import WRITERS
+    from autograder.writers import CLASS_OUTPUTS, WRITERS
 
     parser = argparse.ArgumentParser(prog="sparkgrade", description="Gradeable Spark MLlib assignments.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -202,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--release", choices=("none", "due_date", "published"), default="none",
                            help="--class: which delayed checks (visibility after_due_date / after_published) the "
                                 "students' feedback shows; hidden checks are never shown (default: none)")
+            p.add_argument("--outputs", type=_class_outputs, default=tuple(CLASS_OUTPUTS), metavar="NAMES",
+                           help=f"--class: the class-level outputs, comma-separated, from {','.join(CLASS_OUTPUTS)} "
+                                "(default: all); each student's feedback files are always written")
         p.add_argument("--workers", type=int, default=0, help="--class: parallel submissions (default: cores)")
         p.add_argument("--engine", choices=("connect", "local"), default="connect",
                        help="--class: one warm Spark Connect server (default) or local Spark per submission")

@@ -1,10 +1,12 @@
-"""Output formats for a GradeReport, chosen by name (``--writer``); none knows the others."""
+"""Outputs, chosen by name; none knows the others: the formats of one GradeReport (``--writer``, WRITERS)
+and the class-level outputs of ``grade --class`` (``--outputs``, CLASS_OUTPUTS in :mod:`.classes`)."""
 
 from __future__ import annotations
 
 from typing import Callable
 
 from autograder.writers import console, gradescope, jsonfile, markdown
+from autograder.writers.classes import CLASS_OUTPUTS
 
 WRITERS: dict[str, Callable] = {
     "console": console.render,
@@ -13,4 +15,4 @@ WRITERS: dict[str, Callable] = {
     "markdown": markdown.render,
 }
 
-__all__ = ["WRITERS"]
+__all__ = ["CLASS_OUTPUTS", "WRITERS"]

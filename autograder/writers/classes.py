@@ -1,0 +1,119 @@
+"""Class-level outputs of ``sparkgrade grade --class``, chosen by name (``--outputs``); none knows the others.
+
+Each output is a function ``(out, spec, reports) -> files written``: ``out`` is the class's output folder,
+``reports`` every student's full report by student name. Every file is written atomically.
+
+- ``gradebook``: ``gradebook.csv``, one row per student (SID, score, percent), one column per check;
+- ``canvas``: ``canvas.csv``, the total per student in Canvas's gradebook import layout;
+- ``summary``: ``summary.csv`` (pass count per check) and ``summary.png`` (score histogram, pass rate per check).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from autograder.errors import SparkgradeError
+from autograder.results import GradeReport, Status
+from autograder.spec import AssignmentSpec
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    tmp.replace(path)
+
+
+def gradebook_frame(spec: AssignmentSpec, reports: dict[str, GradeReport]):
+    """One row per student (sorted), one column per check of the spec."""
+    import pandas as pd
+
+    rows = []
+    for student, report in sorted(reports.items()):
+        row = {"SID": student, "Score": report.score, "Max Score": report.max_score,
+               "Percent": round(100 * report.score / report.max_score, 2) if report.max_score else 0.0}
+        row.update({c.name: c.score for c in report.checks})
+        rows.append(row)
+    columns = ["SID", "Score", "Max Score", "Percent"] + [c.name for c in spec.checks]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def write_gradebook(out: Path, spec: AssignmentSpec, reports: dict[str, GradeReport]) -> tuple[Path, ...]:
+    atomic_write(out / "gradebook.csv", gradebook_frame(spec, reports).to_csv(index=False))
+    return (out / "gradebook.csv",)
+
+
+def write_canvas(out: Path, spec: AssignmentSpec, reports: dict[str, GradeReport]) -> tuple[Path, ...]:
+    import pandas as pd
+
+    frame = gradebook_frame(spec, reports)
+    canvas = pd.DataFrame({"Student": frame["SID"], "ID": "", "SIS User ID": "", "SIS Login ID": frame["SID"],
+                           "Section": "", f"{spec.title} ({spec.slug})": frame["Score"]})
+    atomic_write(out / "canvas.csv", canvas.to_csv(index=False))
+    return (out / "canvas.csv",)
+
+
+def write_summary(out: Path, spec: AssignmentSpec, reports: dict[str, GradeReport]) -> tuple[Path, ...]:
+    import pandas as pd
+
+    summary = pd.DataFrame([{"check": c.name, "question": c.question, "points": c.points,
+                             "passed": sum(_passed(r, c.name) for r in reports.values()),
+                             "students": len(reports)} for c in spec.checks])
+    atomic_write(out / "summary.csv", summary.to_csv(index=False))
+    plot_summary(out / "summary.png", spec, gradebook_frame(spec, reports), summary)
+    return out / "summary.csv", out / "summary.png"
+
+
+def _passed(report: GradeReport, check: str) -> bool:
+    result = report.by_name().get(check)
+    return result is not None and result.status is Status.PASSED
+
+
+def plot_summary(path: Path, spec: AssignmentSpec, frame, summary) -> None:
+    """Total score histogram and pass rate per check, as one PNG."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.hist(frame["Score"], bins=min(20, max(5, len(frame))), range=(0, spec.total_points), color="#4472c4")
+    left.set(title=f"{spec.slug}: total scores (n={len(frame)})", xlabel="score", ylabel="students")
+    rate = summary["passed"] / summary["students"].clip(lower=1)
+    right.barh(summary["check"], rate, color="#70ad47")
+    right.set(title="share of students passing each check", xlim=(0, 1))
+    right.invert_yaxis()
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, metadata={"Software": None})
+    plt.close(fig)
+    atomic_write(path, buffer.getvalue())
+
+
+CLASS_OUTPUTS: dict[str, Callable[[Path, AssignmentSpec, dict[str, GradeReport]], tuple[Path, ...]]] = {
+    "gradebook": write_gradebook,
+    "canvas": write_canvas,
+    "summary": write_summary,
+}
+
+
+def class_outputs(names: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The chosen outputs in registry order, from a comma-separated list or a sequence of names; an unknown
+    name (or none at all) is an error naming the known ones."""
+    chosen = [n.strip() for n in (names.split(",") if isinstance(names, str) else names) if n.strip()]
+    unknown = [n for n in chosen if n not in CLASS_OUTPUTS]
+    if unknown or not chosen:
+        what = f"unknown class output{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}" \
+            if unknown else "no class output given"
+        raise SparkgradeError(f"{what}: choose from {', '.join(CLASS_OUTPUTS)} (comma-separated)")
+    return tuple(n for n in CLASS_OUTPUTS if n in chosen)
+
+
+def write_class_outputs(out: Path, spec: AssignmentSpec, reports: dict[str, GradeReport],
+                        names=tuple(CLASS_OUTPUTS)) -> dict[str, tuple[Path, ...]]:
+    """Write the chosen outputs (default: all); the files each wrote, by name."""
+    return {name: CLASS_OUTPUTS[name](out, spec, reports) for name in class_outputs(names)}

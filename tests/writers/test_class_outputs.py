@@ -1,0 +1,84 @@
+"""Class-level outputs (gradebook, canvas, summary) chosen by name: `grade --class --outputs` writes only the
+chosen ones, an unknown name is refused before anything is graded; no Spark (every student is graded already)."""
+
+import pandas as pd
+import pytest
+
+from autograder.batch import write_feedback
+from autograder.cli import main
+from autograder.errors import SparkgradeError
+from autograder.registry import load_assignment
+from autograder.results import CheckResult, GradeReport, Status
+from autograder.writers import CLASS_OUTPUTS
+from autograder.writers.classes import class_outputs, write_class_outputs
+
+ALL_FILES = {"gradebook.csv", "canvas.csv", "summary.csv", "summary.png"}
+
+
+def reports(spec):
+    def report(passing: bool) -> GradeReport:
+        checks = tuple(CheckResult(c.name, Status.PASSED if passing else Status.FAILED, c.points if passing else 0,
+                                   c.points, "", question=c.question, visibility=c.visibility) for c in spec.checks)
+        return GradeReport(spec.slug, "x.py", checks, 1.0)
+
+    return {"alice": report(True), "bob": report(False)}
+
+
+def graded_class(tmp_path, spec):
+    """A class folder whose every student already has an instructor's copy in the output folder."""
+    klass, out = tmp_path / "class", tmp_path / "graded"
+    klass.mkdir()
+    for student, report in reports(spec).items():
+        (klass / f"{student}.py").write_text("")
+        write_feedback(out, student, report)
+    return klass, out
+
+
+def class_files(out):
+    return {p.name for p in out.iterdir() if p.is_file()}
+
+
+def test_outputs_gradebook_writes_only_the_gradebook(tmp_path, capsys):
+    spec = load_assignment("02")
+    klass, out = graded_class(tmp_path, spec)
+    assert main(["grade", "02", str(klass), "--class", "--out", str(out), "--outputs", "gradebook"]) == 0
+    assert class_files(out) == {"gradebook.csv"}
+    assert "skipped 2 already graded, in" in capsys.readouterr().out
+    book = pd.read_csv(out / "gradebook.csv").set_index("SID")
+    assert book.loc["alice", "Score"] == spec.total_points and book.loc["bob", "Score"] == 0
+    assert list(book.columns) == ["Score", "Max Score", "Percent"] + [c.name for c in spec.checks]
+    assert (out / "alice" / "report.json").exists()           # feedback files are not class-level outputs
+
+
+def test_by_default_every_class_output_is_written(tmp_path):
+    spec = load_assignment("02")
+    klass, out = graded_class(tmp_path, spec)
+    assert main(["grade", "02", str(klass), "--class", "--out", str(out)]) == 0
+    assert class_files(out) == ALL_FILES
+
+
+def test_an_unknown_output_is_refused_with_the_known_names(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["grade", "02", str(tmp_path), "--class", "--out", str(tmp_path / "graded"),
+              "--outputs", "gradebook,grades"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown class output 'grades'" in err and "gradebook, canvas, summary" in err
+    assert not (tmp_path / "graded").exists()
+
+
+def test_outputs_are_chosen_in_registry_order_and_write_their_files(tmp_path):
+    assert class_outputs("summary, canvas,summary") == ("canvas", "summary")
+    assert class_outputs(list(CLASS_OUTPUTS)) == tuple(CLASS_OUTPUTS)
+    with pytest.raises(SparkgradeError, match="no class output given"):
+        class_outputs(" , ")
+    spec = load_assignment("02")
+    written = write_class_outputs(tmp_path, spec, reports(spec), "summary,canvas")
+    assert {n: [p.name for p in files] for n, files in written.items()} == \
+        {"canvas": ["canvas.csv"], "summary": ["summary.csv", "summary.png"]}
+    assert class_files(tmp_path) == {"canvas.csv", "summary.csv", "summary.png"}
+    canvas = pd.read_csv(tmp_path / "canvas.csv")
+    assert list(canvas.columns) == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                                    f"{spec.title} ({spec.slug})"]
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert list(summary["passed"]) == [1] * len(spec.checks) and list(summary["students"]) == [2] * len(spec.checks)
