@@ -70,8 +70,9 @@ def driver_conf(folder: Path | None = None) -> dict[str, str]:
 
 
 def archive_folder() -> Path:
-    """Where the archive lives: inside the Python environment, visible (read-only) to every child."""
-    return Path(sys.prefix) / "var" / "sparkgrade"
+    """Where the archive lives: inside the Python environment, visible (read-only) to every child. Links
+    resolved: the archive's name depends on this path, the same for every way of reaching the environment."""
+    return Path(sys.prefix).resolve() / "var" / "sparkgrade"
 
 
 def archive_path(folder: Path | None = None) -> Path | None:
