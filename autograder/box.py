@@ -47,16 +47,12 @@ TREE_RSS_OVERCOUNT = 2.5
 SMALL_BOX_MB = 2048                 # below this, JVM non-heap memory is capped and no JVM waits idle
 # In a small box every MB outside the heap counts: caps that a grading JVM stays well inside.
 # A young generation of at most 64 MB and a heap that gives back what it does not use after a collection
-# (serial GC) keep the committed heap near the live data. The class-data archive is mapped where it was
-# recorded (ArchiveRelocationMode=0; this JDK 17 relocates it by default, which rewrites its 232 MB into
-# about 190 MB of private memory per JVM): measured in a 768 MB / 0.5 CPU box, the 05 reference's box
-# peaked at 631 MB instead of 754 MB and 04's at 634 MB; relocated, 04's JVM was once killed there by the
-# kernel with 517 MB of private memory on a 256 MB heap. Where the recorded address is taken the JVM
-# relocates as before.
+# (serial GC) keep the committed heap near the live data. (The class-data archive is mapped where it was
+# recorded, in every box: autograder.engine.driver_archive.AT_RECORDED_ADDRESS; relocated, 04's JVM was
+# once killed in a 768 MB box with 517 MB of private memory on a 256 MB heap.)
 SMALL_BOX_JVM_OPTIONS = ("-Xss512k -XX:MaxMetaspaceSize=256m -XX:CompressedClassSpaceSize=64m "
                          "-XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=96m -XX:MaxNewSize=64m "
-                         "-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 "
-                         "-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0")
+                         "-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30")
 # How much more than the reference's peak a submission may use before a memory death is its own fault.
 PEAK_MARGIN = 1.25
 FULL_BOX = 0.85                     # a tree plus the grader using this share of the box has filled it
