@@ -48,10 +48,10 @@ def bench_submissions(spec: AssignmentSpec, root: Path, folder: Path, n: int = 0
     return out
 
 
-def cold_grade(spec: AssignmentSpec, path: Path) -> GradeReport:
+def cold_grade(spec: AssignmentSpec, path: Path, env: dict[str, str] | None = None) -> GradeReport:
     """One fresh process per submission, local Spark: the cold baseline."""
     proc = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", spec.slug, str(path), "--writer", "json"],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True, check=True, env=env)
     return GradeReport.from_dict(json.loads(proc.stdout))
 
 
@@ -119,9 +119,8 @@ def bench_cold_path(spec: AssignmentSpec, root: Path, rounds: int = 2) -> dict:
         for kind in runs:
             env = {**os.environ, UNPREPARED: "1" if kind == "unprepared" else "0"}
             t0 = time.monotonic()
-            proc = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", spec.slug, str(reference),
-                                   "--writer", "json"], capture_output=True, text=True, check=True, env=env)
-            runs[kind].append((time.monotonic() - t0, GradeReport.from_dict(json.loads(proc.stdout))))
+            report = cold_grade(spec, reference, env)
+            runs[kind].append((time.monotonic() - t0, report))
     best = {kind: min(r, key=lambda x: x[0]) for kind, r in runs.items()}
     return {"assignment": spec.slug, "rounds": rounds,
             "prepared_s": best["prepared"][0], "unprepared_s": best["unprepared"][0],

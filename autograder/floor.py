@@ -19,13 +19,7 @@ from autograder.harness.context import TaskContext, load_tasks_module
 
 
 class FloorContext(TaskContext):
-    """A task's context that keeps results in memory only and reads hidden fixtures beside public ones."""
-
-    def fixture(self, name: str):
-        hidden = self.assignment_dir / "hidden" / "fixtures" / f"{name}.json"
-        spec = json.loads((hidden if hidden.is_file() else self.assignment_dir / "fixtures" / f"{name}.json")
-                          .read_text(encoding="utf-8"))
-        return self.spark.createDataFrame([tuple(r) for r in spec["rows"]], spec["schema"])
+    """A task's context that keeps results in memory only."""
 
     def save_stage(self, obj, name: str = "stage") -> None:
         pass
@@ -58,6 +52,7 @@ def main(slug: str, submission: str) -> int:
     from autograder.registry import load_assignment
     from autograder.runner import Grader, _task_plan
     from autograder.harness.student import run_task
+    from autograder.harness.student_phase import copy_assignment
     from autograder.spark import build_session, sized_options
     from autograder.submission import load_submission
 
@@ -66,12 +61,14 @@ def main(slug: str, submission: str) -> int:
     data = Grader().prepared(spec)
     paths = {"train": str(data.train), "sample": str(data.sample)}
     loaded = load_submission(Path(submission), spec.module_name, handout_names(spark, paths["train"]))
-    tasks_module = load_tasks_module(spec.path) if (spec.path / "tasks.py").is_file() else None
     results: dict = {}
     failed = []
     with tempfile.TemporaryDirectory(prefix="sparkgrade-floor-") as tmp:
+        assignment_dir = Path(tmp) / "assignment"         # as the student phase gives it to its child
+        copy_assignment(spec.path, assignment_dir)
+        tasks_module = load_tasks_module(assignment_dir) if (assignment_dir / "tasks.py").is_file() else None
         for task in spec.tasks:
-            ctx = FloorContext(spark=spark, submission=loaded, assignment_dir=spec.path,
+            ctx = FloorContext(spark=spark, submission=loaded, assignment_dir=assignment_dir,
                                artifact_dir=Path(tmp) / task.name, data=paths, id_col=spec.data.id_col,
                                results=results)
             try:

@@ -24,6 +24,18 @@ ARCHIVE_LOG = "-Xlog:cds*=error"        # the dump lists every class it skips as
 DUMP_NAME = "server.jsa"                # in the server's home, while it records
 
 
+def install_archive(dump: Path, path: Path, others: str) -> None:
+    """Copy a recorded ``dump`` to ``path`` atomically and read-only, then delete the files in its folder
+    matching the glob ``others`` that belong to another key (an earlier JDK or class path)."""
+    partial = path.parent / f".{path.name}.{os.getpid()}.tmp"
+    shutil.copyfile(dump, partial)
+    os.chmod(partial, 0o444)
+    os.replace(partial, path)
+    for old in path.parent.glob(others):
+        if not old.name.startswith(path.stem + "."):
+            old.unlink(missing_ok=True)
+
+
 def archive_key(java: Path, class_path: list[Path], jvm_options: str) -> str:
     """What the archive depends on: the JDK build, every class path entry (jars by name, size and time)
     and the JVM options."""
@@ -86,13 +98,7 @@ class ServerArchive:
             if not dump.is_file() or dump.stat().st_size == 0:
                 self.failed_marker.touch()
                 return False
-            partial = self.folder / f".{self.path.name}.{os.getpid()}.tmp"
-            shutil.copyfile(dump, partial)
-            os.chmod(partial, 0o444)
-            os.replace(partial, self.path)
-            for old in self.folder.glob("server-*"):       # archives (and their markers) of other keys
-                if not old.name.startswith(f"server-{self.key}."):
-                    old.unlink(missing_ok=True)
+            install_archive(dump, self.path, "server-*")     # with the markers of other keys
             return True
         finally:
             self.release()

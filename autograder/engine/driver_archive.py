@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from autograder.engine.cds import ARCHIVE_LOG, archive_key
+from autograder.engine.cds import ARCHIVE_LOG, archive_key, install_archive
 from autograder.engine.localfs import java_binary
 
 PREFIX = "driver-"
@@ -183,13 +181,7 @@ def record(folder: Path | None = None, timeout_s: float = 600) -> Path | None:
             if not dump.is_file() or dump.stat().st_size == 0:
                 tail = (Path(tmp) / "record.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"the JVM wrote no class-data archive; the end of its output:\n{tail}")
-            partial = path.parent / f".{path.name}.{os.getpid()}.tmp"
-            shutil.copyfile(dump, partial)
-            os.chmod(partial, 0o444)
-            os.replace(partial, path)
-        for old in path.parent.glob(f"{PREFIX}*.jsa"):     # archives of an earlier JDK or Spark
-            if old != path:
-                old.unlink(missing_ok=True)
+            install_archive(dump, path, f"{PREFIX}*.jsa")
     return path
 
 
@@ -208,9 +200,10 @@ def _record_here(dump: Path, scratch: Path) -> int:
     spark.stop()
     proc = SparkContext._gateway.proc                    # the JVM exits (and dumps) when its stdin closes
     proc.stdin.close()
-    started = time.monotonic()
-    while proc.poll() is None and time.monotonic() - started < 300:
-        time.sleep(0.2)
+    try:
+        proc.wait(timeout=300)
+    except subprocess.TimeoutExpired:
+        pass                                            # no dump: record() reports it
     return 0
 
 

@@ -124,8 +124,9 @@ def main(job_path: str) -> int:
             if request.get("loader"):
                 model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
             else:
-                model = models.get(request["model"]) or load_model(Path(request["model"]))
-                models[request["model"]] = model
+                if request["model"] not in models:
+                    models[request["model"]] = load_model(Path(request["model"]))
+                model = models[request["model"]]
             write_json(out / "model.json", model_facts(model))
             touched_data = True
             data = spark.read.parquet(request["data"])

@@ -80,13 +80,13 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
         if not _within(model, area.root) and model.exists():
             # Requests that read one saved model with Spark's reader share one copy, which the child loads
             # once; a loader request gets a copy of its own (the submission's code runs on it).
-            key = os.path.realpath(model)
-            copy = read_copies.get(key) if not request.get("loader") else None
+            shared = not request.get("loader")
+            copy = read_copies.get(os.path.realpath(model)) if shared else None
             if copy is None:
                 copy = inp / "models" / f"{i}-{model.name}"
                 copy_input(model, copy)
-                if not request.get("loader"):
-                    read_copies[key] = copy
+                if shared:
+                    read_copies[os.path.realpath(model)] = copy
             model = copy
         job_requests.append({"model": str(model), "data": str(target), "out": str(scores / out.name),
                              "hidden": is_hidden, "timeout_s": min(REQUEST_TIMEOUT_S, limit_s),

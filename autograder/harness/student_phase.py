@@ -27,6 +27,17 @@ def copy_input(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def copy_assignment(assignment_dir: Path, target: Path) -> None:
+    """What the tasks read of the assignment: ``tasks.py`` and the fixtures, public and hidden in one folder
+    (hidden fixtures are the inputs of hidden checks, never in a handout)."""
+    if (assignment_dir / "tasks.py").is_file():
+        copy_input(assignment_dir / "tasks.py", target / "tasks.py")
+    for fixtures in (assignment_dir / "fixtures", assignment_dir / "hidden" / "fixtures"):
+        if fixtures.is_dir():
+            copy_input(fixtures, target / "fixtures")
+    target.mkdir(parents=True, exist_ok=True)
+
+
 def run_student_phase(area, assignment_dir: Path, module_name: str, submission: Path, data: dict,
                       tasks: list[TaskPlan], spark: dict, id_col: str, limit_s: float, memory_mb: int,
                       hidden: tuple = (), starter=None, timings=None):
@@ -38,12 +49,7 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
 
     inp = area.input
     copy_input(submission, inp / submission.name)
-    if (assignment_dir / "tasks.py").is_file():
-        copy_input(assignment_dir / "tasks.py", inp / "assignment" / "tasks.py")
-    for fixtures in (assignment_dir / "fixtures", assignment_dir / "hidden" / "fixtures"):
-        if fixtures.is_dir():       # hidden fixtures: inputs of hidden checks, never in a handout
-            copy_input(fixtures, inp / "assignment" / "fixtures")
-    (inp / "assignment").mkdir(exist_ok=True)
+    copy_assignment(assignment_dir, inp / "assignment")
     public = {}
     for name, path in data.items():
         public[name] = str(inp / "data" / Path(path).name)
