@@ -50,7 +50,7 @@ def cluster(tmp_path_factory):
                 state = json.load(urllib.request.urlopen(f"http://127.0.0.1:{ui}/json", timeout=2))
                 if state.get("aliveworkers", 0) >= 1:
                     break
-            except OSError:
+            except (OSError, ValueError):       # not listening yet, or its page before the JSON is served
                 pass
             time.sleep(1)
         else:

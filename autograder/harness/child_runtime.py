@@ -104,7 +104,7 @@ def jvm_broken(message: str) -> bool:
     return any(s in message for s in ("OutOfMemoryError", "Py4JNetworkError", "Connection refused",
                                       "ConnectionRefusedError", "ConnectionResetError", "BrokenPipeError",
                                       "Answer from Java side is empty", "SparkContext was shut down",
-                                      "Py4JError"))
+                                      "Py4JError", "could not report its error"))
 
 
 def alive(spark) -> bool:

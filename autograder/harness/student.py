@@ -27,12 +27,14 @@ from autograder.spark import build_session
 from autograder.submission import load_submission
 
 DRIVER_DIED = "the Spark driver (JVM) died during this task"
+UNREADABLE_JAVA_ERROR = "The Spark driver (JVM) could not report its error"
 # Signs in a Spark error that the driver could not hold what was asked of it, and what they mean.
 LARGE_DATA_SIGNS = (
     ("OutOfMemoryError", "the Spark driver ran out of its memory limit"),
     ("maxResultSize", "the result sent to the driver grew past its size limit"),
     ("SparkContext was shut down", "the Spark driver stopped during this task, most likely out of memory"),
     ("SparkContext has been shutdown", "the Spark driver stopped during this task, most likely out of memory"),
+    (UNREADABLE_JAVA_ERROR, "which happens when it runs out of memory"),
 )
 
 
@@ -52,6 +54,9 @@ def _student_frames(exc: BaseException, submission: str) -> str:
     except Exception:  # noqa: BLE001 - a rigged exception whose __str__ raises
         text = []
     first = text[0][:400] if text else ""
+    if not first and type(exc).__name__ == "Py4JJavaError":   # its text is fetched from the JVM, which
+        call = str(getattr(exc, "errmsg", "") or "").strip()    # may be too short of memory to answer
+        first = f"{call} {UNREADABLE_JAVA_ERROR}".strip()
     java = next((line[2:] for line in text[1:] if line.startswith(": ")), "")
     if java:                                      # Py4JJavaError: the Java exception is on the next line
         first = f"{first} {java[:300]}"
