@@ -121,6 +121,8 @@ def test_declared_params_load(tmp_path):
     ('metric = "areaUnderROC", min = true', "checks[1].params.min", "must be a number, got True"),
     ('metric = "auc", min = 0.79', "checks[1].params.metric", "must be one of areaUnderPR, areaUnderROC"),
     ('min = 0.79', "checks[1].params.metric", "check 'auc' (kind metric) needs this param"),
+    ('metric = "areaUnderROC"', "checks[1].params",
+     "check 'auc' (kind metric) needs at least one of the params min, max: without them it could not fail"),
 ])
 def test_check_params_are_held_to_their_declaration(tmp_path, params, key, words):
     path = write(tmp_path, METRIC.replace('metric = "areaUnderROC", min = 0.79', params))

@@ -25,10 +25,12 @@ class CheckKind:
     params: tuple[Param, ...] = ()
     summary: str = ""
     open_params: bool = False       # keys besides ``params`` are passed on (to a custom judge)
+    one_of: tuple[str, ...] = ()    # at least one of these params must be given
+
 
     def check_params(self, path, key: str, check: str, kind: str, raw: Mapping[str, Any]) -> None:
         """Raise SpecError (naming file, check and key) unless ``raw`` fits the declared params."""
-        check_params(path, key, check, kind, self.params, raw, self.open_params)
+        check_params(path, key, check, kind, self.params, raw, self.open_params, self.one_of)
 
 
 CHECK_KINDS: dict[str, CheckKind] = {
@@ -42,7 +44,7 @@ CHECK_KINDS: dict[str, CheckKind] = {
                         summary="a saved DataFrame's columns, types, vector sizes, row count and nulls"),
     "values": CheckKind(dataframe.judge_values, params=dataframe.VALUES_PARAMS,
                         summary="rows of a saved DataFrame, keyed by a column, equal `expected`"),
-    "metric": CheckKind(metrics.judge, metrics.score_requests, params=metrics.PARAMS,
+    "metric": CheckKind(metrics.judge, metrics.score_requests, params=metrics.PARAMS, one_of=("min", "max"),
                         summary="a threshold on a metric of the model's predictions on held-out rows"),
     "persistence": CheckKind(persistence.judge, persistence.score_requests, params=persistence.PARAMS,
                              summary="the saved model, reloaded in a fresh process, predicts identically"),

@@ -23,7 +23,7 @@ PARAMS = (
     Param("metric", str, "the metric computed on the held-out rows", required=True,
           choices=tuple(sorted(BINARY)) + tuple(sorted(MULTICLASS)) + tuple(sorted(REGRESSION))),
     Param("min", float, "the lowest passing value"),
-    Param("max", float, "the highest passing value (when there is no min)"),
+    Param("max", float, "the highest passing value (at least one of min and max is required)"),
 )
 
 
@@ -107,5 +107,5 @@ def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
         return CheckResult.failed(f"{metric} on {rows} held-out rows is {value:.4f}; at least {params['min']} is required")
     if "max" in params and not value <= params["max"]:
         return CheckResult.failed(f"{metric} on {rows} held-out rows is {value:.4f}; at most {params['max']} is required")
-    bound = f">= {params['min']}" if "min" in params else f"<= {params['max']}"
+    bound = " and ".join(f"{op} {params[k]}" for k, op in (("min", ">="), ("max", "<=")) if k in params)
     return CheckResult.passed(f"{metric} on {rows} held-out rows is {value:.4f} (required {bound})")

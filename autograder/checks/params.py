@@ -77,10 +77,11 @@ def param_value(declared: tuple[Param, ...], params: Mapping[str, Any], name: st
 
 
 def check_params(path: Path | str, key: str, check: str, kind: str, declared: tuple[Param, ...],
-                 params: Mapping[str, Any], open_params: bool = False) -> None:
+                 params: Mapping[str, Any], open_params: bool = False, one_of: tuple[str, ...] = ()) -> None:
     """Raise SpecError unless ``params`` (the raw TOML table of check ``check`` at ``key``) fits
-    ``declared``: every required key present, no unknown key (unless ``open_params``: the kind passes
-    other keys on, e.g. to a custom judge), every declared key of its type."""
+    ``declared``: every required key present, at least one of ``one_of`` present (a check that could not
+    fail otherwise), no unknown key (unless ``open_params``: the kind passes other keys on, e.g. to a
+    custom judge), every declared key of its type."""
     by_name = {p.name: p for p in declared}
     for name, value in params.items():
         param = by_name.get(name)
@@ -96,6 +97,9 @@ def check_params(path: Path | str, key: str, check: str, kind: str, declared: tu
     for p in declared:
         if p.required and p.name not in params:
             raise SpecError(path, f"{key}.{p.name}", f"check '{check}' (kind {kind}) needs this param: {p.doc}")
+    if one_of and not any(name in params for name in one_of):
+        raise SpecError(path, key, f"check '{check}' (kind {kind}) needs at least one of the params "
+                                   f"{', '.join(one_of)}: without them it could not fail")
 
 
 __all__ = ["ANY", "Param", "check_params", "param_value"]

@@ -35,7 +35,8 @@ def render() -> str:
     from autograder.build.templating import render as render_template
 
     kinds = [{"name": name, "summary": kind.summary[:1].upper() + kind.summary[1:] + ".",
-              "rows": [_row(p) for p in kind.params], "open_params": kind.open_params}
+              "rows": [_row(p) for p in kind.params], "open_params": kind.open_params,
+              "one_of": kind.one_of}
              for name, kind in CHECK_KINDS.items()]
     return render_template(TEMPLATE, kinds=kinds)
 
