@@ -22,8 +22,9 @@ One module per job::
     area.py       ChildArea (the one folder the children see) and sanitize (cleaning what they wrote)
     jail.py       Jail: one child's view of the filesystem, network and user
     run.py        run_child: one child under limits; its environment and launcher command
+    filesystem.py the child's allow-listed new root, read-only remounts and /proc (standard library only)
     launcher.py   the launcher, a standalone script (standard library only): namespaces, the
-                  allow-list filesystem, dropped privileges; used by the fork server too
+                  filesystem, dropped privileges; used by the fork server too
 """
 
 from autograder.sandbox.area import MAX_OUTPUT_ENTRIES, MAX_OUTPUT_FILE, MAX_OUTPUT_TOTAL, ChildArea, sanitize

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.sandbox.area import ChildArea
-from autograder.sandbox.launcher import within
+from autograder.sandbox.filesystem import within
 from autograder.sandbox.probing import Isolation
 
 PACKAGE = Path(__file__).resolve().parent.parent       # the autograder package, seen by every child

@@ -2,13 +2,14 @@
 ``python -I -S launcher.py '<config json>'`` (see :func:`autograder.sandbox.run.launcher_argv`), or in a
 process forked from the fork server (:mod:`autograder.engine.forkserver`, which calls :func:`launch` with the
 child's ``main``). Standard library only, and it never imports the package: as a script it loads only its
-sibling file ``proctree.py`` (standard library only too) to kill what the child left behind.
+sibling files ``filesystem.py`` (the child's new root) and ``proctree.py`` (to kill what the child left
+behind), standard library only too.
 
 Enforced where the platform allows it (see :mod:`autograder.sandbox.probing`):
 
 * private mount, pid and network namespaces (root with CAP_SYS_ADMIN, or unprivileged user namespaces):
   networking limited to loopback (Spark needs 127.0.0.1); a private /proc; a filesystem built from an
-  allow-list (see :func:`_new_root`): an empty read-only root holding only the system folders (/usr,
+  allow-list (see :func:`autograder.sandbox.filesystem.new_root`): an empty read-only root holding only the system folders (/usr,
   /etc, /lib...), the runtime the child needs (the interpreter, site-packages, the ``autograder``
   package, Java), the child's own folder, and private scratch tmpfs on /tmp, /var/tmp and /dev/shm.
   Nothing else on the machine exists for the child: not the project, its solutions and prepared data,
@@ -28,71 +29,40 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import platform
 import signal
 import sys
 import time
 
 if __package__:
+    from autograder.sandbox.filesystem import MS_PRIVATE, MS_REC, check, libc, mount, mount_proc, new_root
     from autograder.sandbox.proctree import signal_all, tree_pids
 else:                                   # run as a script: the package is neither importable nor wanted
     import importlib.util
 
-    _spec = importlib.util.spec_from_file_location(
-        "sparkgrade_proctree", os.path.join(os.path.dirname(os.path.abspath(__file__)), "proctree.py"))
-    _proctree = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(_proctree)
+    def _sibling(name: str):
+        """A sibling file of this one (standard library only), loaded by path."""
+        spec = importlib.util.spec_from_file_location(
+            f"sparkgrade_{name}", os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    _fs, _proctree = _sibling("filesystem"), _sibling("proctree")
+    MS_PRIVATE, MS_REC, check, libc, mount = _fs.MS_PRIVATE, _fs.MS_REC, _fs.check, _fs.libc, _fs.mount
+    mount_proc, new_root = _fs.mount_proc, _fs.new_root
     signal_all, tree_pids = _proctree.signal_all, _proctree.tree_pids
 
 START_FAILED = 121          # the launcher could not set the sandbox up or start the child
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_PRIVATE = 32, 1024, 2048, 4096, 16384, 1 << 18
-MS_RELATIME, MS_STRICTATIME = 1 << 21, 1 << 24
-MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
-               "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME, "strictatime": MS_STRICTATIME}
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER, PR_CAPBSET_DROP = 1, 38, 36, 24
 PR_SET_SECUREBITS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 28, 47, 4
 SECURE_NOROOT_ALL_LOCKED = 0x2F   # noroot, no_setuid_fixup, keep_caps: set and locked
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
-MNT_DETACH = 2
-PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41, "ppc64le": 203, "s390x": 217, "riscv64": 41}
-SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
-
-_libc = None
-
-
-def _c():
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-    return _libc
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
-def _mount(source, target, fstype, flags, data=None) -> None:
-    enc = (lambda s: s.encode() if isinstance(s, str) else s)
-    _check(_c().mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
-           f"mount {target}")
 
 
 def _prctl(option: int, arg: int = 0) -> None:
-    _check(_c().prctl(ctypes.c_int(option), ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0),
-                      ctypes.c_ulong(0)), f"prctl {option}")
-
-
-def within(path: str, folder: str) -> bool:
-    """Whether ``path`` is ``folder`` or lies inside it (both real paths)."""
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-
-def _depth(path: str) -> int:
-    return path.rstrip("/").count("/")
+    check(libc().prctl(ctypes.c_int(option), ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                       ctypes.c_ulong(0)), f"prctl {option}")
 
 
 def _loopback_up() -> None:
@@ -105,122 +75,20 @@ def _loopback_up() -> None:
         fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sh", b"lo", flags | IFF_UP))
 
 
-def _mounts() -> list[tuple[str, list[str]]]:
-    found = []
-    with open("/proc/self/mountinfo") as fh:
-        for line in fh:
-            fields = line.split()
-            point = fields[4].encode().decode("unicode_escape")
-            found.append((point, fields[5].split(",")))
-    return found
-
-
-def _bind_into(root: str, path: str) -> None:
-    """Bind ``path`` (recursively) at the same place under ``root``."""
-    target = root + path
-    if os.path.isdir(path):
-        os.makedirs(target, mode=0o755, exist_ok=True)
-    else:
-        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
-        open(target, "a").close()
-    _mount(path, target, None, MS_BIND | MS_REC)
-
-
-def _outermost(paths: list[str]) -> list[str]:
-    """The paths not inside another one of ``paths`` (binding those covers the rest)."""
-    ordered = sorted(set(paths), key=_depth)
-    kept: list[str] = []
-    for p in ordered:
-        if not any(within(p, k) for k in kept):
-            kept.append(p)
-    return kept
-
-
-def _pivot_root(new: str) -> None:
-    """Make ``new`` the root of this mount namespace and detach the old one (nothing of it stays
-    reachable, not even through '..' or /proc/<pid>/root)."""
-    number = PIVOT_ROOT.get(platform.machine())
-    if number is None:
-        raise OSError(f"pivot_root: unknown syscall number on {platform.machine()}")
-    os.chdir(new)
-    _check(_c().syscall(ctypes.c_long(number), b".", b"."), "pivot_root")
-    _check(_c().umount2(b".", ctypes.c_int(MNT_DETACH)), "umount old root")
-    os.chdir("/")
-
-
-def _new_root(cfg: dict) -> None:
-    """Build the child's filesystem from an allow-list: an empty read-only tmpfs holding only the system
-    folders, the runtime (interpreter, site-packages, the autograder package, Java), the child's area, a
-    /dev and /proc, and private scratch tmpfs on /tmp, /var/tmp and /dev/shm. Everything else on the
-    machine (the project, solutions, hidden data, other copies of them, home folders) does not exist
-    for the child. Only the child's writable folders are writable."""
-    new = cfg["newroot"]
-    sources = _outermost([os.path.realpath(p) for p in (*SYSTEM_FOLDERS, *cfg["keep"], *cfg["writable"])
-                          if os.path.exists(p)] + ["/dev", "/proc"])
-    if any(within(new, p) for p in sources):
-        raise OSError(f"the sandbox root {new} lies inside a folder the child may see")
-    os.makedirs(new, mode=0o700, exist_ok=True)
-    _mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
-    scratch = [folder for folder in cfg["scratch"] if folder != "/dev/shm"]
-    for folder in scratch:
-        os.makedirs(new + folder, mode=0o755, exist_ok=True)
-        _mount("tmpfs", new + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg['scratch'][folder]},mode=1777")
-    for link in (p for p in SYSTEM_FOLDERS if os.path.islink(p)):
-        os.symlink(os.readlink(link), new + link)       # /bin -> usr/bin on merged-/usr systems
-    under_scratch = [p for p in sources if any(within(p, folder) for folder in scratch)]
-    for path in [p for p in sources if p not in under_scratch] + under_scratch:
-        _bind_into(new, path)                           # under_scratch last: e.g. the child's area in /tmp
-    if "/dev/shm" in cfg["scratch"] and os.path.isdir(new + "/dev/shm"):
-        _mount("tmpfs", new + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
-               f"size={cfg['scratch']['/dev/shm']},mode=1777")
-    for w in cfg["writable"]:
-        if os.path.isdir(new + w):
-            _mount(new + w, new + w, None, MS_BIND)     # its own mount: stays writable below
-    _pivot_root(new)
-    _read_only_except(cfg["writable"], cfg["scratch"])
-
-
-def _read_only_except(writable: list[str], scratch: dict[str, str]) -> None:
-    skip = set(writable) | set(scratch)
-    for point, options in reversed(_mounts()):
-        if point in skip or within(point, "/proc") or within(point, "/dev"):
-            continue
-        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
-        for option in options:
-            flags |= MOUNT_FLAGS.get(option, 0)
-        try:
-            _mount(None, point, None, flags)
-        except OSError:
-            if point == "/":
-                raise
-
-
 def _enter_namespaces(cfg: dict) -> None:
     flags = CLONE_NEWNS | CLONE_NEWPID | (0 if cfg.get("network") else CLONE_NEWNET)
     if cfg["userns"]:
         uid, gid = os.geteuid(), os.getegid()
-        _check(_c().unshare(ctypes.c_int(flags | CLONE_NEWUSER)), "unshare")
+        check(libc().unshare(ctypes.c_int(flags | CLONE_NEWUSER)), "unshare")
         for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
             with open(f"/proc/self/{name}", "w") as fh:
                 fh.write(text)
     else:
-        _check(_c().unshare(ctypes.c_int(flags)), "unshare")
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+        check(libc().unshare(ctypes.c_int(flags)), "unshare")
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
     if not cfg.get("network"):
         _loopback_up()
-    _new_root(cfg)
-
-
-def _mount_proc() -> None:
-    """A /proc of the new pid namespace, with the host-wide knobs read-only or masked."""
-    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    for p in ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"):
-        if os.path.exists(p):
-            _mount(p, p, None, MS_BIND | MS_REC)
-            _mount(None, p, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    for p in ("/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/kallsyms"):
-        if os.path.exists(p):
-            _mount("/dev/null", p, None, MS_BIND)
+    new_root(cfg)
 
 
 class _CapHeader(ctypes.Structure):
@@ -257,7 +125,7 @@ def _drop_privileges(cfg: dict) -> None:
         except OSError:
             pass
         data = (_CapData * 2)()
-        _check(_c().capset(ctypes.byref(_CapHeader(0x20080522, 0)), data), "capset")
+        check(libc().capset(ctypes.byref(_CapHeader(0x20080522, 0)), data), "capset")
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
@@ -345,7 +213,7 @@ def launch(cfg: dict, run=None) -> None:
     if init == 0:                                       # pid 1 of the new pid namespace
         die_with_parent(None)                           # the launcher is outside: getppid() is 0 here
         try:
-            _mount_proc()
+            mount_proc()
         except OSError as exc:
             _fail(f"/proc: {exc}")
         os._exit(_supervise(cfg, pid_one=True, run=run))
