@@ -119,6 +119,20 @@ def notebook_cells(path: Path) -> list[NotebookCell]:
     return cells
 
 
+def python_source(data: bytes) -> str:
+    """A module's text as Python itself would read the file: a UTF-8 byte-order mark (Windows editors
+    write one) dropped and a ``# -*- coding: ... -*-`` line honoured; bytes that do not decode become
+    U+FFFD instead of failing the whole file."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:                 # an unknown coding name, or a BOM that contradicts it
+        encoding = "utf-8"
+    return data.decode(encoding, errors="replace").removeprefix("\ufeff")
+
+
 def display(*objs, **kwargs) -> None:
     """Stand-in for IPython's ``display`` outside Jupyter: shows nothing and runs nothing."""
 
@@ -152,7 +166,7 @@ def load_submission(path: Path, module_name: str, preset: dict | None = None) ->
         loaded.problems += [note for c in cells for note in c.notes]
     else:
         try:
-            chunks = [(path.name, path.read_text(encoding="utf-8", errors="replace"))]
+            chunks = [(path.name, python_source(path.read_bytes()))]
         except OSError as exc:
             loaded.error(f"{path.name} could not be read: {exc}")
             return loaded

@@ -123,3 +123,17 @@ def test_annotations_are_evaluated_as_in_a_plain_module(tmp_path):
     path.write_text("def f(x: int) -> list:\n    return [x]\n")
     module = load_submission(path, "sub_annotations").module
     assert module.f.__annotations__ == {"x": int, "return": list}
+
+
+@pytest.mark.parametrize("data, value", [
+    (b"\xef\xbb\xbfVALUE = 'caf\xc3\xa9'\r\ndef f():\r\n    return VALUE\r\n", "caf\u00e9"),     # Notepad: BOM, CRLF
+    (b"# -*- coding: latin-1 -*-\nVALUE = 'caf\xe9'\ndef f():\n    return VALUE\n", "caf\u00e9"),
+    (b"# auteur: Ren\xe9 (cp1252, no coding line)\nVALUE = 'x'\ndef f():\n    return VALUE\n", "x"),
+    (b"# -*- coding: no-such-codec -*-\nVALUE = 'x'\ndef f():\n    return VALUE\n", "x"),
+])
+def test_modules_are_read_as_python_reads_them(tmp_path, data, value):
+    path = tmp_path / "pipelines.py"
+    path.write_bytes(data)
+    loaded = load_submission(path, "sub_encoding")
+    assert not loaded.problems, loaded.problems
+    assert loaded.module.f() == value
