@@ -8,6 +8,19 @@ from autograder.feedback import student_notes
 from autograder.results import GradeReport, Status
 
 
+def grader_error_notice(report: GradeReport) -> list[str]:
+    """A first line for the student when checks could not be graded (Gradescope knows only passed and
+    failed, so they show as failed with 0 points): whose problem it is and what happens next. It counts
+    hidden checks too, without naming them."""
+    errors = [c for c in report.checks if c.status is Status.ERROR]
+    if not errors:
+        return []
+    points = sum(c.max_score for c in errors)
+    return [f"{len(errors)} check(s) worth {points:g} point(s) could not be graded because of a problem on the "
+            "grader's side, not in your work. They count 0 points for now; your instructor can see why and "
+            "will regrade them (you may also submit again)."]
+
+
 def to_gradescope(report: GradeReport) -> dict:
     """The report in Gradescope's results schema (status passed|failed; errors count as failed). Each test
     keeps its check's visibility, which Gradescope enforces; the top-level output, always visible, carries
@@ -23,7 +36,7 @@ def to_gradescope(report: GradeReport) -> dict:
                       "max_score": check.max_score,
                       "status": "passed" if check.status is Status.PASSED else "failed",
                       "output": output, "output_format": "text", "visibility": check.visibility})
-    notes = "\n".join(student_notes(report))
+    notes = "\n".join(grader_error_notice(report) + student_notes(report))
     return {"score": report.score, "output": notes, "output_format": "text", "visibility": "visible",
             "stdout_visibility": "hidden", "execution_time": round(report.seconds), "tests": tests}
 

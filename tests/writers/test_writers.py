@@ -51,7 +51,16 @@ def test_gradescope_results_validate_and_keep_visibility():
     assert [t["status"] for t in data["tests"]] == ["passed", "failed", "failed"]
     assert "Hint: scale the features" in data["tests"][1]["output"]
     assert data["tests"][2]["output"].startswith("[grader error]")
-    assert data["output"] == "ignored conftest.py"
+    assert data["output"].splitlines() == [
+        "1 check(s) worth 1 point(s) could not be graded because of a problem on the grader's side, not in your "
+        "work. They count 0 points for now; your instructor can see why and will regrade them (you may also "
+        "submit again).", "ignored conftest.py"]
+
+
+def test_without_grader_errors_the_output_is_the_notes_alone():
+    checks = tuple(c for c in report().checks if c.status is not Status.ERROR)
+    data = json.loads(WRITERS["gradescope"](GradeReport("02-pipelines", "sub.py", checks, 1.0, ("a note",))))
+    assert data["output"] == "a note"
 
 
 def test_json_round_trip():
