@@ -27,7 +27,7 @@ from autograder.engine.server import ConnectServer
 from autograder.errors import SparkgradeError, SubmissionError
 from autograder.feedback import view
 from autograder.engine.prefork import fork_server
-from autograder.results import GradeReport
+from autograder.results import GradeReport, Status
 from autograder.runner import Grader
 from autograder.spark import SparkOptions
 from autograder.spec import AssignmentSpec
@@ -79,13 +79,16 @@ def write_if_changed(path: Path, data: str) -> None:
 
 
 def finished_report(out: Path, student: str, spec: AssignmentSpec) -> GradeReport | None:
-    """The instructor's copy of a student's final report, if the student was graded already."""
+    """The instructor's copy of a student's final report, if the student was graded already; a report with
+    a check the grader could not grade (status ``error``) is not final, so that student is graded again."""
     path = out / INSTRUCTOR / f"{student}.json"
     try:
         report = GradeReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return report if report.assignment == spec.slug else None
+    if report.assignment != spec.slug or any(c.status is Status.ERROR for c in report.checks):
+        return None
+    return report
 
 
 def write_feedback(out: Path, student: str, report: GradeReport, release: str = "none") -> None:

@@ -3,8 +3,10 @@
 Each output is a function ``(out, spec, reports) -> files written``: ``out`` is the class's output folder,
 ``reports`` every student's full report by student name. Every file is written atomically.
 
-- ``gradebook``: ``gradebook.csv``, one row per student (SID, score, percent), one column per check;
-- ``canvas``: ``canvas.csv``, the total per student in Canvas's gradebook import layout;
+- ``gradebook``: ``gradebook.csv``, one row per student (SID, score, percent, the checks the grader could not
+  grade), one column per check;
+- ``canvas``: ``canvas.csv``, the total per student in Canvas's gradebook import layout; blank for a student
+  with a check the grader could not grade (that total is not final, so it is not imported);
 - ``summary``: ``summary.csv`` (pass count per check) and ``summary.png`` (score histogram, pass rate per check).
 """
 
@@ -26,6 +28,14 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     tmp.replace(path)
 
 
+GRADER_ERRORS = "Grader errors"
+
+
+def grader_errors(report: GradeReport) -> list[str]:
+    """The checks the grader could not grade (status ``error``): the student's score is not final."""
+    return [c.name for c in report.checks if c.status is Status.ERROR]
+
+
 def gradebook_frame(spec: AssignmentSpec, reports: dict[str, GradeReport]):
     """One row per student (sorted), one column per check of the spec."""
     import pandas as pd
@@ -33,10 +43,11 @@ def gradebook_frame(spec: AssignmentSpec, reports: dict[str, GradeReport]):
     rows = []
     for student, report in sorted(reports.items()):
         row = {"SID": student, "Score": report.score, "Max Score": report.max_score,
-               "Percent": round(100 * report.score / report.max_score, 2) if report.max_score else 0.0}
+               "Percent": round(100 * report.score / report.max_score, 2) if report.max_score else 0.0,
+               GRADER_ERRORS: "; ".join(grader_errors(report))}
         row.update({c.name: c.score for c in report.checks})
         rows.append(row)
-    columns = ["SID", "Score", "Max Score", "Percent"] + [c.name for c in spec.checks]
+    columns = ["SID", "Score", "Max Score", "Percent", GRADER_ERRORS] + [c.name for c in spec.checks]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -49,8 +60,9 @@ def write_canvas(out: Path, spec: AssignmentSpec, reports: dict[str, GradeReport
     import pandas as pd
 
     frame = gradebook_frame(spec, reports)
+    final = frame["Score"].where(frame[GRADER_ERRORS] == "")     # not final: left blank, so not imported
     canvas = pd.DataFrame({"Student": frame["SID"], "ID": "", "SIS User ID": "", "SIS Login ID": frame["SID"],
-                           "Section": "", f"{spec.title} ({spec.slug})": frame["Score"]})
+                           "Section": "", f"{spec.title} ({spec.slug})": final})
     atomic_write(out / "canvas.csv", canvas.to_csv(index=False))
     return (out / "canvas.csv",)
 

@@ -46,7 +46,7 @@ def test_outputs_gradebook_writes_only_the_gradebook(tmp_path, capsys):
     assert "skipped 2 already graded, in" in capsys.readouterr().out
     book = pd.read_csv(out / "gradebook.csv").set_index("SID")
     assert book.loc["alice", "Score"] == spec.total_points and book.loc["bob", "Score"] == 0
-    assert list(book.columns) == ["Score", "Max Score", "Percent"] + [c.name for c in spec.checks]
+    assert list(book.columns) == ["Score", "Max Score", "Percent", "Grader errors"] + [c.name for c in spec.checks]
     assert (out / "alice" / "report.json").exists()           # feedback files are not class-level outputs
 
 
@@ -82,3 +82,29 @@ def test_outputs_are_chosen_in_registry_order_and_write_their_files(tmp_path):
                                     f"{spec.title} ({spec.slug})"]
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert list(summary["passed"]) == [1] * len(spec.checks) and list(summary["students"]) == [2] * len(spec.checks)
+
+
+def test_a_grader_error_is_named_left_out_of_canvas_and_graded_again(tmp_path):
+    """A student whose check the grader could not grade: the gradebook names the check, canvas.csv leaves the
+    (not final) total blank so it is not imported, and the next run grades that student again."""
+    from autograder.batch import finished_report
+
+    spec = load_assignment("02")
+    graded = reports(spec)
+    first = graded["alice"].checks[0]
+    broken = CheckResult(first.name, Status.ERROR, 0, first.max_score, "the scoring process died",
+                         question=first.question, visibility=first.visibility)
+    graded["carol"] = GradeReport(spec.slug, "x.py", (broken,) + graded["alice"].checks[1:], 1.0)
+    out = tmp_path / "graded"
+    for student, report in graded.items():
+        write_feedback(out, student, report)
+    write_class_outputs(out, spec, graded, class_outputs(["gradebook", "canvas"]))
+    book = pd.read_csv(out / "gradebook.csv", keep_default_na=False).set_index("SID")
+    assert book.loc["carol", "Grader errors"] == first.name and book.loc["alice", "Grader errors"] == ""
+    assert book.loc["carol", "Score"] == spec.total_points - first.max_score
+    canvas = pd.read_csv(out / "canvas.csv").set_index("SIS Login ID")
+    total = f"{spec.title} ({spec.slug})"
+    assert pd.isna(canvas.loc["carol", total])
+    assert canvas.loc["alice", total] == spec.total_points and canvas.loc["bob", total] == 0
+    assert finished_report(out, "carol", spec) is None
+    assert finished_report(out, "alice", spec) == graded["alice"]
