@@ -60,6 +60,17 @@ class ScoreRequest:
         return request if isinstance(request, cls) else cls.from_dict(request)
 
 
+def load_judges(spec: AssignmentSpec, module: str = "judges") -> ModuleType:
+    """An assignment's judges module, ``judges`` (judges.py) or ``hidden/judges`` (hidden/judges.py),
+    loaded from its file (a fresh module each time, never entered in ``sys.modules``)."""
+    path = spec.path / f"{module}.py"
+    name = f"_sparkgrade_{spec.slug.replace('-', '_')}_{module.replace('/', '_')}"
+    found = importlib.util.spec_from_file_location(name, path)
+    loaded = importlib.util.module_from_spec(found)
+    found.loader.exec_module(loaded)
+    return loaded
+
+
 @dataclass
 class JudgeContext:
     """Read-only access to one submission's artifacts for the checks."""
@@ -135,14 +146,8 @@ class JudgeContext:
         return ScoreRequest(model=self.task_dir(task) / "stage", data=data, out=self.score_dir(check, label))
 
     def judges(self, module: str = "judges") -> ModuleType:
-        """The assignment's judges module, ``judges`` (judges.py) or ``hidden/judges`` (hidden/judges.py),
-        loaded from its file (a fresh module each time, never entered in ``sys.modules``)."""
-        path = self.spec.path / f"{module}.py"
-        name = f"_sparkgrade_{self.spec.slug.replace('-', '_')}_{module.replace('/', '_')}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        loaded = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(loaded)
-        return loaded
+        """The assignment's judges module, ``judges`` (judges.py) or ``hidden/judges`` (hidden/judges.py)."""
+        return load_judges(self.spec, module)
 
     def public_judges(self) -> ModuleType:
         """The assignment's public judges.py: the way hidden judges reach its helpers."""

@@ -19,7 +19,8 @@ What it offers:
 - :class:`ScoreRequest`, :class:`CheckResult`, :class:`Param`;
 - :func:`flatten_stages` and :func:`judge_pipeline` (the built-in "pipeline" kind on a judge's own params);
 - :func:`held_out` and :func:`compute` (a model's predictions on the hidden rows, and a metric on them);
-- :func:`hidden_fixture`, :func:`judge_rows` and :func:`judge_value` (hidden value checks).
+- :func:`hidden_fixture`, :func:`judge_rows` and :func:`judge_value` (hidden value checks);
+- :func:`takes`: declare a judge's own params, held to their types by ``sparkgrade validate``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,19 @@ def flatten_stages(ctx: JudgeContext, task: str, artifact: str = "stage") -> tup
     return read_stages(ctx, task, artifact)
 
 
+def takes(*params: Param):
+    """Declare the ``params`` keys a judge reads besides ``judge`` (``sparkgrade validate`` refuses a custom
+    check that passes a key its judge does not declare, or a value of the wrong type)::
+
+        @sdk.takes(Param("tolerance", float, "relative tolerance of the predictions", default=1e-6))
+        def batch(ctx, check): ...
+    """
+    def declare(judge):
+        judge.params = tuple(params)
+        return judge
+    return declare
+
+
 def judge_pipeline(ctx: JudgeContext, check: CheckSpec, **extra: Any) -> CheckResult:
     """The built-in "pipeline" check on the check's own params (without ``judge``) updated with ``extra``."""
     params = {k: v for k, v in dict(check.params).items() if k != "judge"}
@@ -50,4 +64,4 @@ def judge_pipeline(ctx: JudgeContext, check: CheckSpec, **extra: Any) -> CheckRe
 
 __all__ = ["CheckResult", "CheckSpec", "JudgeContext", "MissingArtifact", "Param", "ScoreRequest", "StageInfo",
            "compute", "flatten", "flatten_stages", "held_out", "hidden_fixture", "is_stage", "judge_pipeline",
-           "judge_rows", "judge_value"]
+           "judge_rows", "judge_value", "takes"]
