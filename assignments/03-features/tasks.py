@@ -2,7 +2,9 @@
 
 The student's fit_and_transform() is called three times: on the training rows with the unseen/canary
 fixture as "test" rows, a second time with harmless test rows (to see whether the test rows changed what
-was learnt), and on a deterministic 3x resample of the training rows with nulls in every column.
+was learnt), and on a deterministic 3x resample of the training rows with nulls in every column. The
+student's pipeline is also fitted here on the training rows, to see that the model fit_and_transform()
+returned learnt what the training rows teach (not rows of its own).
 """
 
 import math
@@ -16,8 +18,8 @@ SCALE, SCALE_SEED = 3, 7
 LABEL_COLUMNS = ["label", "miles_per_gallon"]
 
 
-def _fit(ctx, train, test):
-    pipeline = ctx.student("build_feature_pipeline")()
+def _fit(ctx, train, test, pipeline=None):
+    pipeline = ctx.student("build_feature_pipeline")() if pipeline is None else pipeline
     result = ctx.student("fit_and_transform")(pipeline, train, test)
     if not (isinstance(result, tuple) and len(result) == 3):
         raise TaskFailed(f"fit_and_transform() must return a tuple (model, train_out, test_out); got "
@@ -98,12 +100,14 @@ def _differences(a, b, path=""):
 
 def fit_with_canaries(ctx):
     """Fit on train with the canary fixture as test rows; save the class names of the fitted stages and
-    the transformed training rows. The tuple is kept in memory for the next tasks."""
+    the transformed training rows. The tuple (and the pipeline given to fit_and_transform) is kept in
+    memory for the next tasks."""
     train = ctx.dataframe("train")
-    model, train_out, test_out = _fit(ctx, train, ctx.fixture(CANARY_FIXTURE))
+    pipeline = ctx.student("build_feature_pipeline")()
+    model, train_out, test_out = _fit(ctx, train, ctx.fixture(CANARY_FIXTURE), pipeline)
     ctx.save_value([type(stage).__name__ for stage in _leaves(model)])
     ctx.save_dataframe(train_out.select("id", "features"))
-    return model, train_out, test_out
+    return model, train_out, test_out, pipeline
 
 
 def transform_unseen(ctx):
@@ -126,18 +130,29 @@ def transform_hidden(ctx):
     ctx.save_dataframe(out.select("id", "era", "words", "features"))
 
 
+def _fit_directly(pipeline, train):
+    """pipeline.fit(train) through Spark's own Pipeline.fit (a fit method set on the instance is not called)."""
+    from pyspark.ml import Pipeline
+
+    return Pipeline.fit(pipeline, train) if isinstance(pipeline, Pipeline) else pipeline.fit(train)
+
+
 def leakage(ctx):
     """Fit again with harmless test rows and compare what was learnt with the canary fit; also look for
-    the canary categories in every StringIndexerModel."""
+    the canary categories in every StringIndexerModel, and compare the canary fit with what the pipeline
+    given to fit_and_transform() learns when it is fitted here on the training rows (pipeline.fit(train)):
+    a model fitted on other rows (made-up ones, a subset of train) learns other statistics."""
     if "fit" not in ctx.results:
         raise TaskFailed("skipped: it needs the result of task 'fit', which did not succeed")
     with_canaries = learnt(ctx.results["fit"][0])
     harmless = ctx.dataframe("sample").drop(*LABEL_COLUMNS)
     model, _, _ = _fit(ctx, ctx.dataframe("train"), harmless)
     without = learnt(model)
+    on_train = learnt(_fit_directly(ctx.results["fit"][3], ctx.dataframe("train")))
     canaries = sorted({label for stats in with_canaries.values() for labels in stats.get("labels", [])
                        for label in labels if label in CANARY_LABELS})
     ctx.save_value({"canary_labels": canaries, "differences": _differences(with_canaries, without)[:10],
+                    "not_train": _differences(on_train, with_canaries)[:10],
                     "stages_compared": sorted(with_canaries)})
 
 

@@ -16,10 +16,14 @@ def wiring(ctx, check):
 
 
 def no_leakage(ctx, check):
-    """The fitted model learnt nothing from the test rows: no canary category in any StringIndexerModel, and
-    every learnt statistic is identical whether the test rows were canaries or harmless rows."""
+    """Everything the fitted model learnt comes from train_df: no canary category in any StringIndexerModel,
+    every learnt statistic identical whether the test rows were canaries or harmless rows, and identical to
+    what the pipeline learns when the grader fits it on the training rows itself."""
     saved = ctx.value(check.tasks[-1])
     problems = []
+    if saved.get("not_train"):
+        problems.append("what the returned model learnt differs from what pipeline.fit(train_df) learns "
+                        f"({', '.join(saved['not_train'][:4])}): it was not fitted on the training rows")
     if saved["canary_labels"]:
         problems.append(f"the fitted StringIndexerModel knows {', '.join(saved['canary_labels'])}, which occur "
                         "only in the test rows")
@@ -28,7 +32,8 @@ def no_leakage(ctx, check):
     if not saved["stages_compared"]:
         problems.append("the fitted model has no estimator stages to compare")
     if problems:
-        return CheckResult.failed("; ".join(problems) + ": fit on train_df only, then transform both")
+        return CheckResult.failed("; ".join(problems) + ": fit on train_df (all of it, nothing else), then "
+                                  "transform both")
     return CheckResult.passed(f"fitted on the training rows only ({len(saved['stages_compared'])} fitted stages "
                               "identical with canary or harmless test rows)")
 

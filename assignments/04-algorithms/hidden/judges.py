@@ -39,10 +39,16 @@ def regression_rmse(ctx, check):
 
 
 def purity(ctx, check):
-    """Share of penguins whose cluster's majority species is their own species."""
+    """Share of penguins whose cluster's majority species is their own species, for a clustering with no
+    more clusters than there are species: purity only rises with more clusters (one penguin per cluster is
+    100% pure), so extra clusters would buy agreement the clusters do not have."""
     joined, problem = ctx.public_judges().assignments(ctx, check)
     if problem:
         return problem
+    clusters, species = joined["prediction"].nunique(), joined["species"].nunique()
+    if clusters > species:
+        return CheckResult.failed(f"{clusters} clusters for {species} species: purity is only comparable with "
+                                  f"at most one cluster per species", hint="KMeans(k=3): one cluster per species")
     counts = joined.groupby(["prediction", "species"]).size()
     majority = counts.groupby(level=0).max()
     value = float(majority.sum()) / float(counts.sum())
