@@ -152,6 +152,23 @@ def best(ctx, check):
         direction = "largest" if run["larger_better"] else "smallest"
         return CheckResult.failed(f"best_params() returned {answer!r}; the grid point with the {direction} average "
                                   f"validation metric ({metrics[i]:.4f}) is {winner}")
+    try:
+        probe = ctx.value(check.tasks[1], "probe")
+    except MissingArtifact:             # every grid point had the same metric: nothing to swap
+        probe = None
+    if probe is not None:
+        swapped = probe["metrics"]
+        top = pick(swapped)
+        tied = [{p["name"]: p["value"] for p in maps[k]} for k in range(len(swapped)) if swapped[k] == top]
+        other, got = tied[0], probe.get("answer")
+        if probe.get("error") or not isinstance(got, dict) or not any(
+                set(got) == set(t) and all(_close(got[k], t[k]) for k in t) for t in tied):
+            said = f"failed ({probe['error']})" if probe.get("error") else f"returned {got!r}"
+            return CheckResult.failed(f"best_params() gave the right point here, but for the same model with the "
+                                      f"validation metrics of its best and worst grid points swapped it {said}; "
+                                      f"the best point there is {other}",
+                                      hint="find the winner from cv_model.avgMetrics and getEstimatorParamMaps() "
+                                           "each time it is called")
     return CheckResult.passed(f"best grid point {winner} (average validation metric {metrics[i]:.4f})")
 
 

@@ -9,6 +9,7 @@ The assignment's hidden test fold never reaches this process: the grader scores 
 
 from pyspark.sql import functions as F
 
+from autograder.harness.artifacts import to_plain
 from autograder.harness.context import TaskFailed
 
 SPLIT_SALT = 29
@@ -141,10 +142,40 @@ def tuned(ctx):
     return cv_model
 
 
+def _probe(cv_model):
+    """A shallow copy of the fitted model whose validation metrics of its best and its worst grid points are
+    swapped (None when no point is strictly better than another): best_params() must then name the other
+    point. An answer found from avgMetrics and getEstimatorParamMaps() follows; a hard-coded one does not."""
+    import copy
+
+    attr = "avgMetrics" if getattr(cv_model, "avgMetrics", None) else "validationMetrics"
+    metrics = [float(m) for m in getattr(cv_model, attr, None) or []]
+    if len(metrics) < 2 or len(set(metrics)) < 2:
+        return None, None
+    order = sorted(range(len(metrics)), key=lambda j: metrics[j])
+    low, high = order[0], order[-1]
+    swapped = list(metrics)
+    swapped[low], swapped[high] = metrics[high], metrics[low]
+    probe = copy.copy(cv_model)
+    setattr(probe, attr, swapped)
+    return probe, swapped
+
+
 def best(ctx):
-    """best_params(cv_model) as plain data."""
+    """best_params(cv_model) as plain data; also best_params() of a probe whose best and worst validation
+    metrics are swapped."""
     cv_model = ctx.resolve("@tuned")
-    ctx.save_value(ctx.student("best_params")(cv_model))
+    find = ctx.student("best_params")
+    ctx.save_value(find(cv_model))
+    probe, swapped = _probe(cv_model)
+    if probe is not None:
+        try:
+            answer = to_plain(find(probe))
+        except Exception as exc:  # noqa: BLE001 - reported to the student by the judge
+            answer, error = None, f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
+        else:
+            error = None
+        ctx.save_value({"metrics": swapped, "answer": answer, "error": error}, "probe")
 
 
 def baseline(ctx):
