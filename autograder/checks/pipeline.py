@@ -235,7 +235,7 @@ def trace_columns(stages: list[StageInfo], data_columns: list[str], spark: Calla
             if col not in trace.available:
                 problems.append(f"{step} reads column '{col}', which neither the data nor an earlier stage provides")
         for col, reads in flows(s.name, s.is_spark, s.params, set(trace.available)):
-            if col in written:
+            if col in written and col not in reads:     # an update in place (Imputer) reads what it rewrites
                 problems.append(f"{step} writes column '{col}', which an earlier stage already wrote")
             trace.write(col, reads, step, output_type(s.name, s.params, col, reads, trace) if s.is_spark else None)
             written.add(col)

@@ -75,6 +75,22 @@ def test_missing_column_label_leak_and_param(spark, tmp_path):
     assert any("computed from 'label'" in p and "leaks the answer" in p for p in problems)
 
 
+def test_an_update_in_place_of_an_earlier_stages_column_is_wiring_but_a_second_writer_is_not(spark, tmp_path):
+    """Imputer(outputCols=inputCols) replaces the columns it reads, also one an earlier stage wrote; a stage
+    that writes such a column without reading it is reported."""
+    stages = [SQLTransformer(statement="SELECT *, income / age AS ratio FROM __THIS__"),
+              Imputer(inputCols=["ratio", "income"], outputCols=["ratio", "income"]),
+              VectorAssembler(inputCols=["age", "ratio", "income"], outputCol="features"),
+              LogisticRegression(featuresCol="features", labelCol="label")]
+    top, flat = saved(tmp_path, stages, "in_place")
+    wiring = {"wiring": True, "not_features": ["label"]}
+    assert structure_problems(top, flat, wiring, COLUMNS, spark=lambda: spark) == []
+    stages[1] = Imputer(inputCols=["income"], outputCols=["ratio"])
+    top, flat = saved(tmp_path, stages, "second_writer")
+    assert structure_problems(top, flat, wiring, COLUMNS, spark=lambda: spark) == [
+        "stage 2 (Imputer) writes column 'ratio', which an earlier stage already wrote"]
+
+
 def test_same_stage_instance_twice(spark, tmp_path):
     scaler = StandardScaler(inputCol="a", outputCol="b")
     top, flat = saved(tmp_path, [scaler, scaler])
