@@ -176,6 +176,10 @@ def _exactly_once_outputs(ctx, check, expected):
     if not run.get("progressed"):
         yield CheckResult.failed("the stream committed no micro-batch into checkpoint_dir before it was killed; "
                                  "keep the query's checkpoint in the checkpoint_dir you are given")
+    if run.get("resumed") is False:
+        yield CheckResult.failed("the restarted query did not resume from checkpoint_dir: the micro-batches committed "
+                                 "before the crash are no longer in it, so the files were scored again from scratch; "
+                                 "restart on the same checkpoint (and sink) instead of clearing them")
     yield CheckResult.passed(f"{len(got)} rows from {run.get('files')} files, each exactly once ({crash}, then "
                              "restarted from the checkpoint)")
 

@@ -139,6 +139,16 @@ def _in_flight(checkpoint: Path) -> bool:
     return bool(offsets) and (not commits or offsets[-1] > commits[-1])
 
 
+def _checkpoint_state(checkpoint: Path) -> dict:
+    """The committed batch ids and the first micro-batch's offsets file: a restart that resumes from the
+    checkpoint keeps both; one that clears the checkpoint (and scores everything again) does not."""
+    try:
+        first = (checkpoint / "offsets" / "0").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        first = None
+    return {"commits": _batch_ids(checkpoint / "commits"), "first_offsets": first}
+
+
 def _stream_folders(ctx) -> dict[str, Path]:
     base = ctx.artifact_dir.parent / "stream_start"
     return {n: base / n for n in ("incoming", "staging", "scored", "checkpoint")}
@@ -194,6 +204,7 @@ def stream(ctx):
         in_flight = wait_until(lambda: _in_flight(checkpoint), IN_FLIGHT_WAIT_S, proc) if progressed else False
         committed = _committed(checkpoint)
         proc.kill()                             # SIGKILL, JVM included: a crash, not a shutdown
+    before = _checkpoint_state(checkpoint)
     query = ctx.student("start_stream")(ctx.spark, str(folders["incoming"]), model, str(output), str(checkpoint),
                                         once=True)
     if not hasattr(query, "awaitTermination"):
@@ -209,8 +220,11 @@ def stream(ctx):
         raise TaskFailed(f"the restarted query (once=True) was still running after {RESTART_TIMEOUT_S:g} s; "
                          "use trigger(availableNow=True) so that it stops when the files are processed")
     ctx.save_dataframe(_read_scored(ctx, output, "the stream"))
+    after = _checkpoint_state(checkpoint)
+    resumed = (bool(before["commits"]) and before["first_offsets"] is not None
+               and set(before["commits"]) <= set(after["commits"]) and after["first_offsets"] == before["first_offsets"])
     ctx.save_value({"files": STREAM_FILES, "rows": rows.num_rows, "progressed": progressed,
-                    "committed_before_kill": committed, "in_flight_at_kill": in_flight})
+                    "committed_before_kill": committed, "in_flight_at_kill": in_flight, "resumed": resumed})
 
 
 # ------------------------------------------------------------------------------------------- serving
