@@ -158,9 +158,14 @@ def leakage(ctx):
 
 def at_scale(ctx):
     """generate_scaled(train, 3): every column but id and label gets ~8% nulls and jitter; the pipeline,
-    unchanged, must fit and transform every row."""
+    unchanged, must fit and transform every row. fit_and_transform() fits it; the rows saved are the
+    returned model's own transform of the resample (what fit_and_transform returns as train_out by
+    contract), so a frame cleaned before the pipeline sees it cannot stand in for the pipeline."""
     from autograder.datasets import generate_scaled
 
     big = generate_scaled(ctx.spark, ctx.dataframe("train"), SCALE, seed=SCALE_SEED, label_col="label")
-    _, big_out, _ = _fit(ctx, big, ctx.fixture(CANARY_FIXTURE))
+    model, _, _ = _fit(ctx, big, ctx.fixture(CANARY_FIXTURE))
+    big_out = model.transform(big)
+    if "features" not in big_out.columns:
+        raise TaskFailed(f"the fitted model's output has no 'features' column (columns: {', '.join(big_out.columns)})")
     ctx.save_dataframe(big_out.select("id", "features"))

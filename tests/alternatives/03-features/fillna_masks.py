@@ -1,0 +1,45 @@
+"""Assignment 03, hostile: a pipeline that cannot take a null name (the tokenizer reads the raw `name`),
+masked by fit_and_transform(), which fills the nulls of `name` in both frames before the pipeline sees them.
+
+The returned frames are not what the model makes of train_df and test_df; the model itself fails on any row
+without a name (the hidden unseen rows, the 3x resample with ~8% null names)."""
+
+from pyspark.ml import Pipeline
+from pyspark.ml.feature import (IDF, Bucketizer, HashingTF, Imputer, OneHotEncoder, RegexTokenizer,
+                                SQLTransformer, StandardScaler, StopWordsRemover, StringIndexer,
+                                VectorAssembler)
+
+NUMERIC = ["displacement", "horsepower", "weight_in_lbs", "acceleration"]
+CATEGORICAL = ["origin", "cylinders"]
+TRIM_WORDS = ["sw", "custom", "deluxe", "brougham", "classic", "wagon", "hatchback", "ii", "iii"]
+ERA_SPLITS = [float("-inf"), 1974.0, 1978.0, float("inf")]
+TEXT_FEATURES = 64
+
+
+def build_feature_pipeline():
+    """The unfitted feature Pipeline (eleven stages, see the assignment)."""
+    clean = SQLTransformer(statement="SELECT *, coalesce(name, '') AS name_text FROM __THIS__")
+    imputer = Imputer(inputCols=NUMERIC + ["year"], outputCols=[f"{c}_imp" for c in NUMERIC] + ["year_imp"],
+                      strategy="median")
+    era = Bucketizer(inputCol="year_imp", outputCol="era", splits=ERA_SPLITS)
+    indexer = StringIndexer(inputCols=CATEGORICAL, outputCols=[f"{c}_idx" for c in CATEGORICAL],
+                            handleInvalid="keep")
+    encoder = OneHotEncoder(inputCols=["origin_idx", "cylinders_idx", "era"],
+                            outputCols=["origin_vec", "cylinders_vec", "era_vec"])
+    tokenizer = RegexTokenizer(inputCol="name", outputCol="tokens", pattern="[^a-z0-9]+")
+    remover = StopWordsRemover(inputCol="tokens", outputCol="words",
+                               stopWords=StopWordsRemover.loadDefaultStopWords("english") + TRIM_WORDS)
+    tf = HashingTF(inputCol="words", outputCol="name_tf", numFeatures=TEXT_FEATURES)
+    idf = IDF(inputCol="name_tf", outputCol="name_tfidf", minDocFreq=2)
+    assembler = VectorAssembler(
+        inputCols=[f"{c}_imp" for c in NUMERIC] + ["origin_vec", "cylinders_vec", "era_vec", "name_tfidf"],
+        outputCol="raw_features")
+    scaler = StandardScaler(inputCol="raw_features", outputCol="features", withMean=False, withStd=True)
+    return Pipeline(stages=[clean, imputer, era, indexer, encoder, tokenizer, remover, tf, idf, assembler, scaler])
+
+
+def fit_and_transform(pipeline, train_df, test_df):
+    """Fit on the training rows only; return (model, transformed train, transformed test)."""
+    train_df, test_df = train_df.fillna({"name": ""}), test_df.fillna({"name": ""})
+    model = pipeline.fit(train_df)
+    return model, model.transform(train_df), model.transform(test_df)
