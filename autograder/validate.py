@@ -70,8 +70,34 @@ def function_problems(spec: AssignmentSpec) -> list[str]:
             found.append(f"{what}: must be '<module>:<function>' with module one of {', '.join(JUDGE_MODULES)}")
             continue
         why = _missing_function(spec.path / f"{module}.py", function, what, cache)
-        found += [why] if why else []
+        found += [why] if why else _judge_param_problems(spec, c, module, function)
     return found
+
+
+def _judge_param_problems(spec: AssignmentSpec, check, module: str, function: str) -> list[str]:
+    """A custom check's params held to what its judge declares with :func:`autograder.checks.sdk.takes`:
+    every key besides the custom kind's own declared (a typo would otherwise fall back to a default
+    silently), every value of its type, every required key given."""
+    from autograder.checks.context import load_judges
+    from autograder.checks.custom import PARAMS
+    from autograder.checks.params import check_params
+    from autograder.errors import SpecError
+
+    try:
+        judge = getattr(load_judges(spec, module), function)
+    except Exception as exc:  # noqa: BLE001 - a judges module that does not even import
+        return [f"check '{check.name}': {module}.py could not be imported ({type(exc).__name__}: {exc})"]
+    declared = getattr(judge, "params", None)
+    extra = sorted(set(check.params) - {p.name for p in PARAMS})
+    if declared is None:
+        return [f"check '{check.name}' passes {', '.join(extra)} to judge {module}:{function}, which declares no "
+                "params: declare them with @sdk.takes(Param(...), ...)"] if extra else []
+    try:
+        check_params(spec.path / "assignment.toml", f"check '{check.name}'.params", check.name, "custom",
+                     PARAMS + tuple(declared), check.params)
+    except SpecError as exc:
+        return [str(exc)]
+    return []
 
 
 def problems(spec: AssignmentSpec, root: Path) -> list[str]:

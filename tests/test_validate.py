@@ -78,9 +78,34 @@ def test_stale_mutant_is_reported(copy02):
 
 def test_bad_spec_fails_validate_with_file_check_and_key(copy02, capsys):
     toml = copy02 / "assignments" / "02-pipelines" / "assignment.toml"
-    _edit(toml, "wiring = true", "wirring = true")
-    with pytest.raises(SpecError, match=r"checks\[\d+\]\.params\.wirring: unknown param of check 'q2_wiring'"):
+    _edit(toml, 'params = { type = "Pipeline" }', 'params = { tipe = "Pipeline" }')
+    with pytest.raises(SpecError, match=r"checks\[\d+\]\.params\.tipe: unknown param of check 'q2_is_pipeline'"):
         load_assignment(toml.parent)
     assert main(["validate", str(toml.parent)]) != 0
     err = capsys.readouterr().err
-    assert str(toml) in err and ".params.wirring" in err and "q2_wiring" in err
+    assert str(toml) in err and ".params.tipe" in err and "q2_is_pipeline" in err
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ("wiring = true", "wirring = true",
+     "check 'q2_wiring'.params.wirring: unknown param of check 'q2_wiring' (kind custom); its params are: "),
+    ('output = "share", tolerance = 1e-12', 'output = "share", tolerance = "tight"',
+     "check 'q1_ratio_values_hidden'.params.tolerance: check 'q1_ratio_values_hidden' (kind custom): must be a number"),
+    ('fixture = "ratio_cases_hidden", ', "",
+     "check 'q1_ratio_values_hidden'.params.fixture: check 'q1_ratio_values_hidden' (kind custom) needs this param"),
+])
+def test_a_custom_checks_params_are_held_to_what_its_judge_declares(copy02, old, new, words):
+    """A custom check loads (its judge's keys are the judge's own), but validate holds them to the judge's
+    @sdk.takes declaration: a typo would otherwise fall back to a default at grading time."""
+    toml = copy02 / "assignments" / "02-pipelines" / "assignment.toml"
+    _edit(toml, old, new)
+    found = _problems(copy02)
+    assert any(words in p and str(toml) in p for p in found), found
+
+
+def test_a_judge_without_a_declaration_is_reported_for_the_keys_it_is_given(copy02):
+    judges = copy02 / "assignments" / "02-pipelines" / "judges.py"
+    _edit(judges, '@sdk.takes(Param("expected", dict, "RatioTransformer param -> the value it must have", '
+                  'required=True))\n', "")
+    assert "check 'q1_ratio_params' passes expected to judge judges:ratio_params, which declares no params: " \
+           "declare them with @sdk.takes(Param(...), ...)" in _problems(copy02)

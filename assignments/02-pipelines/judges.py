@@ -1,9 +1,12 @@
 """Assignment-specific checks of assignment 02 (run by the grader on saved artifacts)."""
 
+from autograder.checks import sdk
 from autograder.checks.pipeline import flatten, is_stage
+from autograder.checks.sdk import Param
 from autograder.results import CheckResult
 
 
+@sdk.takes(Param("expected", dict, "RatioTransformer param -> the value it must have", required=True))
 def ratio_params(ctx, check):
     """The saved RatioTransformer metadata records the three Params with the values it was built with."""
     _, stages = flatten(ctx.task_dir(check.tasks[0]) / "stage")
@@ -79,6 +82,7 @@ def _imputer_problems(stage, folder, train, ratios):
     return problems
 
 
+@sdk.takes(*sdk.PIPELINE_PARAMS)
 def fitted(ctx, check):
     """The "pipeline" check (a PipelineModel with the seven fitted stages), and evidence that it was fitted on
     the training rows it was given: every ImputerModel's surrogates are its strategy's statistics (mean,

@@ -8,6 +8,7 @@ calls it too, with wiring on.
 from autograder.checks import sdk
 
 
+@sdk.takes(*sdk.PIPELINE_PARAMS)
 def structure(ctx, check, extra=None):
     """Check the saved Pipeline against ``check.params`` exactly like the built-in "pipeline" kind."""
     return sdk.judge_pipeline(ctx, check, **(extra or {}))

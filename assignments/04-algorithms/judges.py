@@ -7,7 +7,9 @@ compute metrics with the grader's own Spark session.
 import json
 import math
 
+from autograder.checks import sdk
 from autograder.checks.context import MissingArtifact
+from autograder.checks.sdk import Param
 from autograder.results import CheckResult
 
 MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
@@ -53,6 +55,8 @@ def assignments(ctx, check):
     return joined, None
 
 
+@sdk.takes(Param("min", float, "the lowest passing silhouette", required=True),
+           Param("fixture", str, "the rows clustered (a public or hidden fixture)", default="fixtures/penguins.json"))
 def silhouette(ctx, check):
     """Silhouette of the student's cluster assignments, measured in one fixed space: the four
     measurements standardised by the grader (so a clustering of unscaled data is judged fairly)."""
@@ -75,6 +79,7 @@ def silhouette(ctx, check):
     return CheckResult.passed(f"silhouette {value:.4f} over {k} clusters (standardised measurements)")
 
 
+@sdk.takes(Param("tolerance", float, "relative tolerance of the centres", required=True))
 def centers(ctx, check):
     """cluster_centers() equals, cluster by cluster, the mean measurements of the penguins assigned to it."""
     got = ctx.value(check.tasks[1])
@@ -108,6 +113,8 @@ def _column_of(slot, columns):
     return None
 
 
+@sdk.takes(Param("columns", list, "the data columns the importances must name", items=str, required=True),
+           Param("tolerance", float, "tolerance of the importances", required=True))
 def importances(ctx, check):
     """forest_importances() gives each data column the sum of the forest's importances over its slots."""
     answer = ctx.value(check.tasks[0], "answer")

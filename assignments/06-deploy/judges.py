@@ -7,7 +7,8 @@ gets to say what the right answer is.
 
 import json
 
-from autograder.checks.sdk import CheckResult, ScoreRequest, flatten
+from autograder.checks import sdk
+from autograder.checks.sdk import CheckResult, Param, ScoreRequest, flatten
 from autograder.harness.artifacts import read_json, stage_metadata
 
 SCORES = "saved-model-on-train"
@@ -102,6 +103,7 @@ def _schema_fields(value):
     return fields
 
 
+@sdk.takes(Param("labels", list, "the label columns input_schema must leave out", items=str, required=True))
 def metadata(ctx, check):
     """metadata.json beside the model: Spark version and stages as saved, input schema as in the data."""
     import pyarrow.parquet as pq
@@ -159,6 +161,7 @@ def _batch_outputs(ctx, check, expected):
     yield CheckResult.passed(f"spark-submit scored {len(got)} rows, each once, like the saved model")
 
 
+@sdk.takes(Param("tolerance", float, "largest gap between a prediction and the grader's own scoring", required=True))
 def batch(ctx, check):
     """The spark-submit run's output: one row per input row, scored exactly like the saved model."""
     return judge_outputs(ctx, check, _batch_outputs)
@@ -184,6 +187,7 @@ def _exactly_once_outputs(ctx, check, expected):
                              "restarted from the checkpoint)")
 
 
+@sdk.takes(Param("tolerance", float, "largest gap between a prediction and the grader's own scoring", required=True))
 def exactly_once(ctx, check):
     """The sink after a SIGKILL mid-stream and a restart: every input row exactly once, correctly scored."""
     return judge_outputs(ctx, check, _exactly_once_outputs)
@@ -217,6 +221,7 @@ def _served_outputs(ctx, check, expected):
     yield CheckResult.passed(f"{len(rows)} rows (and a single row) scored over HTTP like the saved model")
 
 
+@sdk.takes(Param("tolerance", float, "largest gap between a prediction and the grader's own scoring", required=True))
 def served(ctx, check):
     """POST /predict on valid rows: 200, one prediction per row in request order, equal to the saved model's."""
     return judge_outputs(ctx, check, _served_outputs)

@@ -1,5 +1,6 @@
 """Assignment-specific checks: ``params.judge = "judges:<function>"`` names a function in the
-assignment's ``judges.py`` (public) or ``hidden/judges.py`` (``"hidden/judges:<function>"``)."""
+assignment's ``judges.py`` (public) or ``hidden/judges.py`` (``"hidden/judges:<function>"``). The other
+keys of ``params`` are the judge's own, declared with :func:`autograder.checks.sdk.takes`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from autograder.spec import CheckSpec
 PARAMS = (
     Param("judge", str, "'judges:<function>' (judges.py) or 'hidden/judges:<function>' (hidden/judges.py); "
           "an optional '<function>_score_requests' beside it asks for scoring first", required=True),
+    Param("twins", list, "a hidden variant: the public checks it mirrors (it must be hidden and worth at least "
+          "as much as they are together)", items=str),
 )
 JUDGE_MODULES = ("judges", "hidden/judges")
 

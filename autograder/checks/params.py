@@ -66,6 +66,8 @@ def _is(value: Any, kind: type) -> bool:
         return isinstance(value, (int, float))
     if kind is dict:
         return isinstance(value, Mapping)
+    if kind is list:                    # a loaded spec is frozen: its lists are tuples
+        return isinstance(value, (list, tuple))
     return isinstance(value, kind)
 
 

@@ -17,7 +17,8 @@ What it offers:
 - :class:`JudgeContext` (``ctx``): the artifacts of each task (``value``, ``frame``, ``schema``,
   ``metadata``), the prepared data, ``scored`` outcomes, ``model_request`` and ``public_judges()``;
 - :class:`ScoreRequest`, :class:`CheckResult`, :class:`Param`;
-- :func:`flatten_stages` and :func:`judge_pipeline` (the built-in "pipeline" kind on a judge's own params);
+- :func:`flatten_stages` and :func:`judge_pipeline` (the built-in "pipeline" kind on a judge's own params,
+  which such a judge declares with ``@sdk.takes(*sdk.PIPELINE_PARAMS)``);
 - :func:`held_out` and :func:`compute` (a model's predictions on the hidden rows, and a metric on them);
 - :func:`hidden_fixture`, :func:`judge_rows` and :func:`judge_value` (hidden value checks);
 - :func:`takes`: declare a judge's own params, held to their types by ``sparkgrade validate``.
@@ -31,6 +32,7 @@ from autograder.checks.context import JudgeContext, MissingArtifact, ScoreReques
 from autograder.checks.fixtures import hidden_fixture, judge_rows, judge_value
 from autograder.checks.metrics import compute, held_out
 from autograder.checks.params import Param
+from autograder.checks.pipeline import PARAMS as PIPELINE_PARAMS
 from autograder.checks.pipeline import StageInfo, flatten, is_stage, judge_structure, read_stages
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
@@ -62,6 +64,6 @@ def judge_pipeline(ctx: JudgeContext, check: CheckSpec, **extra: Any) -> CheckRe
     return judge_structure(ctx, check.tasks[0], params)
 
 
-__all__ = ["CheckResult", "CheckSpec", "JudgeContext", "MissingArtifact", "Param", "ScoreRequest", "StageInfo",
-           "compute", "flatten", "flatten_stages", "held_out", "hidden_fixture", "is_stage", "judge_pipeline",
+__all__ = ["CheckResult", "CheckSpec", "JudgeContext", "MissingArtifact", "PIPELINE_PARAMS", "Param", "ScoreRequest",
+           "StageInfo", "compute", "flatten", "flatten_stages", "held_out", "hidden_fixture", "is_stage", "judge_pipeline",
            "judge_rows", "judge_value", "takes"]

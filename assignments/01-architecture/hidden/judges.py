@@ -1,6 +1,8 @@
 """Hidden checks of assignment 01 (run by the grader on saved values; not shipped to students)."""
 
+from autograder.checks import sdk
 from autograder.checks.fixtures import hidden_fixture, judge_rows, judge_value
+from autograder.checks.sdk import Param
 from autograder.results import CheckResult
 
 
@@ -89,6 +91,7 @@ def assemble(ctx, check):
     return judge_rows(ctx, check, expected, tolerance=1e-12)
 
 
+@sdk.takes(Param("tolerance", float, "relative tolerance of the comparison", default=1e-6))
 def pearson(ctx, check):
     """correlation_matrix(rows, CORR_COLS, "pearson") on the hidden rows, computed with pandas."""
     cols = _tasks(ctx).CORR_COLS
@@ -96,6 +99,7 @@ def pearson(ctx, check):
     return judge_value(ctx, check, matrix, tolerance=float(check.params.get("tolerance", 1e-6)))
 
 
+@sdk.takes(Param("tolerance", float, "relative tolerance of the comparison", default=1e-6))
 def summary(ctx, check):
     """column_summary(rows, SUMMARY_COLS) on the hidden rows: mean, sample std, min, max, count."""
     cols = _tasks(ctx).SUMMARY_COLS

@@ -4,6 +4,7 @@ ratios computed here from the hidden fixture (no expected value is stored anywhe
 from autograder.checks import sdk
 from autograder.checks.fixtures import hidden_fixture, judge_rows
 from autograder.checks.lineage import column_params, flows
+from autograder.checks.sdk import Param
 from autograder.results import CheckResult, Status
 
 
@@ -14,6 +15,11 @@ def ratio(num, den):
     return float(num) / float(den)
 
 
+@sdk.takes(Param("fixture", str, "the hidden fixture (hidden/fixtures/<name>.json)", required=True),
+           Param("numerator", str, "the fixture's numerator column", required=True),
+           Param("denominator", str, "the fixture's denominator column", required=True),
+           Param("output", str, "the ratio column the output must hold", required=True),
+           Param("tolerance", float, "relative tolerance of the comparison", default=1e-12))
 def ratio_values(ctx, check):
     """Every hidden row's ratio equals num / den (null where undefined), within ``tolerance``."""
     p = check.params
@@ -46,6 +52,7 @@ def unused_outputs(stages) -> list[str]:
     return problems
 
 
+@sdk.takes(*sdk.PIPELINE_PARAMS)
 def wiring(ctx, check):
     """The built-in wiring check (columns exist, no label leaks, required params), and the chain the
     prompt describes: every column a stage writes is read by a later stage."""

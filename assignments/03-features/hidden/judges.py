@@ -2,9 +2,12 @@
 
 from pathlib import Path
 
+from autograder.checks import sdk
+from autograder.checks.sdk import Param
 from autograder.results import CheckResult
 
 
+@sdk.takes(*sdk.PIPELINE_PARAMS)
 def wiring(ctx, check):
     """Every stage reads columns that exist or that an earlier stage wrote (a SQLTransformer's columns as
     Spark's analysis of its statement gives them), no stage instance is used twice, and no path leads from
@@ -90,6 +93,8 @@ def expected_unseen(ctx, rows) -> list[dict]:
     return out
 
 
+@sdk.takes(Param("fixture", str, "the hidden fixture (hidden/fixtures/<name>.json)", required=True),
+           Param("vector_size", int, "the size every features vector must have", required=True))
 def unseen_hidden(ctx, check):
     """The fitted model on hidden rows: every row, a full-length non-null features vector, and the era
     and words computed here."""

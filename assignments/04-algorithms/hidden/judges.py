@@ -1,6 +1,7 @@
 """Hidden checks of assignment 04: scores on rows the students never see, and agreement with species."""
 
-from autograder.checks.sdk import CheckResult
+from autograder.checks import sdk
+from autograder.checks.sdk import CheckResult, Param
 
 
 def regression_rmse_score_requests(ctx, check):
@@ -9,6 +10,7 @@ def regression_rmse_score_requests(ctx, check):
     return [ctx.model_request(check, check.tasks[0], ctx.data.view_features("regression"))]
 
 
+@sdk.takes(Param("max", float, "the highest passing RMSE", required=True))
 def regression_rmse(ctx, check):
     """RMSE of log10(amount) on the hidden test rows. The target is derived from `amount` in the hidden
     labels file (the regressor's held-out features never contain it)."""
@@ -38,6 +40,7 @@ def regression_rmse(ctx, check):
     return CheckResult.passed(f"RMSE of log10(amount) on {rows} held-out rows is {value:.4f} (required <= {limit})")
 
 
+@sdk.takes(Param("min", float, "the lowest passing purity", required=True))
 def purity(ctx, check):
     """Share of penguins whose cluster's majority species is their own species, for a clustering with no
     more clusters than there are species: purity only rises with more clusters (one penguin per cluster is
@@ -59,6 +62,9 @@ def purity(ctx, check):
     return CheckResult.passed(f"cluster purity against the species is {value:.3f} over {len(majority)} clusters")
 
 
+@sdk.takes(Param("fixture", str, "the hidden rows clustered", required=True),
+           Param("min", float, "the lowest passing silhouette on them", required=True),
+           Param("tolerance", float, "relative tolerance of the centres", required=True))
 def clusters_hidden(ctx, check):
     """The clusterer fitted on hidden penguins (other ids, jittered measurements): the silhouette measured
     by the grader and cluster_centers() equal to each cluster's mean, both on those rows."""

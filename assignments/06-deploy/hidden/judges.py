@@ -2,7 +2,8 @@
 
 import json
 
-from autograder.checks.sdk import CheckResult
+from autograder.checks import sdk
+from autograder.checks.sdk import CheckResult, Param
 
 
 def rerun_score_requests(ctx, check):
@@ -15,6 +16,7 @@ def _rerun_outputs(ctx, check, expected):
     yield CheckResult.passed(f"a second run left the same {len(second)} rows")
 
 
+@sdk.takes(Param("tolerance", float, "largest gap between a prediction and the grader's own scoring", required=True))
 def rerun(ctx, check):
     """After the spark-submit run, score_batch() on the same paths: the output still has each row once."""
     return ctx.public_judges().judge_outputs(ctx, check, _rerun_outputs)
@@ -29,6 +31,8 @@ def _message(body: str) -> str:
     return json.dumps(data.get("detail", data) if isinstance(data, dict) else data)
 
 
+@sdk.takes(Param("named", dict, "bad request -> the field its error message must name", required=True),
+           Param("any_4xx", list, "bad requests that only need a 4xx answer", items=str, required=True))
 def bad_input(ctx, check):
     """Each bad request gets a 4xx (never a 5xx or a 200), with a message that names the faulty field."""
     exchanges = ctx.value(check.tasks[0])
