@@ -6,6 +6,7 @@ before tuning.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Dict, Tuple
 
 from pyspark import StorageLevel
@@ -94,7 +95,7 @@ def best_params(cv_model: CrossValidatorModel) -> dict:
     scored = [(sign * metric, i) for i, metric in enumerate(cv_model.avgMetrics)]
     _, winner = max(scored)
     point = cv_model.getEstimatorParamMaps()[winner]
-    return dict((param.name, value) for param, value in point.items())
+    return OrderedDict(sorted((param.name, value) for param, value in point.items()))
 
 
 def save_tuned(cv_model: CrossValidatorModel, path: str) -> None:
