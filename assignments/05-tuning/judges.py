@@ -8,8 +8,10 @@ import itertools
 import json
 import math
 
+from autograder.checks import sdk
 from autograder.checks.context import MissingArtifact
 from autograder.checks.pipeline import StageInfo, is_stage, leaves, tuned_dir
+from autograder.checks.sdk import Param
 from autograder.harness.artifacts import stage_metadata
 from autograder.results import CheckResult
 
@@ -22,6 +24,7 @@ def _close(a, b, tol=1e-9):
     return a == b
 
 
+@sdk.takes(Param("expected", dict, "evaluator kind -> the params it must have", required=True))
 def evaluators(ctx, check):
     """Each evaluator's metric name, direction and value on its fixture table."""
     got = ctx.value(check.tasks[0])
@@ -71,6 +74,7 @@ def _labels_seen(ctx, task):
     return labels
 
 
+@sdk.takes(Param("grid", dict, "grid param -> the values the grid must try", required=True))
 def grid(ctx, check):
     """The saved estimatorParamMaps are the full cross product of the values asked for, on the right stages."""
     meta = ctx.metadata(check.tasks[0])
@@ -118,6 +122,7 @@ def no_test_leak(ctx, check):
                               "reached tuning")
 
 
+@sdk.takes(Param("tolerance", float, "relative tolerance of the test metric", default=1e-9))
 def test_metric(ctx, check):
     """The test metric returned is the tuner's evaluator on the best model's predictions for test_df."""
     run = ctx.value(check.tasks[0], "run")
@@ -172,6 +177,7 @@ def best(ctx, check):
     return CheckResult.passed(f"best grid point {winner} (average validation metric {metrics[i]:.4f})")
 
 
+@sdk.takes(Param("saved", str, "where save_tuned wrote, '<task>/<name>' under the artifacts", required=True))
 def avg_metrics(ctx, check):
     """The saved model is a CrossValidatorModel whose metadata keeps the validation metrics."""
     run = ctx.value(check.tasks[0], "run")

@@ -161,22 +161,16 @@ def _probe(cv_model):
     return probe, swapped
 
 
-def _plain_dict(answer):
-    """A dict of the same items when best_params() returns a dict subclass (OrderedDict, defaultdict: still "a
-    {param name: value}"), read with dict's own items(); anything else unchanged (to_plain judges it)."""
-    return dict(dict.items(answer)) if isinstance(answer, dict) and type(answer) is not dict else answer
-
-
 def best(ctx):
     """best_params(cv_model) as plain data; also best_params() of a probe whose best and worst validation
     metrics are swapped."""
     cv_model = ctx.resolve("@tuned")
     find = ctx.student("best_params")
-    ctx.save_value(_plain_dict(find(cv_model)))
+    ctx.save_value(find(cv_model))
     probe, swapped = _probe(cv_model)
     if probe is not None:
         try:
-            answer = to_plain(_plain_dict(find(probe)))
+            answer = to_plain(find(probe))
         except Exception as exc:  # noqa: BLE001 - reported to the student by the judge
             answer, error = None, f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
         else:

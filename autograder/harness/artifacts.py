@@ -28,22 +28,28 @@ class NotPlainData(TypeError):
 
 
 def to_plain(value: Any, depth: int = 0) -> Any:
-    """A JSON-safe copy of ``value`` built only from exact builtin types (rigged objects are refused)."""
+    """A JSON-safe copy of ``value``. Subclasses of the builtin types (``OrderedDict``, a namedtuple, an
+    ``IntEnum``) are read through the builtin type's own methods, never their overrides, so a rigged object
+    yields what it really holds (its ``__eq__`` or ``items`` never run); any other object is refused."""
     if depth > 20:
         raise NotPlainData("value is nested more than 20 levels deep")
     kind = type(value)
-    if value is None or kind in (bool, str):
+    if value is None or kind is bool:
         return value
-    if kind is int:
-        return int(value)
-    if kind is float:
-        return float(value) if math.isfinite(value) else repr(value)
     if kind.__module__ == "numpy" and hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         return to_plain(value.item(), depth + 1)
-    if kind in (list, tuple):
-        return [to_plain(v, depth + 1) for v in value]
-    if kind is dict:
-        return {str(to_plain(k, depth + 1)): to_plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        number = float.__float__(value)
+        return number if math.isfinite(number) else repr(number)
+    if isinstance(value, (list, tuple)):
+        items = list.__iter__(value) if isinstance(value, list) else tuple.__iter__(value)
+        return [to_plain(v, depth + 1) for v in items]
+    if isinstance(value, dict):
+        return {str(to_plain(k, depth + 1)): to_plain(v, depth + 1) for k, v in dict.items(value)}
     raise NotPlainData(f"a {kind.__module__}.{kind.__qualname__} is not plain data "
                        "(return numbers, strings, lists or dicts)")
 

@@ -1,6 +1,7 @@
 """Hidden checks of assignment 05: the tuned model against the untuned baseline on the hidden test fold."""
 
-from autograder.checks.sdk import CheckResult, compute, held_out
+from autograder.checks import sdk
+from autograder.checks.sdk import CheckResult, Param, compute, held_out
 
 
 def _tuned_source(ctx, check):
@@ -24,6 +25,9 @@ def beats_baseline_score_requests(ctx, check):
     return requests
 
 
+@sdk.takes(Param("metric", str, "the metric compared on the hidden rows", required=True),
+           Param("margin", float, "how much the tuned model must beat the untuned one by", required=True),
+           Param("reuse", str, "a check whose scoring of the same tuned model this one shares"))
 def beats_baseline(ctx, check):
     """The tuned model's metric on the hidden rows is better than the untuned estimator's by a margin."""
     metric, margin = check.params["metric"], float(check.params["margin"])
@@ -90,6 +94,7 @@ METRICS = {"binary": area_under_roc, "multiclass": accuracy, "regression": mean_
            "clustering": cosine_silhouette}
 
 
+@sdk.takes(Param("expected", dict, "evaluator kind -> the params it must have", required=True))
 def evaluators(ctx, check):
     """Each evaluator on its hidden table gives the value computed here (class, metric and direction as
     asked for in params.expected)."""
