@@ -27,7 +27,7 @@ from autograder.engine.server import ConnectServer
 from autograder.errors import SparkgradeError, SubmissionError
 from autograder.feedback import view
 from autograder.engine.prefork import fork_server
-from autograder.results import GradeReport, Status
+from autograder.results import GradeReport
 from autograder.runner import Grader
 from autograder.spark import SparkOptions
 from autograder.spec import AssignmentSpec
@@ -86,7 +86,7 @@ def finished_report(out: Path, student: str, spec: AssignmentSpec) -> GradeRepor
         report = GradeReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if report.assignment != spec.slug or any(c.status is Status.ERROR for c in report.checks):
+    if report.assignment != spec.slug or report.grader_errors:
         return None
     return report
 

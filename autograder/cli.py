@@ -113,7 +113,6 @@ def cmd_grade(args, public_only: bool = False) -> int:
 
 def cmd_grade_class(args, spec) -> int:
     from autograder.batch import INSTRUCTOR, grade_class
-    from autograder.writers.classes import grader_errors
 
     if not args.out:
         raise SparkgradeError(f"--class grades the folder {args.submission} as one submission per student: give "
@@ -123,11 +122,11 @@ def cmd_grade_class(args, spec) -> int:
     wrote = f"gradebook: {result.gradebook}" if result.gradebook else \
         "wrote: " + ", ".join(str(f) for files in result.outputs.values() for f in files)
     print(f"graded {result.graded}, skipped {result.skipped} already graded, in {result.seconds:.1f} s; {wrote}")
-    unfinished = {s: grader_errors(r) for s, r in sorted(result.reports.items()) if grader_errors(r)}
+    unfinished = {s: r.grader_errors for s, r in sorted(result.reports.items()) if r.grader_errors}
     if unfinished:
         print(f"{len(unfinished)} student(s) have checks the grader could not grade (not their fault; "
               f"{INSTRUCTOR}/<student>.md says why): "
-              + "; ".join(f"{s} ({', '.join(names)})" for s, names in unfinished.items())
+              + "; ".join(f"{s} ({', '.join(c.name for c in checks)})" for s, checks in unfinished.items())
               + ". Their totals are not final: canvas.csv leaves them blank. Run the same command again to "
                 "grade them again.", file=sys.stderr)
     return 0

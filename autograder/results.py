@@ -77,6 +77,11 @@ class GradeReport:
     def max_score(self) -> float:
         return round(sum(c.max_score for c in self.checks), 6)
 
+    @property
+    def grader_errors(self) -> tuple[CheckResult, ...]:
+        """The checks the grader could not grade (status ``error``): while there are any, the score is not final."""
+        return tuple(c for c in self.checks if c.status is Status.ERROR)
+
     def by_name(self) -> dict[str, CheckResult]:
         return {c.name: c for c in self.checks}
 

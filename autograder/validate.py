@@ -52,10 +52,11 @@ def _missing_function(path: Path, function: str, what: str, cache: dict[Path, se
 
 def function_problems(spec: AssignmentSpec) -> list[str]:
     """Task functions (``function = "tasks:<name>"``) and custom judges (``params.judge``) that do not
-    exist in the assignment's tasks.py, judges.py or hidden/judges.py."""
+    exist in the assignment's tasks.py, judges.py or hidden/judges.py, and custom checks whose params do not
+    fit what their judge declares."""
     from autograder.checks.custom import JUDGE_MODULES
 
-    found, cache = [], {}
+    found, cache, judges = [], {}, {}
     for t in spec.tasks:
         if t.function:
             why = _missing_function(spec.path / "tasks.py", t.function.partition(":")[2],
@@ -70,11 +71,12 @@ def function_problems(spec: AssignmentSpec) -> list[str]:
             found.append(f"{what}: must be '<module>:<function>' with module one of {', '.join(JUDGE_MODULES)}")
             continue
         why = _missing_function(spec.path / f"{module}.py", function, what, cache)
-        found += [why] if why else _judge_param_problems(spec, c, module, function)
+        found += [why] if why else _judge_param_problems(spec, c, module, function, judges)
     return found
 
 
-def _judge_param_problems(spec: AssignmentSpec, check, module: str, function: str) -> list[str]:
+def _judge_param_problems(spec: AssignmentSpec, check, module: str, function: str,
+                          loaded: dict[str, object]) -> list[str]:
     """A custom check's params held to what its judge declares with :func:`autograder.checks.sdk.takes`:
     every key besides the custom kind's own declared (a typo would otherwise fall back to a default
     silently), every value of its type, every required key given."""
@@ -84,7 +86,9 @@ def _judge_param_problems(spec: AssignmentSpec, check, module: str, function: st
     from autograder.errors import SpecError
 
     try:
-        judge = getattr(load_judges(spec, module), function)
+        if module not in loaded:                        # each judges module imported once per validation
+            loaded[module] = load_judges(spec, module)
+        judge = getattr(loaded[module], function)
     except Exception as exc:  # noqa: BLE001 - a judges module that does not even import
         return [f"check '{check.name}': {module}.py could not be imported ({type(exc).__name__}: {exc})"]
     declared = getattr(judge, "params", None)

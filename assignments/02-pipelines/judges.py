@@ -89,7 +89,6 @@ def fitted(ctx, check):
     median within approxQuantile's relative error, or mode) of those rows."""
     import pandas as pd
 
-    from autograder.checks import sdk
     from autograder.checks.pipeline import leaves
     from autograder.results import Status
 

@@ -27,7 +27,6 @@ class CheckKind:
     open_params: bool = False       # keys besides ``params`` are passed on (to a custom judge)
     one_of: tuple[str, ...] = ()    # at least one of these params must be given
 
-
     def check_params(self, path, key: str, check: str, kind: str, raw: Mapping[str, Any]) -> None:
         """Raise SpecError (naming file, check and key) unless ``raw`` fits the declared params."""
         check_params(path, key, check, kind, self.params, raw, self.open_params, self.one_of)

@@ -31,11 +31,6 @@ def atomic_write(path: Path, data: str | bytes) -> None:
 GRADER_ERRORS = "Grader errors"
 
 
-def grader_errors(report: GradeReport) -> list[str]:
-    """The checks the grader could not grade (status ``error``): the student's score is not final."""
-    return [c.name for c in report.checks if c.status is Status.ERROR]
-
-
 def gradebook_frame(spec: AssignmentSpec, reports: dict[str, GradeReport]):
     """One row per student (sorted), one column per check of the spec."""
     import pandas as pd
@@ -44,7 +39,7 @@ def gradebook_frame(spec: AssignmentSpec, reports: dict[str, GradeReport]):
     for student, report in sorted(reports.items()):
         row = {"SID": student, "Score": report.score, "Max Score": report.max_score,
                "Percent": round(100 * report.score / report.max_score, 2) if report.max_score else 0.0,
-               GRADER_ERRORS: "; ".join(grader_errors(report))}
+               GRADER_ERRORS: "; ".join(c.name for c in report.grader_errors)}
         row.update({c.name: c.score for c in report.checks})
         rows.append(row)
     columns = ["SID", "Score", "Max Score", "Percent", GRADER_ERRORS] + [c.name for c in spec.checks]

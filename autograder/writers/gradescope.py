@@ -12,7 +12,7 @@ def grader_error_notice(report: GradeReport) -> list[str]:
     """A first line for the student when checks could not be graded (Gradescope knows only passed and
     failed, so they show as failed with 0 points): whose problem it is and what happens next. It counts
     hidden checks too, without naming them."""
-    errors = [c for c in report.checks if c.status is Status.ERROR]
+    errors = report.grader_errors
     if not errors:
         return []
     points = sum(c.max_score for c in errors)
