@@ -4,10 +4,18 @@ Notebook code cells run one by one in a shared namespace, as in Jupyter. Cell ma
 run once (``%%time``, ``%%capture``, ``%%timeit``) keep their body; other cell magics, line magics and
 shell lines (``!``) are skipped with a note in ``problems``; ``display(...)`` does nothing. A cell that raises is recorded and the next cells still run, so one
 broken exploration cell does not hide the functions defined elsewhere.
+
+One departure from Jupyter, so that a student may answer in any copy of a function the notebook holds:
+**a top-level definition still in the handout's stub form (:func:`autograder.starter.is_stub`: body only
+a docstring and ``raise NotImplementedError``) never replaces a definition of the same name that an
+earlier cell made and that is not itself in stub form**; that stub definition is left out (a note says so)
+and the rest of its cell runs. Decided on the cells' source text alone: it only chooses which of the
+student's own definitions count, the same in every process that loads the notebook.
 """
 
 from __future__ import annotations
 
+import ast
 import linecache
 import re
 import sys
@@ -17,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
+
+from autograder.starter import DEFINITIONS, is_stub
 
 
 @dataclass
@@ -146,6 +156,29 @@ def _describe(exc: BaseException, filename: str) -> str:
     return f"{type(exc).__name__}{where}: {exc}"
 
 
+def _keep_filled(source: str, label: str, filled: set[str], namespace: dict, notes: list[str]):
+    """What to compile for one notebook cell: ``source`` itself, or, when it holds a stub-form definition
+    of a name in ``filled`` that ``namespace`` still defines, its syntax tree without that definition (a
+    note in ``notes`` says so). Updates ``filled``: the names whose last definition was not a stub."""
+    try:
+        tree = ast.parse(source, label)
+    except (SyntaxError, ValueError):
+        return source               # compiled as is, so the error is reported as usual
+    dropped = False
+    for i, node in enumerate(tree.body):
+        if not isinstance(node, DEFINITIONS):
+            continue
+        stub = is_stub(node)
+        if stub and node.name in filled and node.name in namespace:
+            notes.append(f"{label}: `{node.name}` here is still the handout's unfilled stub; your earlier "
+                         f"definition of `{node.name}` is the one graded")
+            tree.body[i] = ast.copy_location(ast.Pass(), node)
+            dropped = True
+        else:
+            (filled.discard if stub else filled.add)(node.name)
+    return tree if dropped else source
+
+
 def load_submission(path: Path, module_name: str, preset: dict | None = None) -> LoadedSubmission:
     """Run the submission at ``path`` as module ``module_name`` (registered in sys.modules); names in
     ``preset`` (e.g. ``spark``) are defined before it runs, as in the handout notebook."""
@@ -170,12 +203,15 @@ def load_submission(path: Path, module_name: str, preset: dict | None = None) ->
         except OSError as exc:
             loaded.error(f"{path.name} could not be read: {exc}")
             return loaded
+    filled: set[str] = set()         # names a notebook cell defined in full (see the module docstring)
     for filename, source in chunks:
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
+            runnable = (_keep_filled(source, filename, filled, module.__dict__, loaded.problems)
+                        if path.suffix == ".ipynb" else source)
             # dont_inherit: this file's `from __future__ import annotations` must not turn the
             # submission's annotations into strings (FastAPI and pydantic read them at runtime)
-            code = compile(source, filename, "exec", dont_inherit=True)
+            code = compile(runnable, filename, "exec", dont_inherit=True)
             exec(code, module.__dict__)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from student code are recorded too
             loaded.error(_describe(exc, filename))

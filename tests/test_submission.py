@@ -137,3 +137,36 @@ def test_modules_are_read_as_python_reads_them(tmp_path, data, value):
     loaded = load_submission(path, "sub_encoding")
     assert not loaded.problems, loaded.problems
     assert loaded.module.f() == value
+
+
+STUB = 'def f(x):\n    """Doc."""\n    # TODO\n    raise NotImplementedError("f is not written yet")'
+
+
+def test_an_untouched_stub_copy_in_a_later_cell_keeps_the_earlier_answer(tmp_path):
+    path = notebook(tmp_path, "def f(x):\n    return x + 1", "y = 2\n" + STUB + "\nz = 3", STUB)
+    loaded = load_submission(path, "nb_stub_copies")
+    assert loaded.module.f(1) == 2 and (loaded.module.y, loaded.module.z) == (2, 3) and loaded.errors == []
+    assert loaded.problems == [
+        f"sub.ipynb (code cell {n}): `f` here is still the handout's unfilled stub; your earlier definition "
+        "of `f` is the one graded" for n in (2, 3)]
+
+
+def test_a_stub_before_the_answer_or_an_edited_copy_after_it_is_replaced_as_in_jupyter(tmp_path):
+    path = notebook(tmp_path, STUB, "def f(x):\n    return x + 1")
+    assert load_submission(path, "nb_stub_first").module.f(1) == 2
+    path = notebook(tmp_path, "def f(x):\n    return x + 1", "def f(x):\n    return x + 2", STUB.replace("x", "y"))
+    loaded = load_submission(path, "nb_stub_edited")
+    assert loaded.module.f(1) == 3 and len(loaded.problems) == 1
+    path = notebook(tmp_path, "def f(x):\n    return x + 1", "def f(x):\n    raise ValueError('no')")
+    with pytest.raises(ValueError):
+        load_submission(path, "nb_not_a_stub").module.f(1)
+
+
+def test_a_stub_class_copy_keeps_the_earlier_class_but_a_module_keeps_python_semantics(tmp_path):
+    filled = "class T:\n    def run(self):\n        return 1"
+    stub = 'class T:\n    """Doc."""\n\n    def run(self):\n        raise NotImplementedError'
+    assert load_submission(notebook(tmp_path, filled, stub), "nb_stub_class").module.T().run() == 1
+    module = tmp_path / "mod_stub_copies.py"
+    module.write_text("def f(x):\n    return x + 1\n\n" + STUB + "\n", encoding="utf-8")
+    with pytest.raises(NotImplementedError):
+        load_submission(module, "mod_stub_copies").module.f(1)
