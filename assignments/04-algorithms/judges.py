@@ -9,6 +9,7 @@ import math
 
 from autograder.checks import sdk
 from autograder.checks.context import MissingArtifact
+from autograder.checks.outputs import declared_outputs
 from autograder.checks.sdk import Param
 from autograder.results import CheckResult
 
@@ -28,16 +29,20 @@ def penguins(ctx, fixture="fixtures/penguins.json"):
 def assignments(ctx, check):
     """(complete fixture rows with their saved cluster, None) or (None, a failed CheckResult).
 
-    The clustering is tiny (342 rows): it is joined and counted with pandas; only the silhouette is
-    computed with Spark's evaluator."""
+    The cluster of each row is the column the clusterer's KMeans declares as its predictionCol, read from
+    the saved unfitted pipeline (the check's last task). The clustering is tiny (342 rows): it is joined
+    and counted with pandas; only the silhouette is computed with Spark's evaluator."""
     import pandas as pd
 
     path = ctx.task_dir(check.tasks[0]) / "data"
     if not path.is_dir():
         raise MissingArtifact(f"task '{check.tasks[0]}' saved no DataFrame")
     saved = pd.read_parquet(path)
-    if set(saved.columns) != {"id", "prediction"}:
-        return None, CheckResult.failed(f"the saved clustering has columns {list(saved.columns)}")
+    column = declared_outputs(ctx.task_dir(check.tasks[-1]) / "stage").get("prediction", "prediction")
+    if "id" not in saved.columns or column not in saved.columns:
+        return None, CheckResult.failed(f"the fitted clusterer's output has no '{column}' column (its "
+                                        f"predictionCol); columns saved: {list(saved.columns)}")
+    saved = saved[["id", column]].rename(columns={column: "prediction"})
     complete = penguins(ctx, check.params.get("fixture", "fixtures/penguins.json")).dropna(subset=MEASUREMENTS)
     got = list(saved["id"])
     if len(got) != len(set(got)) or set(got) != set(complete.index):

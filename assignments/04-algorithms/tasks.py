@@ -83,11 +83,14 @@ def clusters_hidden(ctx):
 
 
 def _clusters(ctx, data):
+    """Fit the clusterer and save the id and every numeric column of its output: the grader picks the
+    cluster column the saved clusterer declares (its predictionCol, whatever its name)."""
+    from pyspark.sql.types import NumericType
+
     model = _pipeline(ctx, "clusterer").fit(data)
     out = model.transform(data)
-    if "prediction" not in out.columns:
-        raise TaskFailed(f"the fitted clusterer added no 'prediction' column (columns: {out.columns})")
-    ctx.save_dataframe(out.select("id", F.col("prediction").cast("int").alias("prediction")))
+    numeric = [f.name for f in out.schema.fields if isinstance(f.dataType, NumericType) and f.name != "id"]
+    ctx.save_dataframe(out.select("id", *(F.col(f"`{c}`") for c in numeric)))
     return model
 
 

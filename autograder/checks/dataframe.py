@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 from autograder.checks.context import JudgeContext
@@ -36,13 +37,23 @@ def vector_values(value: Any) -> Any:
     return value
 
 
+def holds_nan(value: Any) -> bool:
+    """True if a cell read from Parquet is NaN or a vector or array with a NaN inside."""
+    value = vector_values(value)
+    if isinstance(value, float):
+        return math.isnan(value)
+    if hasattr(value, "__len__") and not isinstance(value, (str, bytes, dict)):
+        return any(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isnan(v) for v in value)
+    return False
+
+
 SCHEMA_PARAMS = (
     Param("columns", dict, "column -> type name the output must have ('double', 'string', 'vector', "
           "'array<string>')", items=str),
     Param("absent", list, "columns that must not be in the output", items=str),
     Param("rows", int, "the exact number of rows"),
     Param("vector_size", dict, "vector column -> the size every vector in it must have", items=int),
-    Param("no_nulls", list, "columns that must hold no null", items=str),
+    Param("no_nulls", list, "columns that must hold no null, and no NaN (inside vectors too)", items=str),
 )
 
 
@@ -72,6 +83,9 @@ def judge_schema(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     for col in params.get("no_nulls", []):
         if (n := int(df[col].isna().sum())):
             problems.append(f"column '{col}' has {n} nulls")
+        elif (n := sum(map(holds_nan, df[col]))):
+            problems.append(f"column '{col}' holds NaN in {n} of {len(df)} rows (a null or missing value went "
+                            "into a vector or a computation unimputed)")
     if problems:
         return CheckResult.failed("; ".join(problems))
     return CheckResult.passed(f"schema as expected ({len(fields)} columns)")

@@ -1,12 +1,14 @@
 """Metric thresholds on held-out rows. The model is scored in a fresh child process on features only;
 the grader joins the predictions with the hidden labels (pandas) and computes the metric with
-scikit-learn, so the grader's own process never needs a JVM for this."""
+scikit-learn, so the grader's own process never needs a JVM for this. The prediction columns are the ones
+the saved model declares (``checks.outputs``), whatever their names."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from autograder.checks.context import JudgeContext, ScoreRequest
+from autograder.checks.outputs import declared_outputs, missing_role, predictions
 from autograder.checks.params import Param
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
@@ -76,19 +78,23 @@ def compute(joined: pd.DataFrame, metric: str) -> float:
     raise ValueError(f"unknown metric {metric!r}; known: {sorted(BINARY | MULTICLASS | REGRESSION)}")
 
 
-def held_out(ctx: JudgeContext, check: CheckSpec, label: str = "hidden") -> tuple[pd.DataFrame | None, str]:
-    """Predictions of a check's model on the hidden rows joined with their labels, or a failure message."""
+def held_out(ctx: JudgeContext, check: CheckSpec, label: str = "hidden",
+             task: str | None = None) -> tuple[pd.DataFrame | None, str]:
+    """Predictions of a check's model (the stage ``task`` saved; the check's first task by default) on the
+    hidden rows, columns named by role as that model declares them, joined with their labels; or a
+    failure message."""
     out = ctx.score_dir(check, label)
     outcome = ctx.scored(out)
     if outcome.get("status") != "ok":
         return None, (f"the fitted model could not score held-out rows after reloading: "
                       f"{outcome.get('message') or outcome.get('status')}")
-    predictions = ctx.read_parquet(out / "predictions")
-    if "prediction" not in predictions.columns:
-        return None, "the model's output has no 'prediction' column"
+    model_dir = ctx.task_dir(task or check.tasks[0]) / "stage"
+    scored = predictions(ctx, out, model_dir)
+    if "prediction" not in scored.columns:
+        return None, missing_role(declared_outputs(model_dir))
     labels = ctx.read_parquet(ctx.data.test_labels)
     id_col = ctx.spec.data.id_col
-    joined = labels[[id_col, "label"]].merge(predictions, on=id_col, how="inner")
+    joined = labels[[id_col, "label"]].merge(scored, on=id_col, how="inner")
     if len(joined) < len(labels):
         return None, (f"the model returned predictions for {len(joined)} of {len(labels)} held-out rows; "
                       "rows with missing or unseen values must not be dropped (use Imputer and "

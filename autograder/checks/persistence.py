@@ -2,17 +2,19 @@
 identical to the in-memory model's on the public sample. With ``params.loader``, the student's own loader
 function is also run in a fresh process (on a copy of the saved folder at a new path, so nothing cached in
 the process that saved it can stand in for it) and must predict on the held-out features exactly like
-Spark's own reader of the same folder."""
+Spark's own reader of the same folder. Prediction columns are compared by role, under the names the
+saved model declares (``checks.outputs``)."""
 
 from __future__ import annotations
 
 from autograder.checks.context import JudgeContext, ScoreRequest
+from autograder.checks.outputs import ROLE_PARAMS, by_role, declared_outputs, predictions
 from autograder.checks.params import Param
 from autograder.harness.artifacts import read_json
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
-PREDICTION_COLUMNS = ("prediction", "probability", "rawPrediction")
+PREDICTION_COLUMNS = tuple(ROLE_PARAMS)     # compared by role: the columns the saved model declares
 
 PARAMS = (
     Param("saved", str, "where the student's save function wrote, '<task>/<name>' under the artifacts",
@@ -48,7 +50,7 @@ def _differences(before, after, id_col: str, show_ids: bool) -> str | None:
     if list(before[id_col]) != list(after[id_col]):
         return f"it scored {len(after)} rows where the original scored {len(before)}"
     if "prediction" not in before.columns:
-        return "the original model produces no 'prediction' column"
+        return "the original model produces no prediction column (none under its predictionCol)"
     for col in PREDICTION_COLUMNS:
         if col not in before.columns:
             continue
@@ -78,9 +80,11 @@ def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
                                   f"{outcome.get('message') or outcome.get('status')}")
     if not before_dir.is_dir():
         return CheckResult.error(f"task '{model_task}' left no in-memory predictions to compare with")
-    before = ctx.read_parquet(before_dir)
-    after = ctx.read_parquet(out / "predictions")
-    problem = _differences(before, after, ctx.spec.data.id_col, show_ids=True)
+    declared = declared_outputs(saved_path(ctx, check))
+    id_col = ctx.spec.data.id_col
+    before = by_role(ctx.read_parquet(before_dir), declared, id_col)
+    after = by_role(ctx.read_parquet(out / "predictions"), declared, id_col)
+    problem = _differences(before, after, id_col, show_ids=True)
     if problem:
         return CheckResult.failed(f"after reloading in a fresh process, {problem}")
     return CheckResult.passed(f"reloaded in a fresh process: identical predictions on {len(before)} rows")
@@ -114,8 +118,8 @@ def _judge_loader(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
         if [round(float(m), 9) for m in facts.get("metrics", [])] != [round(float(m), 9) for m in kept]:
             return CheckResult.failed(f"the {got} that {loader}(path) returns has validation metrics "
                                       f"{facts.get('metrics')}, the saved model {kept}")
-    before = ctx.read_parquet(reader / "predictions")
-    after = ctx.read_parquet(own / "predictions")
+    saved = saved_path(ctx, check)
+    before, after = predictions(ctx, reader, saved), predictions(ctx, own, saved)
     problem = _differences(before, after, ctx.spec.data.id_col, show_ids=False)
     if problem:
         return CheckResult.failed(f"the model {loader}(path) returns predicts differently on the held-out rows from "

@@ -23,7 +23,7 @@ from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
 __all__ = ["StageInfo", "flatten", "leaves", "tuned_dir", "spark_ml_classes", "is_stage", "structure_problems",
-           "wiring_problems", "read_stages", "judge", "judge_structure", "OUTPUT_PARAMS"]
+           "wiring_problems", "unused_outputs", "read_stages", "judge", "judge_structure", "OUTPUT_PARAMS"]
 
 # The public pyspark.ml modules whose classes a check may name.
 SPARK_ML_MODULES = ("pyspark.ml.pipeline", "pyspark.ml.feature", "pyspark.ml.classification",
@@ -213,6 +213,26 @@ def structure_problems(top: StageInfo, stages: list[StageInfo], params: dict[str
     if params.get("wiring", False):
         problems += wiring_problems(stages, data_columns, list(params.get("not_features", [])), spark=spark,
                                     data_types=data_types)
+    if params.get("all_used", False):
+        problems += unused_outputs(stages)
+    return problems
+
+
+def unused_outputs(stages: list[StageInfo]) -> list[str]:
+    """Columns a stage writes that no later stage reads (the last stage's own outputs aside): an imputed
+    or derived column computed for nothing means a later stage reads the raw column instead. Outputs are
+    the ones the stage really writes (pairwise outputCols, not an unused default outputCol); after a
+    SQLTransformer nothing is reported (a statement may read any column)."""
+    problems = []
+    for i, stage in enumerate(stages[:-1]):
+        later = stages[i + 1:]
+        if any(s.name == "SQLTransformer" and s.is_spark for s in later):
+            continue
+        read_later = {c for s in later for c in column_params(s.params, output=False)}
+        for col, _ in flows(stage.name, stage.is_spark, stage.params, set()):
+            if col not in read_later:
+                problems.append(f"stage {i + 1} ({stage.name}) writes '{col}', which no later stage reads "
+                                "(a later stage reads another column in its place)")
     return problems
 
 
@@ -273,6 +293,8 @@ PARAMS = (
     Param("params", dict, "'<Stage>.<param>' -> required value (a list: any of its values)"),
     Param("wiring", bool, "every stage reads existing columns and no label reaches the features", default=False),
     Param("not_features", list, "with wiring: label columns besides the final estimator's labelCol", items=str),
+    Param("all_used", bool, "every column a stage writes is read by a later stage (the last stage aside)",
+          default=False),
     Param("artifact", str, "the saved folder of the task to read", default="stage"),
 )
 

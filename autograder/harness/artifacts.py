@@ -83,18 +83,22 @@ def stage_metadata(stage_dir: Path) -> dict[str, Any]:
 
 
 def prediction_frame(df, id_col: str):
-    """``df`` reduced to the id and prediction columns, vectors turned into arrays (Parquet-portable).
-    Null-safe by construction: a null vector becomes a null array, a value that is not a number a null."""
+    """``df`` reduced to the id and its output columns: the columns named like Spark's default prediction
+    columns and every other numeric or vector column (a model may write its predictions under any name
+    its params declare; the grader picks the declared ones from the saved model's metadata), vectors
+    turned into arrays (Parquet-portable). Null-safe by construction: a null vector becomes a null array,
+    a value that is not a number a null."""
     from pyspark.ml.functions import vector_to_array
     from pyspark.ml.linalg import VectorUDT
     from pyspark.sql import functions as F
+    from pyspark.sql.types import NumericType
 
     types = {f.name: f.dataType for f in df.schema.fields}
+    names = [n for n in types if n != id_col and (n in PREDICTION_COLUMNS or isinstance(types[n], (NumericType,
+                                                                                                  VectorUDT)))]
     cols = [F.col(id_col)]
-    for name in PREDICTION_COLUMNS:
-        if name not in types:
-            continue
-        col = F.col(name)
+    for name in names:
+        col = F.col(f"`{name}`")
         if isinstance(types[name], VectorUDT):
             # vector_to_array throws on a null vector (a model may leave probability null on some rows)
             cols.append(F.when(col.isNull(), F.lit(None)).otherwise(vector_to_array(col)).alias(name))

@@ -10,11 +10,13 @@ from autograder.results import CheckResult
 @sdk.takes(*sdk.PIPELINE_PARAMS)
 def wiring(ctx, check):
     """Every stage reads columns that exist or that an earlier stage wrote (a SQLTransformer's columns as
-    Spark's analysis of its statement gives them), no stage instance is used twice, and no path leads from
-    a target column to the features."""
-    result = ctx.public_judges().structure(ctx, check, extra={"wiring": True})
+    Spark's analysis of its statement gives them), every column a stage writes is read by a later one (the
+    imputed measurements feed the assembler, not the raw ones), no stage instance is used twice, and no
+    path leads from a target column to the features."""
+    result = ctx.public_judges().structure(ctx, check, extra={"wiring": True, "all_used": True})
     if result.status.value == "passed":
-        return CheckResult.passed("every stage reads existing columns; the target never reaches the features")
+        return CheckResult.passed("every stage reads existing columns and every output is used; the target "
+                                  "never reaches the features")
     return result
 
 

@@ -1,6 +1,7 @@
 """Hidden checks of assignment 04: scores on rows the students never see, and agreement with species."""
 
 from autograder.checks import sdk
+from autograder.checks.outputs import declared_outputs, missing_role, predictions
 from autograder.checks.sdk import CheckResult, Param
 
 
@@ -22,11 +23,12 @@ def regression_rmse(ctx, check):
         return CheckResult.failed(f"the fitted regressor could not score held-out rows after reloading: "
                                   f"{outcome.get('message') or outcome.get('status')}")
     id_col = ctx.spec.data.id_col
-    predictions = ctx.read_parquet(out / "predictions")
-    if "prediction" not in predictions.columns:
-        return CheckResult.failed("the regressor's output has no 'prediction' column")
+    model_dir = ctx.task_dir(check.tasks[0]) / "stage"
+    scored = predictions(ctx, out, model_dir)          # the prediction column the saved model declares
+    if "prediction" not in scored.columns:
+        return CheckResult.failed(missing_role(declared_outputs(model_dir)))
     target = ctx.read_parquet(ctx.data.test_labels)[[id_col, "amount"]]
-    joined = target.merge(predictions[[id_col, "prediction"]], on=id_col, how="inner")
+    joined = target.merge(scored[[id_col, "prediction"]], on=id_col, how="inner")
     rows, expected = len(joined), len(target)
     if rows < expected:
         return CheckResult.failed(f"the regressor returned predictions for {rows} of {expected} held-out rows",
