@@ -11,6 +11,7 @@ from pathlib import Path
 
 from autograder.harness.artifacts import stage_metadata, write_json
 from autograder.harness.jobs import REQUEST_TIMEOUT_S, ScoringJob
+from autograder.harness.scorer import tuning_model
 from autograder.harness.sealing import TaskPlan, TaskSequencer
 from autograder.harness.student_phase import copy_input
 from autograder.sandbox import Jail, needs_network, run_child
@@ -30,7 +31,13 @@ def _within(path: Path, folder: Path) -> bool:
 
 def custom_classes(model: Path) -> list[str]:
     """Classes in a saved model's metadata (nested stages included) that are not Spark's own: loading
-    such a model needs the submission's code."""
+    such a model needs the submission's code. Of Spark's own tuning model only the best model counts:
+    the scorer loads nothing else of it (:func:`autograder.harness.scorer.load_model`)."""
+    try:
+        if tuning_model(stage_metadata(Path(model))):
+            return custom_classes(Path(model) / "bestModel")
+    except (OSError, ValueError):
+        pass
     found = []
     for part in sorted(Path(model).rglob("metadata/part-*")):
         try:
