@@ -142,10 +142,12 @@ def tuned(ctx):
     return cv_model
 
 
-def _probe(cv_model):
-    """A shallow copy of the fitted model whose validation metrics of its best and its worst grid points are
-    swapped (None when no point is strictly better than another): best_params() must then name the other
-    point. An answer found from avgMetrics and getEstimatorParamMaps() follows; a hard-coded one does not."""
+def _probe(cv_model, tune_rows):
+    """The fitted model as a tuning run on the same rows would have left it had its best and worst grid
+    points traded validation metrics: those two metrics swapped, and the best model refitted (as
+    CrossValidator.fit does) with the params of the point that now wins. None when no point is strictly
+    better than another. An answer read from avgMetrics and getEstimatorParamMaps(), or from the best
+    model's own params, names the new winner; a hard-coded one does not."""
     import copy
 
     attr = "avgMetrics" if getattr(cv_model, "avgMetrics", None) else "validationMetrics"
@@ -156,18 +158,27 @@ def _probe(cv_model):
     low, high = order[0], order[-1]
     swapped = list(metrics)
     swapped[low], swapped[high] = metrics[high], metrics[low]
+    larger_better = bool(cv_model.getEvaluator().isLargerBetter())
+    winner = low if larger_better else high         # the point the swapped metrics make best
+    estimator = cv_model.getEstimator()
     probe = copy.copy(cv_model)
     setattr(probe, attr, swapped)
+    std = list(getattr(cv_model, "stdMetrics", None) or [])
+    if len(std) == len(metrics):
+        std[low], std[high] = std[high], std[low]
+        probe.stdMetrics = std
+    probe.bestModel = estimator.fit(tune_rows, cv_model.getEstimatorParamMaps()[winner])
     return probe, swapped
 
 
 def best(ctx):
     """best_params(cv_model) as plain data; also best_params() of a probe whose best and worst validation
-    metrics are swapped."""
+    metrics are swapped and whose best model is refitted with the new winner's params."""
     cv_model = ctx.resolve("@tuned")
     find = ctx.student("best_params")
     ctx.save_value(find(cv_model))
-    probe, swapped = _probe(cv_model)
+    tune_rows, _ = splits(ctx)
+    probe, swapped = _probe(cv_model, tune_rows)
     if probe is not None:
         try:
             answer = to_plain(find(probe))

@@ -1,8 +1,8 @@
 """Scoring phase, child side: ``python -m autograder.harness.scorer <job.json>`` (the grader's driver is
 :mod:`autograder.harness.scoring_phase`).
 
-It loads saved models from disk with Spark's own readers (or, for a loader check,
-with the submission's loader function) and writes their predictions on the requested data as Parquet, one
+It loads saved models from disk with Spark's own readers (a tuning model: only its best model; or,
+for a loader check, with the submission's loader function) and writes their predictions on the requested data as Parquet, one
 request at a time as the grader orders them, each under its own time limit. The submission's code is
 imported only when a request needs it (custom stages, its loader), after every request that does not.
 The data given here never carries labels: held-out requests get a copy of the hidden *features* only, and
@@ -38,8 +38,28 @@ def stage_class(metadata: dict):
     return getattr(importlib.import_module(module_name), cls_name)
 
 
+TUNING_MODELS = ("org.apache.spark.ml.tuning.", "pyspark.ml.tuning.")
+TUNING_METRICS = ("avgMetrics", "validationMetrics")
+
+
+def tuning_model(metadata: dict) -> bool:
+    """Whether saved metadata is Spark's own CrossValidatorModel or TrainValidationSplitModel."""
+    name = str(metadata.get("class", ""))
+    return name.startswith(TUNING_MODELS) and name.endswith(("CrossValidatorModel", "TrainValidationSplitModel"))
+
+
 def load_model(path: Path):
-    return stage_class(stage_metadata(path)).load(str(path))
+    """(model, its facts for the grader). A Spark tuning model is read as its ``bestModel`` (all its
+    transform uses), with its metrics from its metadata: its estimator, evaluator and sub-models, which
+    may name the submission's own Python classes, are never loaded."""
+    metadata = stage_metadata(path)
+    if tuning_model(metadata):
+        best, _ = load_model(Path(path) / "bestModel")
+        metrics = next((metadata[k] for k in TUNING_METRICS if metadata.get(k)), [])
+        name = str(metadata["class"]).replace("org.apache.spark.ml.", "pyspark.ml.")
+        return best, {"class": name, "metrics": [float(m) for m in metrics]}
+    model = stage_class(metadata).load(str(path))
+    return model, model_facts(model)
 
 
 def student_loaded_model(loaded, loader: str, path: Path):
@@ -123,11 +143,12 @@ def main(job_path: str) -> int:
             arm(timeout)
             if request.get("loader"):
                 model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
+                facts = model_facts(model)
             else:
                 if request["model"] not in models:
                     models[request["model"]] = load_model(Path(request["model"]))
-                model = models[request["model"]]
-            write_json(out / "model.json", model_facts(model))
+                model, facts = models[request["model"]]
+            write_json(out / "model.json", facts)
             touched_data = True
             data = spark.read.parquet(request["data"])
             write_predictions(model.transform(data), out / "predictions", job.id_col)
