@@ -4,14 +4,21 @@ from autograder.results import CheckResult
 
 
 def session_facts(ctx, check):
-    """The dict returned by session_facts() equals what the harness read from the same session."""
+    """The dict returned by session_facts() equals what the harness read from the same session, whose
+    shuffle partitions the task changed at run time before the call."""
     saved = ctx.value(check.tasks[0])
     returned, truth = saved.get("returned"), saved["truth"]
     if not isinstance(returned, dict):
         return CheckResult.failed(f"session_facts() returned {returned!r}; expected a dict with keys "
                                   f"{', '.join(truth)}")
+    if "set" in saved and truth.get("shuffle_partitions") != saved["set"]:
+        return CheckResult.error(f"the session's shuffle partitions were set to {saved['set']} but read back as "
+                                 f"{truth.get('shuffle_partitions')!r}; this is a grader problem")
     wrong = [f"{k}: {returned.get(k, '<missing>')!r} (expected {v!r})" for k, v in truth.items()
              if returned.get(k) != v or type(returned.get(k)) is not type(v)]
+    if wrong and "set" in saved and returned.get("shuffle_partitions") != saved["set"]:
+        wrong.append("the session's settings were changed at run time: read them from the session (spark.conf), "
+                     "not from the launch configuration")
     if wrong:
         return CheckResult.failed("session_facts() differs from the session: " + "; ".join(wrong))
     return CheckResult.passed(f"all {len(truth)} facts match the session")

@@ -12,6 +12,7 @@ from autograder.harness.context import TaskFailed
 
 SHUFFLE = "spark.sql.shuffle.partitions"
 CONF_TARGET = 7
+FACTS_PARTITIONS = 13           # set on the session before session_facts() reads it (never a launch value)
 CORR_COLS = ["seniority", "age", "income", "expenses", "amount", "price"]
 SUMMARY_COLS = ["seniority", "income", "expenses"]
 CATEGORICAL = ["home", "marital", "records", "job"]
@@ -45,31 +46,39 @@ def _dataframe(result, function, columns):
     return result
 
 
-def _jobs_during(ctx, call):
-    """Run ``call()`` under a fresh job group; return its result and the ids of the Spark jobs it started.
+def _marker_job(ctx, group):
+    """Run one tiny JVM-only job under ``group`` and return its job id, once the status tracker has seen it
+    (the listener bus is asynchronous: every earlier job has been recorded by then)."""
+    sc = ctx.spark.sparkContext
+    sc.setJobGroup(group, "sparkgrade job counter")
+    try:
+        ctx.spark.range(1).collect()
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
+    deadline = time.monotonic() + 20
+    while not (ids := sc.statusTracker().getJobIdsForGroup(group)):
+        if time.monotonic() > deadline:
+            raise TaskFailed("the grader could not observe Spark jobs (status tracker silent for 20 s)")
+        time.sleep(0.05)
+    return max(ids)
 
-    The listener bus that feeds the status tracker is asynchronous, so after the call a marker job runs in
-    a second group and we wait until the tracker has seen it: every earlier job has been recorded by then.
-    """
+
+def _jobs_during(ctx, call):
+    """Run ``call()``; return its result and how many Spark jobs it started.
+
+    Spark numbers jobs consecutively, so the jobs between a marker job run just before the call and one run
+    just after it are the call's, whatever job group (or none) they ran under: clearing or replacing the
+    group does not hide them. The call also runs under a job group of its own (the larger count is kept)."""
     sc = ctx.spark.sparkContext
     group = f"sparkgrade-probe-{uuid.uuid4().hex}"
+    first = _marker_job(ctx, f"{group}-before")
     sc.setJobGroup(group, "sparkgrade laziness probe")
     try:
         result = call()
     finally:
         sc.setLocalProperty("spark.jobGroup.id", None)
-    marker = f"{group}-marker"
-    sc.setJobGroup(marker, "sparkgrade listener flush")
-    try:
-        ctx.spark.range(1).collect()  # a JVM-only job (no Python worker)
-    finally:
-        sc.setLocalProperty("spark.jobGroup.id", None)
-    deadline = time.monotonic() + 20
-    while not sc.statusTracker().getJobIdsForGroup(marker):
-        if time.monotonic() > deadline:
-            raise TaskFailed("the grader could not observe Spark jobs (status tracker silent for 20 s)")
-        time.sleep(0.05)
-    return result, sorted(sc.statusTracker().getJobIdsForGroup(group))
+    last = _marker_job(ctx, f"{group}-after")
+    return result, max(last - first - 1, len(sc.statusTracker().getJobIdsForGroup(group)))
 
 
 # ---- q1 ----------------------------------------------------------------------------------------------
@@ -105,13 +114,17 @@ def _configure(ctx, target):
 
 
 def facts(ctx):
-    """session_facts next to the truth, read by the harness from the same session."""
-    returned = ctx.student("session_facts")(ctx.spark)
-    context = ctx.spark.sparkContext
-    truth = {"spark_version": ctx.spark.version, "master": context.master,
+    """session_facts on a session whose shuffle partitions were changed at run time (FACTS_PARTITIONS, not
+    the launch configuration's value), next to the truth read by the harness from the same session: an
+    answer read from the launch configuration (SparkConf) instead of the session differs."""
+    session = ctx.spark.newSession()
+    session.conf.set(SHUFFLE, str(FACTS_PARTITIONS))
+    returned = ctx.student("session_facts")(session)
+    context = session.sparkContext
+    truth = {"spark_version": session.version, "master": context.master,
              "default_parallelism": context.defaultParallelism,
-             "shuffle_partitions": int(ctx.spark.conf.get(SHUFFLE))}
-    ctx.save_value({"returned": returned, "truth": truth})
+             "shuffle_partitions": int(session.conf.get(SHUFFLE))}
+    ctx.save_value({"returned": returned, "truth": truth, "set": FACTS_PARTITIONS})
 
 
 # ---- q2 ----------------------------------------------------------------------------------------------
@@ -236,7 +249,7 @@ def prepare(ctx):
     train = ctx.dataframe("train")
     out, jobs = _jobs_during(ctx, lambda: ctx.student("prepare_features")(train))
     out = _dataframe(out, "prepare_features", ["id", "label", "loan_to_value", "disposable"])
-    ctx.save_value({"jobs": len(jobs)})
+    ctx.save_value({"jobs": jobs})
     ctx.save_dataframe(out)
 
 

@@ -10,7 +10,9 @@ import math
 from autograder.checks import sdk
 from autograder.checks.context import MissingArtifact
 from autograder.checks.outputs import declared_outputs
+from autograder.checks.pipeline import leaves
 from autograder.checks.sdk import Param
+from autograder.harness.artifacts import stage_metadata
 from autograder.results import CheckResult
 
 MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
@@ -118,15 +120,44 @@ def _column_of(slot, columns):
     return None
 
 
+def forest_weights(stage_dir) -> list[float] | None:
+    """featureImportances of the last tree ensemble in a saved PipelineModel, computed as Spark does from
+    the trees it saved (per tree: gain x impurity count of every split, normalised; then the sum over trees,
+    normalised), so no object the submission could replace after the fit is read. None: no saved forest."""
+    import pandas as pd
+
+    forests = [folder for info, folder in leaves(stage_dir) if info.name.endswith("ClassificationModel")
+               and info.name.startswith(("RandomForest", "GBT")) and (folder / "data").is_dir()]
+    if not forests:
+        return None
+    nodes = pd.read_parquet(forests[-1] / "data")
+    size = int(stage_metadata(forests[-1]).get("numFeatures", 0))
+    total = [0.0] * size
+    for _, tree in nodes.groupby("treeID"):
+        per = [0.0] * size
+        for node in tree["nodeData"]:
+            if node["leftChild"] != -1:
+                per[int(node["split"]["featureIndex"])] += float(node["gain"]) * float(sum(node["impurityStats"]))
+        norm = sum(per)
+        if norm != 0:
+            total = [t + p / norm for t, p in zip(total, per)]
+    norm = sum(total)
+    return [t / norm for t in total] if norm != 0 else total
+
+
 @sdk.takes(Param("columns", list, "the data columns the importances must name", items=str, required=True),
            Param("tolerance", float, "tolerance of the importances", required=True))
 def importances(ctx, check):
-    """forest_importances() gives each data column the sum of the forest's importances over its slots."""
+    """forest_importances() gives each data column the sum of the forest's importances over its slots. The
+    importances come from the fitted forest as it was saved when its fit ended (the check's second task),
+    never from the live model the student's function was given (which it could change)."""
     answer = ctx.value(check.tasks[0], "answer")
     truth = ctx.value(check.tasks[0], "truth")
     columns = list(check.params["columns"])
     slots = {a["idx"]: a["name"] for group in truth["attrs"].values() for a in group}
-    weights = truth["weights"]
+    weights = forest_weights(ctx.task_dir(check.tasks[1]) / "stage")
+    if weights is None:
+        return CheckResult.failed("the saved forest pipeline has no fitted RandomForestClassificationModel")
     if len(slots) != len(weights):
         return CheckResult.failed(f"the forest's features column has {len(slots)} named slots for {len(weights)} "
                                   "importances; train the forest on the assembled column (its metadata names slots)")
