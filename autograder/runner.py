@@ -3,7 +3,6 @@ then judge every check from the artifacts. A crashing check is an ``error`` for 
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import threading
 import time
@@ -28,7 +27,11 @@ from autograder.sandbox import ChildArea, ChildRun, isolation
 from autograder.spark import SparkOptions, build_session, session_ids, sized_options, stop_jvm, with_session
 from autograder.spec import AssignmentSpec, CheckSpec, TaskSpec
 from autograder.staging import stage
+from autograder.text import from_child
 from autograder.timings import Timings
+from autograder.walk import remove_tree
+
+MAX_LOAD_PROBLEMS = 20      # problems the child reports about loading the submission, kept as notes
 
 
 def task_label(task: TaskSpec) -> str:
@@ -90,7 +93,7 @@ class Grader:
             results, notes = self._grade_in(spec, Path(submission), checks, workdir, timings)
         finally:
             if not self.keep_workdir:
-                shutil.rmtree(workdir, ignore_errors=True)
+                remove_tree(workdir, ignore_errors=True)
         fallback = self.spark_options.remote and self.local_fallback and (
             JVM_FALLBACK_NOTE if needs_jvm(results, notes) else TIMEOUT_FALLBACK_NOTE if timed_out(results) else None)
         if fallback:
@@ -128,8 +131,10 @@ class Grader:
         load = _read(artifacts / "_load.json")
         timings.add("student phase", time.monotonic() - started)
         timings.rows += child_rows(detail.rows, load)
-        notes += [f"while loading the submission: {p}" for p in load.get("problems", [])]
-        shutil.rmtree(artifacts, ignore_errors=True)      # only sealed copies count; the scorer sees none
+        problems = load.get("problems")
+        notes += [f"while loading the submission: {from_child(p)}"
+                  for p in (problems[:MAX_LOAD_PROBLEMS] if isinstance(problems, list) else [])]
+        remove_tree(artifacts, ignore_errors=True)        # only sealed copies count; the scorer sees none
         ctx = JudgeContext(spec=spec, artifacts=sealed_folder(area), scores=scores, data=data,
                            spark_factory=self.spark)
         ready = [c for c in checks if not _task_problem(ctx, spec, c, run)]

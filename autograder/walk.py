@@ -1,5 +1,5 @@
 """Walking and deleting folders a child wrote, without recursion and through folder file descriptors
-(standard library only).
+(standard library only: the children import it with :mod:`autograder.harness.sealing`).
 
 A child may leave any shape of tree: thousands of levels deep (deeper than Python's recursion limit and
 than the kernel's PATH_MAX), millions of entries, links where folders were. :func:`walk` visits a tree

@@ -4,6 +4,7 @@ verdicts from what the grader observes (real child processes, no Spark needed)."
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -29,7 +30,15 @@ CHILD = textwrap.dedent("""
         time.sleep(step.get("sleep", 0))
         if "value" in step:
             (folder / "value.json").write_text(json.dumps(step["value"]))
-        (folder / "outcome.json").write_text(json.dumps({"status": step.get("claim", "ok")}))
+        fd = os.open(folder, os.O_RDONLY)
+        for _ in range(step.get("deep", 0)):          # a chain of folders, made through descriptors
+            os.mkdir("d", dir_fd=fd)
+            below = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = below
+        os.close(fd)
+        (folder / "outcome.json").write_text(json.dumps({"status": step.get("claim", "ok"),
+                                                         "message": step.get("message", "")}))
         seq += 1
         report_ready(artifacts, seq)
     (artifacts / "seen.json").write_text(json.dumps(seen))
@@ -80,6 +89,26 @@ def test_a_claimed_success_without_the_declared_result_fails(tmp_path):
     verdict = sequencer.verdict("a")
     assert verdict["status"] == "raised"
     assert "value.json is missing" in verdict["message"]
+
+
+def test_a_task_that_leaves_folders_nested_too_deep_fails_and_the_next_one_is_sealed(tmp_path):
+    sequencer, seen, _ = run(tmp_path, [value_plan("a"), value_plan("b")],
+                             {"a": {"value": 1, "deep": 1500}, "b": {"value": 2}})
+    assert seen == ["a", "b"]
+    verdict = sequencer.verdict("a")
+    assert verdict["status"] == "raised", verdict
+    assert "a() left folders nested more than 64 levels deep in its output folder" in verdict["message"]
+    assert sorted(p.name for p in (tmp_path / "sealed" / "a").iterdir()) == ["outcome.json"]
+    assert sequencer.verdict("b")["status"] == "ok"
+    assert json.loads((tmp_path / "sealed" / "b" / "value.json").read_text()) == 2
+
+
+def test_a_claimed_message_is_read_as_safe_text(tmp_path):
+    claim = {"claim": "raised", "message": "bad \udcff byte, \x1b[31mred\x1b[0m\r\n" + "x" * 3000}
+    sequencer, _, _ = run(tmp_path, [value_plan("a")], {"a": claim})
+    message = sequencer.verdict("a")["message"]
+    assert message.startswith("bad \ufffd byte, red\nxxx") and message.endswith("[... 1016 more characters]")
+    message.encode("utf-8")
 
 
 def test_a_task_whose_dependency_failed_is_never_ordered(tmp_path):

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from autograder.sandbox.walk import DIR_FLAGS, TreeTooLarge, remove_tree, walk
+from autograder.walk import DIR_FLAGS, TreeTooLarge, remove_tree, walk
 
 
 def chain(root, depth: int, name: str = "d", leaf: str = "f.txt") -> None:

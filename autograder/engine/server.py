@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +25,7 @@ from autograder.engine.cds import ServerArchive
 from autograder.engine.localfs import FS_CLASS, local_fs_jar
 from autograder.registry import project_root
 from autograder.spark import SparkOptions, settings
+from autograder.walk import remove_tree
 
 # The server lives for a whole batch: unlike the short-lived grading JVMs it profits from the optimising
 # JIT (C2) and the default collector, so the children's SHORT_JVM_OPTIONS are not passed on to it. Hadoop's
@@ -204,7 +204,7 @@ class ConnectServer:
             self.proc.wait()
         self.proc = None
         for folder in (self.work_root, self.workdir / "server") if keep_log else (self.workdir,):
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_tree(folder, ignore_errors=True)      # work folders of children: any shape
 
     def java_pid(self) -> int | None:
         """The server's JVM among the processes of its tree, if it is running."""

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+
+from autograder.text import from_child
+from autograder.walk import TreeTooLarge, remove_tree, walk
 
 GO = "go.json"
 READY = "_ready.json"
@@ -120,40 +122,57 @@ class TaskPlan:
                 + self.outputs)
 
 
+MAX_PATH_BYTES = 3800                # a sealed copy's paths stay under the kernel's PATH_MAX (4096)
+COPY_CHUNK = 2**20
+
+
 def copy_sanitized(source: Path, target: Path, limit: int = MAX_SEALED_BYTES) -> list[str]:
-    """Copy the regular files and folders of ``source`` into ``target`` (never following links; special
-    files, links and hard links are left out). Returns notes about what was left out."""
+    """Copy the regular files and folders of ``source`` into ``target`` (never following links, without
+    recursion; special files, links and hard links are left out). Returns notes about what was left out;
+    raises :class:`~autograder.walk.TreeTooLarge` on folders nested too deep or too many entries
+    (see :func:`~autograder.walk.walk`)."""
     notes: list[str] = []
     total = 0
     target.mkdir(parents=True, exist_ok=True)
-    for dirpath, dirnames, filenames in os.walk(source, followlinks=False):
-        rel = Path(dirpath).relative_to(source)
-        for name in list(dirnames):
-            full = Path(dirpath) / name
-            if full.is_symlink():
-                dirnames.remove(name)
-                notes.append(f"a symbolic link was not kept: {rel / name}")
+    for entry in walk(source):
+        rel, dest = entry.rel, target / entry.rel
+        if entry.is_dir or entry.is_file:
+            if len(os.fsencode(dest)) > MAX_PATH_BYTES:
+                notes.append(f"{rel[:200]}... was not kept: its path is too long")
+            elif entry.is_dir:
+                dest.mkdir(exist_ok=True)
+            elif entry.st.st_nlink > 1:
+                notes.append(f"a link or special file was not kept: {rel}")
             else:
-                (target / rel / name).mkdir(parents=True, exist_ok=True)
-        for name in filenames:
-            full = Path(dirpath) / name
-            try:
-                st = full.lstat()
-            except OSError:
-                continue
-            if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
-                notes.append(f"a link or special file was not kept: {rel / name}")
-                continue
-            total += st.st_size
-            if total > limit:
-                shutil.rmtree(target, ignore_errors=True)
-                target.mkdir(parents=True)
-                return notes + [f"the task's outputs exceed {limit // 2**20} MB and were not kept"]
-            try:
-                shutil.copyfile(full, target / rel / name, follow_symlinks=False)
-            except OSError as exc:
-                notes.append(f"{rel / name} could not be copied ({exc.strerror})")
+                try:
+                    total += _copy_file(entry, dest, limit - total)
+                except OSError as exc:
+                    notes.append(f"{rel} could not be copied ({exc.strerror})")
+                if total > limit:
+                    remove_tree(target, ignore_errors=True)
+                    target.mkdir(parents=True)
+                    return notes + [f"the task's outputs exceed {limit // 2**20} MB and were not kept"]
+        else:
+            kind = "a symbolic link was not kept" if stat.S_ISLNK(entry.st.st_mode) else \
+                "a link or special file was not kept"
+            notes.append(f"{kind}: {rel}")
     return notes
+
+
+def _copy_file(entry, dest: Path, room: int) -> int:
+    """Copy one regular file (opened without following a link) into ``dest``, at most ``room`` + 1 bytes;
+    the bytes copied."""
+    fd = os.open(entry.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=entry.dir_fd)
+    copied = 0
+    with os.fdopen(fd, "rb") as src:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+            raise OSError(0, "not a regular file")
+        with open(dest, "wb") as out:
+            while copied <= room and (chunk := src.read(min(COPY_CHUNK, room + 1 - copied))):
+                out.write(chunk)
+                copied += len(chunk)
+    return copied
 
 
 @dataclass
@@ -230,8 +249,8 @@ class TaskSequencer:
                                              "not succeed")
                 continue
             task_dir = self.artifacts / plan.name
-            if task_dir.exists() and plan.name not in self.rerun:
-                shutil.rmtree(task_dir, ignore_errors=True)     # only this order's writes count
+            if (task_dir.exists() or task_dir.is_symlink()) and plan.name not in self.rerun:
+                remove_tree(task_dir, ignore_errors=True)       # only this order's writes count
             self.current = plan
             break
         self.seq += 1
@@ -242,16 +261,25 @@ class TaskSequencer:
         if plan.name in self.rerun:
             return
         target = self.sealed / plan.name
-        shutil.rmtree(target, ignore_errors=True)
+        remove_tree(target, ignore_errors=True)
         source = self.artifacts / plan.name
+        refused = None
         if source.is_dir() and not source.is_symlink():
-            self.notes += [f"task '{plan.name}': {n}" for n in copy_sanitized(source, target)]
+            try:
+                self.notes += [f"task '{plan.name}': {n}" for n in copy_sanitized(source, target)]
+            except TreeTooLarge as exc:
+                remove_tree(target, ignore_errors=True)
+                target.mkdir(parents=True)
+                refused = (f"{plan.label} left {exc.what} in its output folder, so nothing it wrote was kept; "
+                           "write only what the task asks for")
         else:
             target.mkdir(parents=True)
         claim = _read(target / OUTCOME)
         claim = claim if isinstance(claim, dict) else {}
-        status, message = str(claim.get("status", "")), str(claim.get("message", ""))[:2000]
-        if status == "ok":
+        status, message = str(claim.get("status", "")), from_child(claim.get("message", ""), 2000)
+        if refused:
+            status, message = "raised", refused
+        elif status == "ok":
             missing = [p for p in plan.required() if not (target / p).exists()]
             if missing:
                 status, message = "raised", (f"{plan.label} ended without leaving its result "

@@ -4,11 +4,11 @@ it (:func:`sanitize`)."""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from pathlib import Path
 
 from autograder.sandbox.probing import Isolation
+from autograder.walk import MAX_DEPTH, TreeTooLarge, remove_tree, walk
 
 MAX_OUTPUT_FILE = 256 * 2**20
 MAX_OUTPUT_TOTAL = 2 * 2**30
@@ -48,28 +48,32 @@ class ChildArea:
     def open_for_child(self, *folders: Path) -> None:
         """Make ``folders`` (and home, tmp) writable by the child, emptying home and tmp."""
         for p in (self.home, self.tmp):
-            shutil.rmtree(p, ignore_errors=True)
+            remove_tree(p, ignore_errors=True)
             p.mkdir()
         for p in (self.home, self.tmp, *folders):
             p.mkdir(parents=True, exist_ok=True)
             if self.iso.uid is not None:
-                for sub in (p, *p.rglob("*")):
-                    if not sub.is_symlink():
-                        os.chown(sub, self.iso.uid, self.iso.gid)
+                os.chown(p, self.iso.uid, self.iso.gid)
+                for entry in walk(p):               # the grader's own copies: never past the caps
+                    if entry.is_dir or entry.is_file:
+                        os.chown(entry.name, self.iso.uid, self.iso.gid, dir_fd=entry.dir_fd,
+                                 follow_symlinks=False)
 
     def seal(self, folder: Path) -> list[str]:
         """After the child is gone: remove from ``folder`` whatever the grader must not read (symbolic
         links, FIFOs, devices, hard links, oversized files), give it back to the grader's user and make it
         read-only for the next child. Returns notes about what was removed."""
         notes = sanitize(folder)
-        if folder.exists():
+        if folder.is_dir() and not folder.is_symlink():
             me = (os.geteuid(), os.getegid())
-            for sub in (folder, *folder.rglob("*")):
+            if self.iso.uid is not None:
+                os.lchown(folder, *me)
+            folder.chmod(0o755)
+            for entry in walk(folder):              # sanitized: within the caps, only folders and files
                 try:
                     if self.iso.uid is not None:
-                        os.lchown(sub, *me)
-                    mode = sub.lstat().st_mode
-                    sub.chmod(0o755 if stat.S_ISDIR(mode) else 0o644)
+                        os.chown(entry.name, *me, dir_fd=entry.dir_fd, follow_symlinks=False)
+                    os.chmod(entry.name, 0o755 if entry.is_dir else 0o644, dir_fd=entry.dir_fd)
                 except OSError:
                     continue
         return notes
@@ -77,37 +81,44 @@ class ChildArea:
 
 def sanitize(folder: Path) -> list[str]:
     """Delete symbolic links, special files, hard-linked and oversized files under ``folder`` (never
-    following links); if the folder is absurdly large, empty it. Returns notes."""
+    following links, without recursion); a top-level entry holding folders nested more than
+    :data:`~autograder.walk.MAX_DEPTH` levels deep is deleted whole; if the folder is absurdly
+    large, empty it. Returns notes."""
     notes: list[str] = []
     if not folder.exists() and not folder.is_symlink():
         return notes
     if folder.is_symlink() or not folder.is_dir():
         folder.unlink()
         return [f"removed {folder.name}: not a folder"]
-    total = entries = 0
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        for name in dirnames + filenames:
-            path = os.path.join(dirpath, name)
-            entries += 1
-            try:
-                st = os.lstat(path)
-            except OSError:
-                continue
-            rel = os.path.relpath(path, folder)
-            if stat.S_ISLNK(st.st_mode) or not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
-                os.unlink(path)
-                notes.append(f"removed {rel}: symbolic links and special files are not accepted")
-            elif stat.S_ISREG(st.st_mode) and (st.st_nlink > 1 or st.st_size > MAX_OUTPUT_FILE):
-                os.unlink(path)
-                notes.append(f"removed {rel}: " + ("hard links are not accepted" if st.st_nlink > 1
-                                                   else f"larger than {MAX_OUTPUT_FILE // 2**20} MB"))
-            elif stat.S_ISREG(st.st_mode):
-                total += st.st_size
-        dirnames[:] = [d for d in dirnames if os.path.isdir(os.path.join(dirpath, d))
-                       and not os.path.islink(os.path.join(dirpath, d))]
-        if total > MAX_OUTPUT_TOTAL or entries > MAX_OUTPUT_ENTRIES:
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir()
-            return notes[:5] + [f"removed everything under {folder.name}: more than "
-                                f"{MAX_OUTPUT_TOTAL // 2**30} GB or {MAX_OUTPUT_ENTRIES} files were written"]
+    while True:
+        try:
+            return _sanitize(folder, notes)
+        except TreeTooLarge as exc:
+            if not exc.what.startswith("folders nested"):
+                remove_tree(folder, ignore_errors=True)
+                folder.mkdir(exist_ok=True)
+                return notes[:5] + [f"removed everything under {folder.name}: more than "
+                                    f"{MAX_OUTPUT_TOTAL // 2**30} GB or {MAX_OUTPUT_ENTRIES} files were written"]
+            top = exc.rel.split("/", 1)[0]
+            remove_tree(folder / top, ignore_errors=True)
+            notes.append(f"removed {top}: it holds folders nested more than {MAX_DEPTH} levels deep")
+            if (folder / top).exists():
+                return notes[:20]
+
+
+def _sanitize(folder: Path, notes: list[str]) -> list[str]:
+    total = 0
+    for entry in walk(folder, MAX_DEPTH, MAX_OUTPUT_ENTRIES):
+        st, rel = entry.st, entry.rel
+        if stat.S_ISLNK(st.st_mode) or not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+            os.unlink(entry.name, dir_fd=entry.dir_fd)
+            notes.append(f"removed {rel}: symbolic links and special files are not accepted")
+        elif stat.S_ISREG(st.st_mode) and (st.st_nlink > 1 or st.st_size > MAX_OUTPUT_FILE):
+            os.unlink(entry.name, dir_fd=entry.dir_fd)
+            notes.append(f"removed {rel}: " + ("hard links are not accepted" if st.st_nlink > 1
+                                               else f"larger than {MAX_OUTPUT_FILE // 2**20} MB"))
+        elif stat.S_ISREG(st.st_mode):
+            total += st.st_size
+            if total > MAX_OUTPUT_TOTAL:
+                raise TreeTooLarge(f"more than {MAX_OUTPUT_TOTAL // 2**30} GB", rel)
     return notes[:20]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.sandbox.launcher import START_FAILED
+from autograder.text import from_child
 
 OUTPUT_KEEP = 16_384
 
@@ -74,4 +75,5 @@ class OutputCap:
     def text(self) -> tuple[str, str]:
         self.thread.join(timeout=5)
         tail = self.tail if self.total > OUTPUT_KEEP else bytearray()
-        return self.head.decode("utf-8", "replace"), tail.decode("utf-8", "replace")
+        return (from_child(self.head.decode("utf-8", "replace"), OUTPUT_KEEP),
+                from_child(tail.decode("utf-8", "replace"), OUTPUT_KEEP))
