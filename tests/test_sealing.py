@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from autograder.harness.sealing import TaskPlan, TaskSequencer, copy_sanitized
+from autograder.walk import remove_tree
 
 CHILD = textwrap.dedent("""
     import json, os, sys, time
@@ -101,6 +102,7 @@ def test_a_task_that_leaves_folders_nested_too_deep_fails_and_the_next_one_is_se
     assert sorted(p.name for p in (tmp_path / "sealed" / "a").iterdir()) == ["outcome.json"]
     assert sequencer.verdict("b")["status"] == "ok"
     assert json.loads((tmp_path / "sealed" / "b" / "value.json").read_text()) == 2
+    remove_tree(tmp_path / "artifacts")               # pytest's own clean-up of tmp_path recurses
 
 
 def test_a_claimed_message_is_read_as_safe_text(tmp_path):
