@@ -14,7 +14,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 MAX_DEPTH = 64              # folders nested deeper than this are refused (Spark's own outputs need < 10)
 MAX_ENTRIES = 50_000        # files and folders of one walk
@@ -59,10 +59,11 @@ def _names(fd: int, room: int, rel: str, max_entries: int) -> list[str]:
     return sorted(names)
 
 
-def walk(root: Path | str, max_depth: int = MAX_DEPTH, max_entries: int = MAX_ENTRIES) -> Iterator[Entry]:
+def walk(root: Path | str, max_depth: int = MAX_DEPTH, max_entries: int = MAX_ENTRIES,
+         skip: Callable[[Entry], bool] | None = None) -> Iterator[Entry]:
     """Every entry under ``root`` (a folder, not a link), each folder's entries before its subfolders', in
     name order. Links are yielded, never followed; a folder removed (or replaced) by the consumer while its
-    entry is yielded is not entered. Raises :class:`TreeTooLarge` on a folder deeper than ``max_depth`` or
+    entry is yielded is not entered, nor one for which ``skip`` is true. Raises :class:`TreeTooLarge` on a folder deeper than ``max_depth`` or
     past ``max_entries`` entries (OSError if ``root`` cannot be opened)."""
     stack: list[tuple[int, str, int, list[str]]] = []       # (fd, rel, depth, subfolders still to enter)
     count = 0
@@ -80,12 +81,12 @@ def walk(root: Path | str, max_depth: int = MAX_DEPTH, max_entries: int = MAX_EN
                         st = os.stat(name, dir_fd=fd, follow_symlinks=False)
                     except FileNotFoundError:
                         continue
-                    path = f"{rel}/{name}" if rel else name
-                    if stat.S_ISDIR(st.st_mode):
+                    entry = Entry(f"{rel}/{name}" if rel else name, name, fd, st, depth + 1)
+                    if stat.S_ISDIR(st.st_mode) and not (skip is not None and skip(entry)):
                         if depth + 1 > max_depth:
-                            raise TreeTooLarge(f"folders nested more than {max_depth} levels deep", path)
+                            raise TreeTooLarge(f"folders nested more than {max_depth} levels deep", entry.rel)
                         subdirs.append(name)
-                    yield Entry(path, name, fd, st, depth + 1)
+                    yield entry
                 subdirs.reverse()                           # popped from the end: name order
                 opened = None
             if not stack:

@@ -3,8 +3,10 @@
 import io
 import json
 import os
+import struct
 import subprocess
 import sys
+import textwrap
 import zipfile
 
 import nbformat
@@ -17,6 +19,7 @@ from autograder.locate import Found, choose, is_copy_of
 from autograder.registry import load_assignment
 from autograder.staging import stage
 from autograder.starter import unchanged
+from autograder.walk import remove_tree
 
 
 @pytest.fixture(scope="module")
@@ -274,3 +277,89 @@ def test_class_mode_needs_a_folder_and_out_never_becomes_one(tmp_path):
     proc = run_cli("grade", "02", tmp_path / "one.py", "--writer", "gradescope", "--out", tmp_path / "results.json",
                    cwd=tmp_path)
     assert proc.returncode == 2 and "is a folder" in proc.stderr
+
+
+def many_entries_zip(path, n: int) -> None:
+    """A zip of ``n`` empty entries with zip64 end records, written header by header (zipfile would hold a
+    ZipInfo per entry in memory while writing)."""
+    local, central = struct.Struct("<4s5H3L2H"), struct.Struct("<4s6H3L5H2L")
+    names = [b"%07d" % i for i in range(n)]
+    step = local.size + 7
+    with open(path, "wb") as fh:
+        for start in range(0, n, 100_000):
+            fh.write(b"".join(local.pack(b"PK\x03\x04", 20, 0, 0, 0, 0x21, 0, 0, 0, 7, 0) + name
+                              for name in names[start:start + 100_000]))
+        for start in range(0, n, 100_000):
+            fh.write(b"".join(central.pack(b"PK\x01\x02", 20, 20, 0, 0, 0, 0x21, 0, 0, 0, 7, 0, 0, 0, 0, 0,
+                                           i * step) + names[i] for i in range(start, min(n, start + 100_000))))
+        cd_start, cd_size = n * step, n * (central.size + 7)
+        fh.write(struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, n, n, cd_size, cd_start))
+        fh.write(struct.pack("<4sLQL", b"PK\x06\x07", 0, cd_start + cd_size, 1))
+        fh.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0))
+
+
+def test_the_entry_count_is_read_from_the_end_records_zip64_included(tmp_path):
+    many_entries_zip(tmp_path / "z64.zip", 70_000)
+    with open(tmp_path / "z64.zip", "rb") as fh:
+        assert staging.zip_entries(fh) == 70_000
+        assert len(zipfile.ZipFile(fh).infolist()) == 70_000
+    with io.BytesIO(zip_bytes({f"f{i}.txt": b"" for i in range(30)})) as fh:
+        assert staging.zip_entries(fh) == 30
+
+
+def test_an_end_record_that_lies_about_the_count_is_caught_by_counting(tmp_path):
+    data = zip_bytes({f"f{i}.txt": b"" for i in range(30)})
+    at = data.rfind(b"PK\x05\x06")
+    forged = data[:at + 8] + struct.pack("<2H", 1, 1) + data[at + 12:]      # "1 entry"
+    assert len(zipfile.ZipFile(io.BytesIO(forged)).infolist()) == 30
+    assert staging.zip_entries(io.BytesIO(forged)) == 30
+    assert staging.zip_entries(io.BytesIO(forged), cap=10) == 11             # counting stops past the cap
+
+
+def test_nested_zips_of_a_million_entries_are_refused_before_they_are_listed(spec, tmp_path):
+    """A 12 MB zip holding two zips of 1,000,000 empty entries each once took the grader to 1.24 GB: each
+    count is read from the end records before ZipFile() lists the entries, and nested archives are expanded
+    on disk. The peak RSS of a process that stages it stays where it was (measured: 123 MB before and after)."""
+    many_entries_zip(tmp_path / "inner.zip", 1_000_000)
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(tmp_path / "inner.zip", "a.zip")
+        zf.write(tmp_path / "inner.zip", "b.zip")
+    (tmp_path / "inner.zip").unlink()
+    code = textwrap.dedent("""
+        import resource, sys
+        from pathlib import Path
+        from autograder.errors import SubmissionError
+        from autograder.registry import load_assignment
+        from autograder.staging import stage
+        spec = load_assignment("02")
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        try:
+            stage(Path(sys.argv[1]), spec, Path(sys.argv[2]))
+        except SubmissionError as exc:
+            print(exc)
+        print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    """)
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "bomb.zip"), str(tmp_path / "dest")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    message, peaks = done.stdout.strip().rsplit("\n", 1)
+    before, after = (int(kb) // 1024 for kb in peaks.split())
+    print(f"\nbomb.zip: {(tmp_path / 'bomb.zip').stat().st_size / 2**20:.1f} MB; grader peak RSS {before} MB "
+          f"before staging, {after} MB after")
+    assert "a.zip: more than 100000 entries" in message and "b.zip: more than 100000 entries" in message, message
+    assert after - before < 50, (before, after)
+    assert not list((tmp_path / "dest").iterdir())          # the expanded archives were unnamed temporary files
+
+
+def test_an_uploaded_folder_nested_too_deep_is_refused_without_recursion(spec, tmp_path):
+    fd = os.open(tmp_path, os.O_RDONLY)
+    os.mkdir("upload", dir_fd=fd)
+    for _ in range(1500):
+        below = os.open("upload" if _ == 0 else "d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = below
+        os.mkdir("d", dir_fd=fd)
+    os.close(fd)
+    with pytest.raises(SubmissionError, match="folders nested more than 64 levels deep"):
+        stage(tmp_path / "upload", spec, tmp_path / "dest")
+    remove_tree(tmp_path / "upload")                     # pytest's own clean-up of tmp_path recurses

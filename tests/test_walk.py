@@ -67,6 +67,7 @@ def test_walk_is_top_down_in_name_order_and_never_follows_links(tmp_path):
     (tmp_path / "t" / "z").symlink_to(tmp_path / "t" / "b")
     seen = [(e.rel, e.depth, e.is_dir) for e in walk(tmp_path / "t")]
     assert seen == [("a.txt", 1, False), ("b", 1, True), ("z", 1, False), ("b/c", 2, True), ("b/c/d.txt", 3, False)]
+    assert [e.rel for e in walk(tmp_path / "t", skip=lambda e: e.name == "b")] == ["a.txt", "b", "z"]
 
 
 def test_walk_refuses_a_deep_tree_without_recursion(tmp_path):
