@@ -3,12 +3,112 @@
 `structure` is the built-in "pipeline" check (`autograder.checks.pipeline`), called with this
 assignment's params (type, stages, contains, params, wiring, not_features); the hidden wiring check
 calls it too, with wiring on.
+
+`traced_schema` and `traced_values` judge the `test_out` that fit_and_transform() returned like the
+built-in "schema" and "values" kinds, once the grader has seen that it is the returned model's own output:
+the model, as saved when the call ended, transforms the same test rows in a fresh process that never
+imported the submission, and its `features` must equal test_out's row by row.
 """
 
+import json
+import math
+
 from autograder.checks import sdk
+from autograder.checks.dataframe import SCHEMA_PARAMS, VALUES_PARAMS, judge_schema, judge_values, vector_values
+from autograder.checks.sdk import ScoreRequest
+from autograder.results import CheckResult
+
+FIT_TASK = "fit"                    # saves the model fit_and_transform() returned
+TEST_OUT_TASK = "unseen"            # saves the test_out it returned (the canary rows transformed)
+TEST_ROWS = "unseen_cars"           # the fixture given to fit_and_transform() as test_df
+TRACE = "test_out-trace"            # the scoring folder shared by every check that needs the trace
+ARROW_TYPES = {"long": "int64", "bigint": "int64", "int": "int32", "integer": "int32", "double": "float64",
+               "float": "float32", "string": "string", "boolean": "bool_"}
 
 
 @sdk.takes(*sdk.PIPELINE_PARAMS)
 def structure(ctx, check, extra=None):
     """Check the saved Pipeline against ``check.params`` exactly like the built-in "pipeline" kind."""
     return sdk.judge_pipeline(ctx, check, **(extra or {}))
+
+
+def fixture_parquet(ctx, name):
+    """The public fixture ``name`` as a Parquet file in the grader's work folder (types from its DDL), so
+    that a scoring request can transform exactly the rows the task gave the submission."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    spec = json.loads((ctx.spec.path / "fixtures" / f"{name}.json").read_text(encoding="utf-8"))
+    fields = [part.strip().split() for part in spec["schema"].split(",")]
+    columns = {col: pa.array([row[i] for row in spec["rows"]], type=getattr(pa, ARROW_TYPES[kind.lower()])())
+               for i, (col, kind) in enumerate(fields)}
+    path = ctx.scores.parent / "grader-data" / f"{name}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+def trace_requests(ctx, check):
+    """The returned model (saved by task 'fit') transforms the test rows in a fresh process."""
+    return [ScoreRequest(model=ctx.task_dir(FIT_TASK) / "stage", data=fixture_parquet(ctx, TEST_ROWS),
+                         out=ctx.scores / TRACE)]
+
+
+def _same(a, b, tol=1e-9):
+    if a is None or b is None:
+        return a is None and b is None
+    if len(a) != len(b):
+        return False
+    return all((math.isnan(x) and math.isnan(y)) or abs(x - y) <= tol * max(1.0, abs(x), abs(y))
+               for x, y in zip(map(float, a), map(float, b)))
+
+
+def untraced(ctx):
+    """Why test_out is not the returned model's transform of test_df ('' if it is)."""
+    out = ctx.scores / TRACE
+    outcome = ctx.scored(out)
+    if outcome.get("status") != "ok":
+        return ("the model fit_and_transform() returned, reloaded in a fresh process, could not transform "
+                f"test_df: {outcome.get('message') or outcome.get('status')}")
+    scored = ctx.read_parquet(out / "predictions")
+    test_out = ctx.frame(TEST_OUT_TASK)
+    id_col = ctx.spec.data.id_col
+    if "features" not in scored.columns:
+        return "the returned model, reloaded in a fresh process, writes no 'features' column"
+    want = {int(i): vector_values(v) for i, v in zip(scored[id_col], scored["features"])}
+    got = {int(i): vector_values(v) for i, v in zip(test_out[id_col], test_out["features"])}
+    if set(got) != set(want):
+        return (f"test_out has the rows {sorted(got)}, but the returned model transforms test_df into the rows "
+                f"{sorted(want)}")
+    wrong = [i for i in sorted(want) if not _same(list(got[i]) if got[i] is not None else None,
+                                                   list(want[i]) if want[i] is not None else None)]
+    if wrong:
+        return (f"test_out's features differ from what the returned model gives test_df on {len(wrong)} of "
+                f"{len(want)} rows (id {wrong[0]}): test_out must be model.transform(test_df) with that model")
+    return ""
+
+
+def traced_schema_score_requests(ctx, check):
+    return trace_requests(ctx, check)
+
+
+@sdk.takes(*SCHEMA_PARAMS)
+def traced_schema(ctx, check):
+    """The "schema" check on test_out, once test_out is the returned model's own transform of test_df."""
+    problem = untraced(ctx)
+    if problem:
+        return CheckResult.failed(problem, hint="return (model, model.transform(train_df), model.transform(test_df))")
+    return judge_schema(ctx, check)
+
+
+def traced_values_score_requests(ctx, check):
+    return trace_requests(ctx, check)
+
+
+@sdk.takes(*VALUES_PARAMS)
+def traced_values(ctx, check):
+    """The "values" check on test_out, once test_out is the returned model's own transform of test_df."""
+    problem = untraced(ctx)
+    if problem:
+        return CheckResult.failed(problem, hint="return (model, model.transform(train_df), model.transform(test_df))")
+    return judge_values(ctx, check)

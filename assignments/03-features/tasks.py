@@ -99,13 +99,14 @@ def _differences(a, b, path=""):
 
 
 def fit_with_canaries(ctx):
-    """Fit on train with the canary fixture as test rows; save the class names of the fitted stages and
-    the transformed training rows. The tuple (and the pipeline given to fit_and_transform) is kept in
+    """Fit on train with the canary fixture as test rows; save the class names of the fitted stages, the
+    returned model and the transformed training rows. The tuple (and the pipeline given to fit_and_transform) is kept in
     memory for the next tasks."""
     train = ctx.dataframe("train")
     pipeline = ctx.student("build_feature_pipeline")()
     model, train_out, test_out = _fit(ctx, train, ctx.fixture(CANARY_FIXTURE), pipeline)
     ctx.save_value([type(stage).__name__ for stage in _leaves(model)])
+    ctx.save_stage(model)          # the grader transforms test_df with it in a fresh process (test_out's trace)
     ctx.save_dataframe(train_out.select("id", "features"))
     return model, train_out, test_out, pipeline
 

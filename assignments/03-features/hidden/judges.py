@@ -20,12 +20,21 @@ def wiring(ctx, check):
     return result
 
 
+def no_leakage_score_requests(ctx, check):
+    """The returned model transforms test_df in a fresh process (test_out must be its output)."""
+    return ctx.public_judges().trace_requests(ctx, check)
+
+
 def no_leakage(ctx, check):
     """Everything the fitted model learnt comes from train_df: no canary category in any StringIndexerModel,
     every learnt statistic identical whether the test rows were canaries or harmless rows, and identical to
-    what the pipeline learns when the grader fits it on the training rows itself."""
+    what the pipeline learns when the grader fits it on the training rows itself; and test_out is that
+    model's own transform of test_df (the grader's fresh process gives the same features)."""
     saved = ctx.value(check.tasks[-1])
     problems = []
+    untraced = ctx.public_judges().untraced(ctx)
+    if untraced:
+        problems.append(untraced)
     if saved.get("not_train"):
         problems.append("what the returned model learnt differs from what pipeline.fit(train_df) learns "
                         f"({', '.join(saved['not_train'][:4])}): it was not fitted on the training rows")
