@@ -8,6 +8,8 @@ Each output is a function ``(out, spec, reports) -> files written``: ``out`` is 
 - ``canvas``: ``canvas.csv``, the total per student in Canvas's gradebook import layout; blank for a student
   with a check the grader could not grade (that total is not final, so it is not imported);
 - ``summary``: ``summary.csv`` (pass count per check) and ``summary.png`` (score histogram, pass rate per check).
+
+Every text cell of every CSV (headers included) follows OWASP's rule against formula injection (:func:`csv_cell`).
 """
 
 from __future__ import annotations
@@ -22,10 +24,35 @@ from autograder.spec import AssignmentSpec
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file; text is UTF-8, and a character UTF-8 cannot
+    hold (a lone surrogate) is written as ``?`` rather than failing the write."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    tmp.write_bytes(data.encode("utf-8", "replace") if isinstance(data, str) else data)
     tmp.replace(path)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A cell as written to a CSV: text that a spreadsheet would read as a formula (it begins with
+    ``= + - @``, a tab or a carriage return, also after leading spaces or quotes) gets a leading single
+    quote (OWASP's rule against CSV injection); anything else is unchanged."""
+    if isinstance(value, str) and (value.startswith(FORMULA_STARTS)
+                                   or value.lstrip(" \t\r\n\"'").startswith(FORMULA_STARTS)):
+        return "'" + value
+    return value
+
+
+def csv_text(frame) -> str:
+    """``frame`` as CSV text (RFC 4180 line ends), every text cell and header through :func:`csv_cell`."""
+    safe = frame.copy()
+    safe.columns = [csv_cell(c) for c in frame.columns]
+    for i, dtype in enumerate(safe.dtypes):
+        if dtype == object:
+            safe.isetitem(i, safe.iloc[:, i].map(csv_cell))
+    return safe.to_csv(index=False, lineterminator="\r\n")      # RFC 4180: a CR in a cell is quoted too
 
 
 GRADER_ERRORS = "Grader errors"
@@ -47,7 +74,7 @@ def gradebook_frame(spec: AssignmentSpec, reports: dict[str, GradeReport]):
 
 
 def write_gradebook(out: Path, spec: AssignmentSpec, reports: dict[str, GradeReport]) -> tuple[Path, ...]:
-    atomic_write(out / "gradebook.csv", gradebook_frame(spec, reports).to_csv(index=False))
+    atomic_write(out / "gradebook.csv", csv_text(gradebook_frame(spec, reports)))
     return (out / "gradebook.csv",)
 
 
@@ -58,7 +85,7 @@ def write_canvas(out: Path, spec: AssignmentSpec, reports: dict[str, GradeReport
     final = frame["Score"].where(frame[GRADER_ERRORS] == "")     # not final: left blank, so not imported
     canvas = pd.DataFrame({"Student": frame["SID"], "ID": "", "SIS User ID": "", "SIS Login ID": frame["SID"],
                            "Section": "", f"{spec.title} ({spec.slug})": final})
-    atomic_write(out / "canvas.csv", canvas.to_csv(index=False))
+    atomic_write(out / "canvas.csv", csv_text(canvas))
     return (out / "canvas.csv",)
 
 
@@ -68,7 +95,7 @@ def write_summary(out: Path, spec: AssignmentSpec, reports: dict[str, GradeRepor
     summary = pd.DataFrame([{"check": c.name, "question": c.question, "points": c.points,
                              "passed": sum(_passed(r, c.name) for r in reports.values()),
                              "students": len(reports)} for c in spec.checks])
-    atomic_write(out / "summary.csv", summary.to_csv(index=False))
+    atomic_write(out / "summary.csv", csv_text(summary))
     plot_summary(out / "summary.png", spec, gradebook_frame(spec, reports), summary)
     return out / "summary.csv", out / "summary.png"
 

@@ -1,6 +1,9 @@
 """Class-level outputs (gradebook, canvas, summary) chosen by name: `grade --class --outputs` writes only the
 chosen ones, an unknown name is refused before anything is graded; no Spark (every student is graded already)."""
 
+import csv
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -10,7 +13,7 @@ from autograder.errors import SparkgradeError
 from autograder.registry import load_assignment
 from autograder.results import CheckResult, GradeReport, Status
 from autograder.writers import CLASS_OUTPUTS
-from autograder.writers.classes import class_outputs, write_class_outputs
+from autograder.writers.classes import atomic_write, class_outputs, write_class_outputs
 
 ALL_FILES = {"gradebook.csv", "canvas.csv", "summary.csv", "summary.png"}
 
@@ -108,3 +111,47 @@ def test_a_grader_error_is_named_left_out_of_canvas_and_graded_again(tmp_path):
     assert canvas.loc["alice", total] == spec.total_points and canvas.loc["bob", total] == 0
     assert finished_report(out, "carol", spec) is None
     assert finished_report(out, "alice", spec) == graded["alice"]
+
+
+HOSTILE_NAMES = ["=2+5+cmd|' -C calc'!A0", "+1", "-2", "@SUM(A1:A9)", "\tTab", "\rCR", "  =spaced", "\"=quoted\"",
+                 "'=quoted"]
+
+
+def test_every_csv_cell_that_a_spreadsheet_would_run_starts_with_a_quote(tmp_path):
+    """OWASP's rule against CSV injection: student names (an entry named `=2+5+cmd|' -C calc'!A0.py` was the
+    first cell of its row), check names and headers beginning with = + - @ TAB CR (also after spaces or
+    quotes) get a leading single quote; other text and numbers are unchanged."""
+    spec = load_assignment("02")
+    first = spec.checks[0]
+    hostile = dataclasses.replace(spec, checks=(dataclasses.replace(first, name="=HYPERLINK(\"x\")"), *spec.checks[1:]))
+    passing = reports(spec)["alice"]
+    report = dataclasses.replace(passing, checks=(dataclasses.replace(passing.checks[0], name="=HYPERLINK(\"x\")",
+                                                                       status=Status.ERROR, score=0),
+                                                  *passing.checks[1:]))
+    written = write_class_outputs(tmp_path, hostile, {name: report for name in [*HOSTILE_NAMES, "alice"]})
+    book = pd.read_csv(tmp_path / "gradebook.csv", keep_default_na=False)
+    assert sorted(book["SID"]) == sorted(["'" + n for n in HOSTILE_NAMES] + ["alice"])
+    assert "'=HYPERLINK(\"x\")" in book.columns and set(book["Grader errors"]) == {"'=HYPERLINK(\"x\")"}
+    assert book["Max Score"].dtype.kind in "if"                     # numbers stay numbers
+    canvas = pd.read_csv(tmp_path / "canvas.csv", keep_default_na=False)
+    assert sorted(canvas["Student"]) == sorted(canvas["SIS Login ID"]) == sorted(book["SID"])
+    summary = pd.read_csv(tmp_path / "summary.csv", keep_default_na=False)
+    assert summary["check"][0] == "'=HYPERLINK(\"x\")"
+    for path in (p for files in written.values() for p in files if p.suffix == ".csv"):
+        with open(path, newline="", encoding="utf-8") as fh:
+            cells = [c for row in csv.reader(fh) for c in row]
+        assert not [c for c in cells if c.lstrip(" \t\r\"'").startswith(("=", "+", "-", "@")) and not c.startswith("'")]
+
+
+def test_feedback_with_a_lone_surrogate_and_escapes_is_written(tmp_path):
+    """A message the grader did not clean (a last line of defence) never stops a class run: text UTF-8
+    cannot hold is written as '?'."""
+    spec = load_assignment("02")
+    passing = reports(spec)["alice"]
+    bad = dataclasses.replace(passing.checks[0], status=Status.FAILED, score=0, message="bad \udcff byte \x1b[31mred")
+    report = dataclasses.replace(passing, checks=(bad, *passing.checks[1:]), notes=("note \udcff",))
+    write_feedback(tmp_path, "alice", report)
+    text = (tmp_path / "alice" / "report.md").read_text(encoding="utf-8")
+    assert "bad ? byte" in text
+    atomic_write(tmp_path / "x.txt", "\udcff\ud800")
+    assert (tmp_path / "x.txt").read_text(encoding="utf-8") == "??"
