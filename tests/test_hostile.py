@@ -380,6 +380,9 @@ def check_report(report: GradeReport, spec) -> None:
     for c in report.checks:
         assert c.message, c
         assert c.score == (c.max_score if c.status is Status.PASSED else 0)
+    for text in (*(c.message for c in report.checks), *report.notes):     # child text is made safe as it is read
+        assert "\x1b" not in text and "\x00" not in text, text
+        text.encode("utf-8")
     assert GradeReport.from_dict(json.loads(report.to_json())).to_dict() == report.to_dict()
     jsonschema.validate(to_gradescope(report), GRADESCOPE_SCHEMA)
 

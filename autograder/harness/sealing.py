@@ -266,7 +266,7 @@ class TaskSequencer:
         refused = None
         if source.is_dir() and not source.is_symlink():
             try:
-                self.notes += [f"task '{plan.name}': {n}" for n in copy_sanitized(source, target)]
+                self.notes += [from_child(f"task '{plan.name}': {n}", 500) for n in copy_sanitized(source, target)]
             except TreeTooLarge as exc:
                 remove_tree(target, ignore_errors=True)
                 target.mkdir(parents=True)
