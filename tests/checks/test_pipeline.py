@@ -319,3 +319,18 @@ def test_sql_after_spark_stages_sees_their_column_types(spark, tmp_path):
     top, flat = saved(tmp_path, stages, "typed")
     problems = structure_problems(top, flat, sql_params(), COLUMNS, spark=lambda: spark)
     assert problems[0].startswith("stage 3 (SQLTransformer): Spark cannot analyse") and "DATATYPE_MISMATCH" in problems[0]
+
+
+def test_all_used_reports_a_stage_output_no_later_stage_reads(spark, tmp_path):
+    from autograder.checks.pipeline import unused_outputs
+
+    stages = good_stages()
+    stages[3] = VectorAssembler(inputCols=["age", "income", "home_vec"], outputCol="features",
+                                handleInvalid="keep")     # the raw income, not the imputed one
+    top, flat = saved(tmp_path, stages)
+    assert unused_outputs(flat) == [
+        "stage 1 (Imputer) writes 'income_imp', which no later stage reads (a later stage reads another "
+        "column in its place)"]
+    assert any("income_imp" in p for p in structure_problems(top, flat, {"all_used": True}, COLUMNS))
+    top, flat = saved(tmp_path, good_stages(), "good")
+    assert unused_outputs(flat) == []
