@@ -270,8 +270,8 @@ class TaskSequencer:
             except TreeTooLarge as exc:
                 remove_tree(target, ignore_errors=True)
                 target.mkdir(parents=True)
-                refused = (f"{plan.label} left {exc.what} in its output folder, so nothing it wrote was kept; "
-                           "write only what the task asks for")
+                refused = (f"it left {exc.what} in its output folder, so nothing it wrote was kept; write only "
+                           "what the task asks for")
         else:
             target.mkdir(parents=True)
         claim = _read(target / OUTCOME)

@@ -1,6 +1,6 @@
 """Hostile: double() raises an exception whose message holds a lone surrogate, terminal escapes and
-control characters (a class run once stopped writing report.md on such text). The message reaches the
-report as plain printable text; every other check is scored."""
+control characters (a class run once stopped writing report.md on such text). Both checks of double() fail
+with the message as plain printable text; every other check is scored."""
 
 import sys
 
