@@ -69,13 +69,17 @@ class ChildArea:
             if self.iso.uid is not None:
                 os.lchown(folder, *me)
             folder.chmod(0o755)
-            for entry in walk(folder):              # sanitized: within the caps, only folders and files
-                try:
-                    if self.iso.uid is not None:
-                        os.chown(entry.name, *me, dir_fd=entry.dir_fd, follow_symlinks=False)
-                    os.chmod(entry.name, 0o755 if entry.is_dir else 0o644, dir_fd=entry.dir_fd)
-                except OSError:
-                    continue
+            try:
+                for entry in walk(folder):          # sanitized: within the caps, only folders and files
+                    try:
+                        if self.iso.uid is not None:
+                            os.chown(entry.name, *me, dir_fd=entry.dir_fd, follow_symlinks=False)
+                        os.chmod(entry.name, 0o755 if entry.is_dir else 0o644, dir_fd=entry.dir_fd)
+                    except OSError:
+                        continue
+            except TreeTooLarge:                    # grown since (nothing should write any more): not read
+                remove_tree(folder, ignore_errors=True)
+                folder.mkdir(exist_ok=True)
         return notes
 
 
