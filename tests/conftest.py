@@ -10,6 +10,7 @@ import pytest
 from autograder.registry import project_root
 from autograder.runner import Grader
 from autograder.spark import SparkOptions, build_session
+from autograder.walk import remove_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,3 +45,11 @@ def connect_server():
 def warm_grader(connect_server) -> Grader:
     """A Grader whose children are thin Spark Connect clients of the shared server."""
     return Grader(spark_options=SparkOptions(remote=connect_server.url), work_root=connect_server.work_root)
+
+
+@pytest.fixture
+def deep_tmp_path(tmp_path):
+    """``tmp_path`` for a test that makes folders thousands of levels deep: deleted after the test whatever
+    its outcome, since pytest's own clean-up of old temporary folders recurses and would fail on them."""
+    yield tmp_path
+    remove_tree(tmp_path, ignore_errors=True)

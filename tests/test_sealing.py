@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 from autograder.harness.sealing import TaskPlan, TaskSequencer, copy_sanitized
-from autograder.walk import remove_tree
 
 CHILD = textwrap.dedent("""
     import json, os, sys, time
@@ -92,17 +91,16 @@ def test_a_claimed_success_without_the_declared_result_fails(tmp_path):
     assert "value.json is missing" in verdict["message"]
 
 
-def test_a_task_that_leaves_folders_nested_too_deep_fails_and_the_next_one_is_sealed(tmp_path):
-    sequencer, seen, _ = run(tmp_path, [value_plan("a"), value_plan("b")],
+def test_a_task_that_leaves_folders_nested_too_deep_fails_and_the_next_one_is_sealed(deep_tmp_path):
+    sequencer, seen, _ = run(deep_tmp_path, [value_plan("a"), value_plan("b")],
                              {"a": {"value": 1, "deep": 1500}, "b": {"value": 2}})
     assert seen == ["a", "b"]
     verdict = sequencer.verdict("a")
     assert verdict["status"] == "raised", verdict
     assert verdict["message"].startswith("it left folders nested more than 64 levels deep in its output folder")
-    assert sorted(p.name for p in (tmp_path / "sealed" / "a").iterdir()) == ["outcome.json"]
+    assert sorted(p.name for p in (deep_tmp_path / "sealed" / "a").iterdir()) == ["outcome.json"]
     assert sequencer.verdict("b")["status"] == "ok"
-    assert json.loads((tmp_path / "sealed" / "b" / "value.json").read_text()) == 2
-    remove_tree(tmp_path / "artifacts")               # pytest's own clean-up of tmp_path recurses
+    assert json.loads((deep_tmp_path / "sealed" / "b" / "value.json").read_text()) == 2
 
 
 def test_a_claimed_message_is_read_as_safe_text(tmp_path):

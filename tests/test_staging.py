@@ -19,7 +19,6 @@ from autograder.locate import Found, choose, is_copy_of
 from autograder.registry import load_assignment
 from autograder.staging import stage
 from autograder.starter import unchanged
-from autograder.walk import remove_tree
 
 
 @pytest.fixture(scope="module")
@@ -351,8 +350,8 @@ def test_nested_zips_of_a_million_entries_are_refused_before_they_are_listed(spe
     assert not list((tmp_path / "dest").iterdir())          # the expanded archives were unnamed temporary files
 
 
-def test_an_uploaded_folder_nested_too_deep_is_refused_without_recursion(spec, tmp_path):
-    fd = os.open(tmp_path, os.O_RDONLY)
+def test_an_uploaded_folder_nested_too_deep_is_refused_without_recursion(spec, deep_tmp_path):
+    fd = os.open(deep_tmp_path, os.O_RDONLY)
     os.mkdir("upload", dir_fd=fd)
     for _ in range(1500):
         below = os.open("upload" if _ == 0 else "d", os.O_RDONLY, dir_fd=fd)
@@ -361,5 +360,4 @@ def test_an_uploaded_folder_nested_too_deep_is_refused_without_recursion(spec, t
         os.mkdir("d", dir_fd=fd)
     os.close(fd)
     with pytest.raises(SubmissionError, match="folders nested more than 64 levels deep"):
-        stage(tmp_path / "upload", spec, tmp_path / "dest")
-    remove_tree(tmp_path / "upload")                     # pytest's own clean-up of tmp_path recurses
+        stage(deep_tmp_path / "upload", spec, deep_tmp_path / "dest")

@@ -24,12 +24,12 @@ def chain(root, depth: int, name: str = "d", leaf: str = "f.txt") -> None:
         os.close(fd)
 
 
-def test_a_tree_deeper_than_the_recursion_limit_and_path_max_is_deleted(tmp_path):
+def test_a_tree_deeper_than_the_recursion_limit_and_path_max_is_deleted(deep_tmp_path):
     depth = max(1500, sys.getrecursionlimit() + 500)
-    (tmp_path / "out").mkdir()
-    chain(tmp_path / "out", depth, name="n" * 100)           # 150,000 characters of path
-    remove_tree(tmp_path / "out")
-    assert not (tmp_path / "out").exists()
+    (deep_tmp_path / "out").mkdir()
+    chain(deep_tmp_path / "out", depth, name="n" * 100)           # 150,000 characters of path
+    remove_tree(deep_tmp_path / "out")
+    assert not (deep_tmp_path / "out").exists()
 
 
 def test_a_wide_tree_with_links_is_deleted_and_link_targets_are_kept(tmp_path):
@@ -70,14 +70,14 @@ def test_walk_is_top_down_in_name_order_and_never_follows_links(tmp_path):
     assert [e.rel for e in walk(tmp_path / "t", skip=lambda e: e.name == "b")] == ["a.txt", "b", "z"]
 
 
-def test_walk_refuses_a_deep_tree_without_recursion(tmp_path):
-    (tmp_path / "t").mkdir()
-    chain(tmp_path / "t", 1500)
+def test_walk_refuses_a_deep_tree_without_recursion(deep_tmp_path):
+    (deep_tmp_path / "t").mkdir()
+    chain(deep_tmp_path / "t", 1500)
     with pytest.raises(TreeTooLarge, match="nested more than 64 levels deep") as info:
-        list(walk(tmp_path / "t"))
+        list(walk(deep_tmp_path / "t"))
     assert info.value.rel.count("/") == 64
-    assert len(list(walk(tmp_path / "t", max_depth=2000))) == 1501
-    remove_tree(tmp_path / "t")
+    assert len(list(walk(deep_tmp_path / "t", max_depth=2000))) == 1501
+    remove_tree(deep_tmp_path / "t")
 
 
 def test_walk_refuses_too_many_entries_before_listing_them_all(tmp_path):

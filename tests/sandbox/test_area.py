@@ -17,8 +17,8 @@ def chain(folder, depth: int) -> None:
     os.close(fd)
 
 
-def test_sanitize_removes_only_the_entry_holding_a_too_deep_tree(tmp_path):
-    folder = tmp_path / "artifacts"
+def test_sanitize_removes_only_the_entry_holding_a_too_deep_tree(deep_tmp_path):
+    folder = deep_tmp_path / "artifacts"
     chain(folder / "deep" / "out", 1500)
     (folder / "kept").mkdir()
     (folder / "kept" / "value.json").write_text("42")
@@ -28,8 +28,8 @@ def test_sanitize_removes_only_the_entry_holding_a_too_deep_tree(tmp_path):
     assert notes == [f"removed deep: it holds folders nested more than {MAX_DEPTH} levels deep"]
 
 
-def test_home_and_tmp_holding_a_deep_tree_are_emptied_for_the_next_child(tmp_path):
-    area = ChildArea(tmp_path / "child", Isolation())
+def test_home_and_tmp_holding_a_deep_tree_are_emptied_for_the_next_child(deep_tmp_path):
+    area = ChildArea(deep_tmp_path / "child", Isolation())
     area.create()
     chain(area.home / "x", 1500)
     chain(area.tmp / "y", 1500)
