@@ -105,3 +105,19 @@ def test_entry_runs_as_a_file_in_a_fresh_process(tmp_path):
     proc = processes.run([sys.executable, entry.__file__, str(sub), "sub_entry_c", "main", "z"], tmp_path / "e.log",
                          60)
     assert proc.returncode == 0 and "ran z" in proc.tail()
+
+
+def test_a_passed_socket_is_served_by_the_child_on_the_callers_port(tmp_path):
+    # the caller makes the listening socket and knows its port; the child only answers on it
+    sock = processes.loopback_socket()
+    port = sock.getsockname()[1]
+    script = ("import socket, sys\n"
+              "s = socket.socket(fileno=int(sys.argv[1]))\n"
+              "conn, _ = s.accept()\n"
+              "conn.sendall(b'from the child')\n")
+    with processes.start([sys.executable, "-c", script, str(sock.fileno())], tmp_path / "d.log",
+                         pass_fds=(sock.fileno(),)) as proc:
+        sock.close()
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as client:
+            assert client.recv(100) == b"from the child"
+        assert proc.wait(20) == 0

@@ -170,26 +170,48 @@ def batch(ctx, check):
 # ------------------------------------------------------------------------------------------------- q3
 
 
+STREAM_PROBE, SERVE_PROBE = "stream-probe", "serve-probe"
+
+
+def probe_request(ctx, out: str, probe: str) -> ScoreRequest:
+    """A probe of tasks.py run by the scoring process on the saved model and the public rows (one request
+    shared by the checks that read it)."""
+    return ScoreRequest(model=ctx.task_dir("model") / "stage", data=ctx.data.train, out=ctx.scores / out,
+                        probe=f"tasks:{probe}")
+
+
+def observed(ctx, out: str, what: str):
+    """(what a probe saw, None) or (None, the failed CheckResult saying why it saw nothing)."""
+    outcome = ctx.scored(ctx.scores / out)
+    if outcome.get("status") != "ok":
+        return None, CheckResult.failed(f"{what}: {outcome.get('message') or outcome.get('status')}")
+    return read_json(ctx.scores / out / "observed.json"), None
+
+
 def _exactly_once_outputs(ctx, check, expected):
-    run = ctx.value(check.tasks[0])
-    got = ctx.frame(check.tasks[0])
-    crash = (f"killed after {run.get('committed_before_kill')} committed micro-batches"
-             + (", one more in flight" if run.get("in_flight_at_kill") else ""))
-    yield got, expected, f"the stream's output ({crash}, then restarted)"
-    if not run.get("progressed"):
-        yield CheckResult.failed("the stream committed no micro-batch into checkpoint_dir before it was killed; "
-                                 "keep the query's checkpoint in the checkpoint_dir you are given")
-    if run.get("resumed") is False:
-        yield CheckResult.failed("the restarted query did not resume from checkpoint_dir: the micro-batches committed "
-                                 "before the crash are no longer in it, so the files were scored again from scratch; "
-                                 "restart on the same checkpoint (and sink) instead of clearing them")
-    yield CheckResult.passed(f"{len(got)} rows from {run.get('files')} files, each exactly once ({crash}, then "
-                             "restarted from the checkpoint)")
+    run, problem = observed(ctx, STREAM_PROBE, "the stream")
+    if problem:
+        yield problem
+    got = ctx.read_parquet(ctx.scores / STREAM_PROBE / "predictions")
+    crash = f"killed right after a micro-batch wrote {run.get('files_at_kill')} data files, then restarted"
+    yield got, expected, f"the stream's output ({crash})"
+    if run.get("restart_rows", 0) >= run.get("rows", 0):
+        yield CheckResult.failed(f"the restarted query did not resume from checkpoint_dir: it wrote "
+                                 f"{run.get('restart_rows')} rows for the {run.get('rows')} input rows, so every file "
+                                 "was scored again although earlier micro-batches had finished before the crash; "
+                                 "restart on the same checkpoint and sink instead of clearing them")
+    yield CheckResult.passed(f"{len(got)} rows from {run.get('files')} files, each exactly once ({crash} from the "
+                             "checkpoint)")
+
+
+def exactly_once_score_requests(ctx, check):
+    return reference_requests(ctx, check) + [probe_request(ctx, STREAM_PROBE, "stream_probe")]
 
 
 @sdk.takes(Param("tolerance", float, "largest gap between a prediction and the grader's own scoring", required=True))
 def exactly_once(ctx, check):
-    """The sink after a SIGKILL mid-stream and a restart: every input row exactly once, correctly scored."""
+    """The sink after a SIGKILL right after a micro-batch wrote, and a restart: every input row exactly once,
+    correctly scored, and the sink's earlier files kept (observed by the scoring process)."""
     return judge_outputs(ctx, check, _exactly_once_outputs)
 
 
@@ -199,7 +221,9 @@ def exactly_once(ctx, check):
 def _served_outputs(ctx, check, expected):
     import pandas as pd
 
-    exchanges = ctx.value(check.tasks[0])
+    exchanges, problem = observed(ctx, SERVE_PROBE, "serving create_app(model_path)")
+    if problem:
+        yield problem
     rows = exchanges["rows"]
     for name, sent in (("valid", rows), ("valid_one", rows[-1:])):
         reply = exchanges.get(name) or {}
@@ -227,5 +251,9 @@ def served(ctx, check):
     return judge_outputs(ctx, check, _served_outputs)
 
 
+def served_score_requests(ctx, check):
+    return reference_requests(ctx, check) + [probe_request(ctx, SERVE_PROBE, "serve_probe")]
+
+
 # Every check of this assignment compares with the same scoring of the saved model.
-batch_score_requests = exactly_once_score_requests = served_score_requests = reference_requests
+batch_score_requests = reference_requests

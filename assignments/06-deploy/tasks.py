@@ -1,43 +1,45 @@
-"""Harness tasks of assignment 06 (run in the sandboxed student process).
+"""Harness tasks and scoring probes of assignment 06.
 
-The batch, streaming and serving tasks all use the model the harness itself saved from
-``train_model()`` (task ``model``), so that a broken ``export_model()`` costs only its own checks. Every
-task only *runs* the student's code and saves what came out (plain JSON and Parquet written here); the
-grader judges it against its own scoring of the saved model, in a separate process.
+The batch job, the stream and the service all use the model the harness itself saved from
+``train_model()`` (task ``model``), so that a broken ``export_model()`` costs only its own checks. What
+they produce is judged against the grader's own scoring of the saved model, in the scoring process.
 
-- ``batch``: ``spark-submit <submission> <input> <model> <output>`` for real (a fresh JVM), then
-  ``score_batch()`` once more on the same paths (a rerun must leave the same output).
-- ``stream_start`` (right after ``model``, so that its JVM starts while ``export`` and ``batch`` run) and
-  ``stream``: ``start_stream()`` in a fresh process, fed Parquet files; once it has committed two
-  micro-batches, more files arrive and the whole process is SIGKILLed while a batch is in flight; the
-  query is then restarted from its checkpoint (``once=True``) in the student process and the sink is
-  read back.
-- ``serve``: ``create_app()`` served by uvicorn on 127.0.0.1 (a free port), sent valid and invalid
-  requests over HTTP; the responses are saved as they came.
+- Task ``batch`` (student process): ``spark-submit <submission> <input> <model> <output>`` for real (a
+  fresh JVM), then ``score_batch()`` once more on the same paths (a rerun must leave the same output).
+- Probe ``stream_probe`` (scoring process, which never imports the submission): ``start_stream()`` in a
+  fresh process (:mod:`autograder.harness.entry`), fed Parquet files; once its sink has grown, more files
+  arrive and the process is SIGKILLed the moment the sink grows again (right after a micro-batch wrote
+  its files, before it could record that it did); a second fresh process restarts the query with
+  ``once=True``; the probe reads the sink with its own session.
+- Probe ``serve_probe`` (scoring process): ``create_app()`` served by uvicorn in a fresh process on a
+  listening socket the probe made; the probe sends valid (in a shuffled order) and invalid requests over
+  HTTP from its own process and keeps the answers as they came.
 """
 
 import json
 import os
-import shutil
 import sys
-import threading
 import time
 from pathlib import Path
 
 from autograder.harness.context import TaskFailed
-from autograder.harness.processes import loopback_socket, secondary_options, spark_submit_command, wait_until
+from autograder.harness.artifacts import write_json
+from autograder.harness.processes import (ProbeFailed, ProcessTimeout, loopback_socket, secondary_options, spark_submit_command,
+                                          start, wait_until)
 
 LABEL_COLUMNS = ("status", "label")
 OUTPUT_COLUMNS = ("id", "prediction", "p_bad")
 BATCH_TIMEOUT_S = 150.0       # spark-submit: a JVM start plus scoring ~3,600 rows took 12-20 s here
 STREAM_FILES = 8              # the training rows, without labels, in 8 Parquet files of ~445 rows
 STREAM_FIRST = 4              # files present when the stream starts; the rest arrive before the crash
-STREAM_STARTUP_S = 90.0       # fresh process: JVM, model load and two micro-batches took 12-25 s here
-IN_FLIGHT_WAIT_S = 20.0
+STREAM_STARTUP_S = 90.0       # fresh process: JVM, model load and a first micro-batch took 12-25 s here
+GROWTH_WAIT_S = 45.0          # files that arrive while the query runs must reach the sink within this
+SINK_POLL_S = 0.002           # how often the probe looks at the sink while it waits to kill
 RESTART_TIMEOUT_S = 90.0
-SERVER_START_S = 30.0
+SERVER_START_S = 60.0         # fresh process: JVM and model load, then uvicorn
 REQUEST_TIMEOUT_S = 60.0
 SERVED_ROWS = 20
+SHUFFLE_SEED = 6              # the valid rows are sent in this seeded shuffled order
 
 
 def _model_path(ctx) -> str:
@@ -47,12 +49,16 @@ def _model_path(ctx) -> str:
     return str(path)
 
 
-def _request_rows(ctx):
-    """The public training rows without their labels, ordered by id (a pyarrow Table)."""
+def request_rows(path, id_col: str):
+    """The public training rows at ``path`` without their labels, ordered by id (a pyarrow Table)."""
     import pyarrow.parquet as pq
 
-    table = pq.read_table(ctx.data["train"]).sort_by(ctx.id_col)
+    table = pq.read_table(path).sort_by(id_col)
     return table.select([c for c in table.column_names if c not in LABEL_COLUMNS])
+
+
+def _request_rows(ctx):
+    return request_rows(ctx.data["train"], ctx.id_col)
 
 
 def _read_scored(ctx, path: Path, what: str):
@@ -107,51 +113,52 @@ def batch_job(ctx):
 
 
 # ------------------------------------------------------------------------------------------ streaming
+# Probes run in the scoring process: the submission runs only in the processes they start (entry points),
+# and what they judge (the sink's rows, a server's answers) is read here with the probe's own code.
+
+
+def _entry(job, target: str, args) -> list[str]:
+    """argv of a fresh process that loads the submission and calls ``target`` of this file (entry.py)."""
+    return [sys.executable, "-m", "autograder.harness.entry", str(job.submission), job.module_name,
+            f"{Path(__file__).resolve()}:{target}", *map(str, args)]
 
 
 def stream_driver(module, argv):
-    """Runs in the fresh streaming process (see autograder.harness.entry): start the student's query
-    with a processing-time trigger and keep it running until the process is killed."""
+    """Runs in a fresh streaming process: start the student's query (``argv[4] == "once"``: with
+    once=True, until it stops by itself) on the other arguments and wait on it."""
     from autograder.spark import build_session
 
     spark = build_session(secondary_options("sparkgrade-stream"))     # sized for the box (autograder.box)
-    query = module.start_stream(spark, *argv)
+    once = argv[4:] == ["once"]
+    query = module.start_stream(spark, *argv[:4], once=once)
     if not hasattr(query, "awaitTermination"):
         raise TypeError(f"start_stream() should return the started StreamingQuery, got {type(query).__name__}")
+    if once and not query.awaitTermination(RESTART_TIMEOUT_S):
+        print(f"the restarted query (once=True) was still running after {RESTART_TIMEOUT_S:g} s; use "
+              "trigger(availableNow=True) so that it stops when the files are processed", file=sys.stderr)
+        return 3
     query.awaitTermination()
     return 0
 
 
-def _batch_ids(folder: Path) -> list[int]:
-    try:
-        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
-    except OSError:
-        return []
-
-
-def _committed(checkpoint: Path) -> int:
-    return len(_batch_ids(checkpoint / "commits"))
-
-
-def _in_flight(checkpoint: Path) -> bool:
-    """A micro-batch has been planned (offsets written) but not committed yet."""
-    offsets, commits = _batch_ids(checkpoint / "offsets"), _batch_ids(checkpoint / "commits")
-    return bool(offsets) and (not commits or offsets[-1] > commits[-1])
-
-
-def _checkpoint_state(checkpoint: Path) -> dict:
-    """The committed batch ids and the first micro-batch's offsets file: a restart that resumes from the
-    checkpoint keeps both; one that clears the checkpoint (and scores everything again) does not."""
-    try:
-        first = (checkpoint / "offsets" / "0").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        first = None
-    return {"commits": _batch_ids(checkpoint / "commits"), "first_offsets": first}
-
-
-def _stream_folders(ctx) -> dict[str, Path]:
-    base = ctx.artifact_dir.parent / "stream_start"
-    return {n: base / n for n in ("incoming", "staging", "scored", "checkpoint")}
+def sink_files(sink: Path) -> frozenset[str]:
+    """The data files in the sink folder (paths relative to it; folders and files whose name starts with
+    ``_`` or ``.``, such as ``_spark_metadata`` and ``_temporary``, left out)."""
+    found, stack = [], [sink]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(("_", ".")):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(Path(entry.path))
+            elif entry.name.endswith(".parquet"):
+                found.append(os.path.relpath(entry.path, sink))
+    return frozenset(found)
 
 
 def _feed(rows, folders, i: int) -> None:
@@ -165,76 +172,107 @@ def _feed(rows, folders, i: int) -> None:
     time.sleep(0.01)                            # distinct modification times: the source keeps their order
 
 
-def stream_start(ctx):
-    """The first STREAM_FIRST files, and start_stream() in a fresh process (left running: its JVM starts
-    while the next tasks run; task `stream` crashes and restarts it)."""
-    model = _model_path(ctx)
-    folders = _stream_folders(ctx)
-    for folder in folders.values():             # a fresh start, also when the harness re-runs this task
-        shutil.rmtree(folder, ignore_errors=True)
-    folders["incoming"].mkdir(parents=True)
-    folders["staging"].mkdir(parents=True)
-    rows = _request_rows(ctx)
+def stream_probe(spark, job, request, out: Path) -> None:
+    """start_stream() in a fresh process, fed files, SIGKILLed the moment its sink grows after more files
+    arrived; restarted with once=True in another fresh process; the sink read back with this process's
+    session into ``out/predictions`` and what was seen into ``out/observed.json``."""
+    import tempfile
+
+    from pyspark.sql import functions as F
+
+    work = Path(tempfile.mkdtemp(prefix="stream-"))
+    folders = {n: work / n for n in ("incoming", "staging", "scored", "checkpoint")}
+    folders["incoming"].mkdir()
+    folders["staging"].mkdir()
+    sink = folders["scored"]
+    rows = request_rows(request["data"], job.id_col)
     for i in range(STREAM_FIRST):
         _feed(rows, folders, i)
-    args = [folders["incoming"], model, folders["scored"], folders["checkpoint"]]
-    argv = [sys.executable, "-m", "autograder.harness.entry", *ctx.submission_entry("tasks:stream_driver", args)]
-    return ctx.start_process(argv, log="stream-driver")
-
-
-def stream(ctx):
-    """The running stream gets the rest of the files and is SIGKILLed mid-batch, then restarted from its
-    checkpoint in this process; what the sink holds afterwards is saved."""
-    proc = ctx.results.get("stream_start")
-    if proc is None:
-        raise TaskFailed("skipped: the streaming process could not be started (see the task before)")
-    model = _model_path(ctx)
-    folders = _stream_folders(ctx)
-    checkpoint, output = folders["checkpoint"], folders["scored"]
-    rows = _request_rows(ctx)
-    with proc:                                  # killed on every way out of this block
-        wait_until(lambda: _committed(checkpoint) >= 2, STREAM_STARTUP_S, proc)
-        progressed = _committed(checkpoint) >= 1
-        if not proc.running():
-            raise TaskFailed(f"start_stream(spark, input_dir, model_path, output_dir, checkpoint_dir) in a fresh "
-                             f"process stopped by itself (exit code {proc.returncode}) instead of running until "
-                             f"it was stopped: {proc.error()}")
+    args = [folders["incoming"], request["model"], sink, folders["checkpoint"]]
+    with start(_entry(job, "stream_driver", args), out / "stream.log", cwd=work) as proc:
+        wrote = wait_until(lambda: bool(sink_files(sink)), STREAM_STARTUP_S, proc)
+        if not wrote:
+            if not proc.running():
+                raise ProbeFailed(f"start_stream(spark, input_dir, model_path, output_dir, checkpoint_dir) in a fresh "
+                                  f"process stopped by itself (exit code {proc.returncode}) before it wrote anything "
+                                  f"to output_dir: {proc.error()}")
+            raise ProbeFailed(f"the query started by start_stream() wrote nothing to output_dir within "
+                              f"{STREAM_STARTUP_S:g} s although {STREAM_FIRST} files were waiting in input_dir")
+        first = sink_files(sink)                # a later write means the batch that wrote these is done
+        wait_until(lambda: sink_files(sink) != first, GROWTH_WAIT_S, proc)
+        before = sink_files(sink)
         for i in range(STREAM_FIRST, STREAM_FILES):
             _feed(rows, folders, i)
-        in_flight = wait_until(lambda: _in_flight(checkpoint), IN_FLIGHT_WAIT_S, proc) if progressed else False
-        committed = _committed(checkpoint)
+        grew = wait_until(lambda: sink_files(sink) != before, GROWTH_WAIT_S, proc, poll_s=SINK_POLL_S)
         proc.kill()                             # SIGKILL, JVM included: a crash, not a shutdown
-    before = _checkpoint_state(checkpoint)
-    query = ctx.student("start_stream")(ctx.spark, str(folders["incoming"]), model, str(output), str(checkpoint),
-                                        once=True)
-    if not hasattr(query, "awaitTermination"):
-        raise TaskFailed(f"start_stream(..., once=True) should return the started StreamingQuery, got "
-                         f"{type(query).__name__}")
+        if not grew:
+            raise ProbeFailed(f"the query started by start_stream() wrote nothing more to output_dir within "
+                              f"{GROWTH_WAIT_S:g} s while files kept arriving in input_dir (exit code "
+                              f"{proc.returncode}): {proc.error()}")
+    at_kill = sink_files(sink)
+    with start(_entry(job, "stream_driver", [*args, "once"]), out / "restart.log", cwd=work) as restart:
+        try:
+            code = restart.wait(RESTART_TIMEOUT_S + 60)
+        except ProcessTimeout as exc:
+            raise ProbeFailed(f"the restarted query (start_stream(..., once=True) in a fresh process) {exc}") from None
+        if code != 0:
+            raise ProbeFailed(f"the restarted query (start_stream(..., once=True) in a fresh process) ended with "
+                              f"exit code {code}: {restart.error()}")
     try:
-        finished = query.awaitTermination(RESTART_TIMEOUT_S)
-    except Exception as exc:  # noqa: BLE001 - the query failed: reported to the student
-        raise TaskFailed(f"the restarted query failed: {type(exc).__name__}: "
-                         f"{(str(exc).splitlines() or [''])[0][:300]}") from None
-    if not finished:
-        query.stop()
-        raise TaskFailed(f"the restarted query (once=True) was still running after {RESTART_TIMEOUT_S:g} s; "
-                         "use trigger(availableNow=True) so that it stops when the files are processed")
-    ctx.save_dataframe(_read_scored(ctx, output, "the stream"))
-    after = _checkpoint_state(checkpoint)
-    resumed = (bool(before["commits"]) and before["first_offsets"] is not None
-               and set(before["commits"]) <= set(after["commits"]) and after["first_offsets"] == before["first_offsets"])
-    ctx.save_value({"files": STREAM_FILES, "rows": rows.num_rows, "progressed": progressed,
-                    "committed_before_kill": committed, "in_flight_at_kill": in_flight, "resumed": resumed})
+        scored = spark.read.parquet(str(sink))
+        scored = scored.select(*(F.col(c).cast("long" if c == "id" else "double").alias(c) for c in OUTPUT_COLUMNS))
+        scored.write.mode("overwrite").parquet(str(out / "predictions"))
+    except Exception as exc:  # noqa: BLE001 - reported to the student
+        raise ProbeFailed(f"output_dir holds no readable Parquet with the columns {list(OUTPUT_COLUMNS)} after the "
+                          f"restart ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]})") from None
+    write_json(out / "observed.json", {"files": STREAM_FILES, "rows": rows.num_rows,
+                                      "files_at_kill": len(at_kill),
+                                      "restart_rows": file_rows(sink, sink_files(sink) - at_kill)})
+
+
+def file_rows(sink: Path, files) -> int:
+    """Rows in these data files of the sink, from their Parquet footers (an unreadable file counts 0)."""
+    import pyarrow.parquet as pq
+
+    total = 0
+    for name in files:
+        try:
+            total += pq.read_metadata(sink / name).num_rows
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 # ------------------------------------------------------------------------------------------- serving
 
 
-def _json_rows(ctx) -> list[dict]:
-    """SERVED_ROWS training rows (the first ones by id, and rows with missing values), as JSON objects."""
-    rows = _request_rows(ctx).to_pylist()
+def serve_driver(module, argv):
+    """Runs in a fresh serving process: create_app(argv[0]) served by uvicorn on the listening socket
+    whose file descriptor is argv[1] (made and passed by the probe)."""
+    import socket
+
+    import uvicorn
+
+    from autograder.spark import build_session
+
+    build_session(secondary_options("sparkgrade-serve"))     # the session the app's getOrCreate() finds
+    app = module.create_app(argv[0])
+    if not callable(app):
+        raise TypeError(f"create_app() should return the FastAPI app, got {type(app).__name__}")
+    sock = socket.socket(fileno=int(argv[1]))
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="auto")).run(sockets=[sock])
+    return 0
+
+
+def served_rows(rows) -> list[dict]:
+    """SERVED_ROWS training rows (the first ones by id, and rows with missing values), as JSON objects, in a
+    seeded shuffled order (a service that sorts its answer by id does not keep the request's order)."""
+    import random
+
+    rows = rows.to_pylist()
     with_nulls = [r for r in rows if any(v is None for v in r.values())]
     chosen = rows[: SERVED_ROWS // 2] + with_nulls[: SERVED_ROWS - SERVED_ROWS // 2]
+    random.Random(SHUFFLE_SEED).shuffle(chosen)
     return chosen
 
 
@@ -251,40 +289,41 @@ def _requests(rows: list[dict]) -> dict[str, bytes]:
     }
 
 
-def serve(ctx):
-    """create_app(model_path) served by uvicorn on 127.0.0.1; valid and invalid requests over HTTP."""
+def _answers(client) -> bool:
+    """Whether anything answers HTTP on the server's socket yet."""
+    import httpx
+
     try:
-        import httpx
-        import uvicorn
-    except ImportError as exc:
-        raise TaskFailed(f"serving needs fastapi, uvicorn and httpx ({exc}); install them with "
-                         "`pip install fastapi uvicorn httpx`") from None
-    model = _model_path(ctx)
-    app = ctx.student("create_app")(model)
-    if not callable(app):
-        raise TaskFailed(f"create_app() should return the FastAPI app, got {type(app).__name__}")
+        client.get("/", timeout=2.0)
+        return True
+    except httpx.HTTPError:
+        return False
+
+
+def serve_probe(spark, job, request, out: Path) -> None:
+    """create_app(model_path) served in a fresh process; valid and invalid requests sent from this process
+    over HTTP; the answers saved as they came in ``out/observed.json``."""
+    import httpx
+
     sock = loopback_socket()
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="auto"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name="sparkgrade-server")
-    thread.start()
     try:
-        wait_until(lambda: server.started or not thread.is_alive(), SERVER_START_S)
-        if not server.started:
-            raise TaskFailed(f"the app returned by create_app() did not start serving within {SERVER_START_S:g} s")
-        rows = _json_rows(ctx)
-        exchanges = {"rows": rows}
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=REQUEST_TIMEOUT_S) as client:
-            for name, body in _requests(rows).items():
-                try:
-                    response = client.post("/predict", content=body, headers={"content-type": "application/json"})
-                except httpx.HTTPError as exc:
-                    exchanges[name] = {"status": None, "body": f"{type(exc).__name__}: {exc}"[:2000]}
-                    continue
-                exchanges[name] = {"status": response.status_code, "body": response.text[:20000]}
-        ctx.save_value(exchanges)
+        proc = start(_entry(job, "serve_driver", [request["model"], sock.fileno()]), out / "server.log",
+                     cwd=out, pass_fds=(sock.fileno(),))
     finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+        sock.close()                            # the server holds its own copy
+    with proc, httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=REQUEST_TIMEOUT_S) as client:
+        if not wait_until(lambda: _answers(client), SERVER_START_S, proc, poll_s=0.2):
+            ended = f" (it ended with exit code {proc.returncode})" if not proc.running() else ""
+            raise ProbeFailed(f"the app returned by create_app() did not answer HTTP within {SERVER_START_S:g} s{ended}: "
+                          f"{proc.error()}")
+        rows = served_rows(request_rows(request["data"], job.id_col))
+        exchanges = {"rows": rows}
+        for name, body in _requests(rows).items():
+            try:
+                response = client.post("/predict", content=body, headers={"content-type": "application/json"})
+            except httpx.HTTPError as exc:
+                exchanges[name] = {"status": None, "body": f"{type(exc).__name__}: {exc}"[:2000]}
+                continue
+            exchanges[name] = {"status": response.status_code, "body": response.text[:20000]}
+    write_json(out / "observed.json", exchanges)

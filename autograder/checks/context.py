@@ -27,16 +27,26 @@ class ScoreRequest:
     """Ask the scoring child to load ``model`` in a fresh process (with the submission's own ``loader``
     function, if given), run it on the Parquet rows at ``data`` and leave its predictions under ``out``.
 
+    ``fit``: ``model`` is an unfitted estimator, fitted first on the Parquet rows at ``fit`` (only those
+    matching the grader's SQL condition ``where``, if given). ``probe``: instead of scoring, the scoring
+    child runs the assignment's ``tasks.py`` function of that name, which drives the submission in
+    processes of its own (see :mod:`autograder.harness.scorer`) and leaves what it observed under ``out``.
+
     Requests with the same model, data and out are scored once. ``to_dict`` gives the plain mapping the
-    scoring phase reads (``model``, ``data``, ``out`` and, only when set, ``loader``)."""
+    scoring phase reads (``model``, ``data``, ``out`` and, only when set, the optional fields)."""
 
     model: str
     data: str
     out: str
     loader: str | None = None
+    fit: str | None = None
+    where: str | None = None
+    probe: str | None = None
+
+    OPTIONAL = ("loader", "fit", "where", "probe")
 
     def __post_init__(self):
-        for name in ("model", "data", "out"):
+        for name in ("model", "data", "out") + (("fit",) if self.fit is not None else ()):
             object.__setattr__(self, name, str(getattr(self, name)))
 
     @property
@@ -46,13 +56,13 @@ class ScoreRequest:
 
     def to_dict(self) -> dict[str, str]:
         plain = {"model": self.model, "data": self.data, "out": self.out}
-        if self.loader:
-            plain["loader"] = self.loader
+        plain.update({name: getattr(self, name) for name in self.OPTIONAL if getattr(self, name)})
         return plain
 
     @classmethod
     def from_dict(cls, plain: Mapping[str, Any]) -> ScoreRequest:
-        return cls(model=plain["model"], data=plain["data"], out=plain["out"], loader=plain.get("loader"))
+        return cls(model=plain["model"], data=plain["data"], out=plain["out"],
+                   **{name: plain.get(name) for name in cls.OPTIONAL})
 
     @classmethod
     def of(cls, request: ScoreRequest | Mapping[str, Any]) -> ScoreRequest:

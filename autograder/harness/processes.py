@@ -1,4 +1,5 @@
-"""Processes a harness task starts: a batch job under ``spark-submit``, a streaming driver, a server.
+"""Processes a harness task or a scoring probe starts: a batch job under ``spark-submit``, a streaming
+driver, a server.
 
 Each runs in its own process group with its output in a log file, under a time limit, and is killed
 with its whole group (the JVM and Python workers included) when it overruns, when the task is done
@@ -8,7 +9,8 @@ with it, or when the task itself fails (use it as a context manager)::
         ...                          # poll proc.running(), read proc.tail()
         proc.kill()                  # SIGKILL the whole group (a crash, as far as the process can tell)
 
-They live inside the sandboxed student process, so the sandbox's limits and final kill cover them too.
+They live inside a sandboxed child (the student process, or the scoring process for a probe), so the
+sandbox's limits and final kill cover them too.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ SPARK_SUBMIT_CONF = {
 
 class ProcessTimeout(Exception):
     """A process did not finish within its time limit (it has been killed)."""
+
+
+class ProbeFailed(Exception):
+    """Raised by a scoring probe (an assignment's ``tasks.py`` function the scoring process runs): what it
+    observed of the submission's processes fails the request; the message is the student's to read."""
 
 
 def process_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -174,14 +181,16 @@ class Process:
         return error_summary(self.tail())
 
 
-def start(argv: list[str], log: Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> Process:
-    """Start ``argv`` in a new process group, stdout and stderr appended to ``log``."""
+def start(argv: list[str], log: Path, cwd: Path | None = None, env: dict[str, str] | None = None,
+          pass_fds: tuple[int, ...] = ()) -> Process:
+    """Start ``argv`` in a new process group, stdout and stderr appended to ``log``; ``pass_fds`` stay
+    open in it (a listening socket the caller made, so that the caller knows the port without asking)."""
     log = Path(log)
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         popen = subprocess.Popen([str(a) for a in argv], cwd=cwd, env=env or process_env(),
                                  stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+                                 start_new_session=True, pass_fds=tuple(pass_fds))
     return Process([str(a) for a in argv], log, popen)
 
 

@@ -1,10 +1,14 @@
 """Scoring phase, child side: ``python -m autograder.harness.scorer <job.json>`` (the grader's driver is
 :mod:`autograder.harness.scoring_phase`).
 
-It loads saved models from disk with Spark's own readers (a tuning model: only its best model; or,
-for a loader check, with the submission's loader function) and writes their predictions on the requested data as Parquet, one
-request at a time as the grader orders them, each under its own time limit. The submission's code is
-imported only when a request needs it (custom stages, its loader), after every request that does not.
+It loads saved models from disk with Spark's own readers (a tuning model: only its best model; an
+unfitted estimator is fitted first on the rows the grader names) or, for a loader check, with the
+submission's loader function, and writes their predictions on the requested data as Parquet, one request
+at a time as the grader orders them, each under its own time limit. A probe request runs an assignment's
+``tasks.py`` function instead, which starts the submission in processes of its own and records what it
+observes of them (a server's answers over HTTP, a stream's sink across kills it times). The submission's
+code is imported into this process only when a request needs it (custom stages, its loader), after every
+request that does not.
 The data given here never carries labels: held-out requests get a copy of the hidden *features* only, and
 their error messages never quote the data (only the exception type and Spark's error condition). Ends
 with ``os._exit`` like the student phase.
@@ -13,6 +17,7 @@ with ``os._exit`` like the student phase.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -22,6 +27,7 @@ from autograder.harness.child_runtime import (TaskTimeout, alive, arm, disarm, f
                                               jvm_broken, limit_python_memory, memory_message, pickle_by_value,
                                               revive, stop_running_work)
 from autograder.harness.jobs import REQUEST_TIMEOUT_S, ScoringJob
+from autograder.harness.processes import ProbeFailed
 from autograder.harness.sealing import await_order, report_ready
 from autograder.spark import build_session
 from autograder.submission import load_submission
@@ -48,10 +54,11 @@ def tuning_model(metadata: dict) -> bool:
     return name.startswith(TUNING_MODELS) and name.endswith(("CrossValidatorModel", "TrainValidationSplitModel"))
 
 
-def load_model(path: Path):
+def load_model(path: Path, spark=None, fit: str | None = None, where: str | None = None):
     """(model, its facts for the grader). A Spark tuning model is read as its ``bestModel`` (all its
     transform uses), with its metrics from its metadata: its estimator, evaluator and sub-models, which
-    may name the submission's own Python classes, are never loaded."""
+    may name the submission's own Python classes, are never loaded. With ``fit``, the saved stage is an
+    unfitted estimator, fitted here on the Parquet rows at ``fit`` that match ``where`` (the grader's SQL)."""
     metadata = stage_metadata(path)
     if tuning_model(metadata):
         best, _ = load_model(Path(path) / "bestModel")
@@ -59,7 +66,21 @@ def load_model(path: Path):
         name = str(metadata["class"]).replace("org.apache.spark.ml.", "pyspark.ml.")
         return best, {"class": name, "metrics": [float(m) for m in metrics]}
     model = stage_class(metadata).load(str(path))
+    if fit:
+        rows = spark.read.parquet(fit)
+        model = model.fit(rows.where(where) if where else rows)
     return model, model_facts(model)
+
+
+def run_probe(target: str, spark, job: ScoringJob, request: dict, out: Path) -> None:
+    """Run ``<tasks.py>:<function>`` of the assignment as ``function(spark, job, request, out)``: it starts
+    the submission's processes itself (:mod:`autograder.harness.entry`), never imports the submission into
+    this process, and leaves what it observed under ``out``."""
+    path, _, name = target.rpartition(":")
+    spec = importlib.util.spec_from_file_location("_sparkgrade_probe_tasks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    getattr(module, name)(spark, job, request, out)
 
 
 def student_loaded_model(loaded, loader: str, path: Path):
@@ -141,18 +162,26 @@ def main(job_path: str) -> int:
                     spark = revive(options, restarts)
                     models.clear()
             arm(timeout)
-            if request.get("loader"):
-                model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
-                facts = model_facts(model)
+            if request.get("probe"):
+                run_probe(request["probe"], spark, job, request, out)
+                status, message = "ok", ""
             else:
-                if request["model"] not in models:
-                    models[request["model"]] = load_model(Path(request["model"]))
-                model, facts = models[request["model"]]
-            write_json(out / "model.json", facts)
-            touched_data = True
-            data = spark.read.parquet(request["data"])
-            write_predictions(model.transform(data), out / "predictions", job.id_col)
-            status, message = "ok", ""
+                if request.get("loader"):
+                    model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
+                    facts = model_facts(model)
+                else:
+                    key = (request["model"], request.get("fit"), request.get("where"))
+                    if key not in models:
+                        models[key] = load_model(Path(request["model"]), spark, request.get("fit"),
+                                                 request.get("where"))
+                    model, facts = models[key]
+                write_json(out / "model.json", facts)
+                touched_data = True
+                data = spark.read.parquet(request["data"])
+                write_predictions(model.transform(data), out / "predictions", job.id_col)
+                status, message = "ok", ""
+        except ProbeFailed as exc:
+            status, message = "raised", str(exc)[:2000]
         except TaskTimeout:
             status, message = "timeout", f"scoring did not finish within {timeout:g} s"
             stop_running_work(spark)

@@ -19,6 +19,7 @@ from autograder.spark import SparkOptions
 from autograder.timings import sequence_rows
 
 SPARK_CLASS_PREFIXES = ("org.apache.spark.", "pyspark.ml.")
+PROBE_TIMEOUT_S = 240.0     # a probe's time limit: it starts the submission's processes and waits on them
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -76,8 +77,10 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
     read_copies: dict[str, Path] = {}       # one copy per saved model that Spark's own reader loads
     for i, request in enumerate(requests):
         source, out, model = os.path.realpath(request["data"]), Path(request["out"]), Path(request["model"])
+        fit_source = os.path.realpath(request["fit"]) if request.get("fit") else None
         if source == labels or labels.startswith(source.rstrip("/") + "/") or out.parent != sealed \
-                or _within(out, area.root):
+                or _within(out, area.root) or (fit_source and (fit_source == labels or fit_source in {
+                    os.path.realpath(f) for f in data.hidden_features()} | {os.path.realpath(data.test_features)})):
             skipped.append(request)
             continue
         target, is_hidden = mapping.get(source, (inp / "extra" / f"{i}-{Path(source).name}", False))
@@ -95,10 +98,20 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
                 if shared:
                     read_copies[os.path.realpath(model)] = copy
             model = copy
+        fit = None
+        if request.get("fit"):
+            fit = mapping.get(os.path.realpath(request["fit"]), (inp / "extra" / f"{i}-fit-{Path(request['fit']).name}",
+                                                                False))[0]
+            if not fit.exists():
+                copy_input(Path(request["fit"]), fit)
+        probe = request.get("probe")
         job_requests.append({"model": str(model), "data": str(target), "out": str(scores / out.name),
-                             "hidden": is_hidden, "timeout_s": min(REQUEST_TIMEOUT_S, limit_s),
-                             "loader": request.get("loader"),
-                             "needs_submission": bool(request.get("loader") or custom)})
+                             "hidden": is_hidden, "loader": request.get("loader"),
+                             "timeout_s": min(PROBE_TIMEOUT_S if probe else REQUEST_TIMEOUT_S, limit_s),
+                             "fit": str(fit) if fit else None, "where": request.get("where"),
+                             "probe": f"{inp / 'assignment' / 'tasks.py'}:{probe.split(':', 1)[-1]}" if probe else None,
+                             # a probe runs the submission in processes of its own, never in the scorer
+                             "needs_submission": bool(request.get("loader") or (custom and not probe))})
     notes = []
     if skipped:
         notes.append(f"{len(skipped)} scoring request(s) were refused (labels or an output outside the "
@@ -109,8 +122,10 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
     if not Path(train_copy).exists():
         copy_input(Path(data.train), Path(train_copy))
     load_timeout = min(120.0, max(10.0, limit_s / 3))
-    ordered = sorted(job_requests, key=lambda r: r["needs_submission"])        # stable: Spark-only first
-    plans = [TaskPlan(name=Path(r["out"]).name, label="scoring", outputs=("predictions",),
+    # Stable: Spark-only first, then probes (the submission runs beside the scorer), then what imports it.
+    ordered = sorted(job_requests, key=lambda r: (r["needs_submission"], bool(r["probe"])))
+    plans = [TaskPlan(name=Path(r["out"]).name, label="scoring",
+                      outputs=("observed.json",) if r["probe"] else ("predictions",),
                       timeout_s=r["timeout_s"] + (load_timeout if r["needs_submission"] else 0.0))
              for r in ordered]
     area.open_for_child(scores)

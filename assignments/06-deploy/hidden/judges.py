@@ -22,6 +22,11 @@ def rerun(ctx, check):
     return ctx.public_judges().judge_outputs(ctx, check, _rerun_outputs)
 
 
+def bad_input_score_requests(ctx, check):
+    public = ctx.public_judges()
+    return [public.probe_request(ctx, public.SERVE_PROBE, "serve_probe")]
+
+
 def _message(body: str) -> str:
     """The error text of a reply (FastAPI puts it under 'detail'); the raw body otherwise."""
     try:
@@ -35,7 +40,10 @@ def _message(body: str) -> str:
            Param("any_4xx", list, "bad requests that only need a 4xx answer", items=str, required=True))
 def bad_input(ctx, check):
     """Each bad request gets a 4xx (never a 5xx or a 200), with a message that names the faulty field."""
-    exchanges = ctx.value(check.tasks[0])
+    public = ctx.public_judges()
+    exchanges, problem = public.observed(ctx, public.SERVE_PROBE, "serving create_app(model_path)")
+    if problem:
+        return problem
     labels = {"wrong_type": "a row whose age is the text 'forty'", "missing_field": "a row without price",
               "empty": "an empty rows list", "not_json": "a body that is not JSON"}
     problems = []
