@@ -27,8 +27,8 @@ from autograder.engine.server import ConnectServer
 from autograder.errors import SparkgradeError, SubmissionError
 from autograder.feedback import view
 from autograder.engine.prefork import fork_server
-from autograder.results import GradeReport
-from autograder.runner import Grader
+from autograder.results import Cause, CheckResult, GradeReport
+from autograder.runner import Grader, attach
 from autograder.spark import SparkOptions
 from autograder.spec import AssignmentSpec
 from autograder.writers.classes import CLASS_OUTPUTS, atomic_write, class_outputs, write_class_outputs
@@ -51,6 +51,7 @@ class ClassResult:
     reports: dict[str, GradeReport]
     outputs: dict[str, tuple[Path, ...]]    # the class-level outputs written, by name
     seconds: float
+    problems: tuple[str, ...] = ()          # what could not be written (each output is written on its own)
 
     @property
     def gradebook(self) -> Path | None:
@@ -103,26 +104,34 @@ def write_feedback(out: Path, student: str, report: GradeReport, release: str = 
 
 
 @contextlib.contextmanager
-def engine(kind: str, options: SparkOptions, work_root: Path | None = None):
-    """(Spark options for the children, the folder for work folders): a warm local Spark Connect server
-    (whose sandbox sees only its work root), or the options as given."""
+def engine(kind: str, options: SparkOptions, work_root: Path | None = None, server: ConnectServer | None = None):
+    """(Spark options for the children, the folder for work folders, the supervised server or None): a warm
+    local Spark Connect server (whose sandbox sees only its work root), or the options as given (with
+    ``server``, the :class:`ConnectServer` of ``options.remote`` when the caller runs it)."""
     if kind == "local":
-        yield dataclasses.replace(options, remote=None), work_root
+        yield dataclasses.replace(options, remote=None), work_root, None
     elif options.remote is None:
-        with ConnectServer(options) as server:
-            yield SparkOptions(remote=server.url, shuffle_partitions=options.shuffle_partitions), server.work_root
+        with ConnectServer(options) as started:
+            yield (SparkOptions(remote=started.url, shuffle_partitions=options.shuffle_partitions),
+                   started.work_root, started)
     else:
-        yield options, work_root
+        yield options, work_root, server
 
 
 def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOptions, workers: int = 0,
                 engine_kind: str = "connect", progress: bool = True, work_root: Path | None = None,
-                release: str = "none", outputs=tuple(CLASS_OUTPUTS)) -> ClassResult:
+                release: str = "none", outputs=tuple(CLASS_OUTPUTS), server: ConnectServer | None = None) -> ClassResult:
     """Grade every submission in ``folder`` into ``out``; skip students already graded. ``work_root``:
     where the per-submission work folders go (the work root of the Connect server given as
     ``options.remote``, if it is a :class:`ConnectServer` of this process). ``release``: which delayed
     checks the students' files show (:data:`autograder.feedback.RELEASES`). ``outputs``: the class-level
-    outputs to write once every student is graded (names of :data:`autograder.writers.classes.CLASS_OUTPUTS`)."""
+    outputs to write once every student is graded (names of :data:`autograder.writers.classes.CLASS_OUTPUTS`).
+    ``server``: the supervised :class:`ConnectServer` behind ``options.remote`` (one this function starts
+    itself is supervised anyway): restarted when it dies, the students graded while it died graded again.
+
+    A class run never aborts on one student: whatever goes wrong while grading or writing one student is
+    that student's ``error`` (the grader's cause, so the next run grades them again), and the class files
+    are written."""
     import time
 
     from rich.console import Console
@@ -140,8 +149,9 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
         raise SparkgradeError(f"{folder}/{INSTRUCTOR}: this name is reserved for the instructor's copies; "
                               "rename that submission")
     reports = {s: r for s, _ in students if (r := finished_report(out, s, spec)) is not None}
-    for student, report in reports.items():
-        write_feedback(out, student, report, release)       # missing or with another release: refreshed
+    for student, report in list(reports.items()):
+        if not safe_feedback(out, student, report, release):    # missing or with another release: refreshed
+            del reports[student]
     todo = [(s, p) for s, p in students if s not in reports]
     workers = workers or default_workers()
     if todo:
@@ -151,9 +161,11 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
             with console.status(f"{spec.slug}: starting the grading engine ("
                                 f"{'a warm Spark Connect server' if kind == 'connect' else 'local Spark'}) and "
                                 "preparing the data; this takes a minute or two"):
-                child_options, child_work_root = stack.enter_context(engine(kind, options, work_root))
+                child_options, child_work_root, supervised = stack.enter_context(
+                    engine(kind, options, work_root, server))
                 starter = stack.enter_context(fork_server(enabled=child_options.remote is not None))
-                grader = Grader(spark_options=child_options, work_root=child_work_root, starter=starter)
+                grader = Grader(spark_options=child_options, work_root=child_work_root, starter=starter,
+                                server=supervised)
                 grader.prepared(spec)
             bar = stack.enter_context(Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
@@ -167,6 +179,8 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
                     running.add(student)
                     bar.update(task, description=now_grading(spec.slug, running))
                 try:
+                    if supervised is not None:
+                        supervised.ensure_alive()       # a server that died is restarted before the next student
                     return grade_one(grader, spec, student, path)
                 finally:
                     with lock:
@@ -177,13 +191,25 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
                 futures = {pool.submit(graded, student, path): student for student, path in todo}
                 for future in as_completed(futures):
                     student = futures[future]
-                    report = future.result()
-                    write_feedback(out, student, report, release)
+                    try:
+                        report = future.result()
+                    except Exception as exc:  # noqa: BLE001 - one student's grading never ends the class run
+                        report = grader_failure(spec, futures_path(todo, student), "grading", exc)
+                    if not safe_feedback(out, student, report, release):
+                        report = grader_failure(spec, futures_path(todo, student), "writing the feedback of",
+                                                None)
                     reports[student] = report
                     bar.advance(task)
             bar.update(task, description=f"{spec.slug}: done")
-    written = write_class_outputs(out, spec, reports, outputs)
-    return ClassResult(len(todo), len(students) - len(todo), reports, written, time.monotonic() - started)
+    written, problems = {}, []
+    for name in outputs:                # each class-level output on its own: one that fails leaves the others
+        try:
+            written.update(write_class_outputs(out, spec, reports, (name,)))
+        except Exception as exc:  # noqa: BLE001 - reported to the instructor, never the end of the run
+            problems.append(f"{name} could not be written ({type(exc).__name__}: {exc}); free space or fix "
+                            f"{out} and run the same command again: graded students are not graded again")
+    return ClassResult(len(todo), len(students) - len(todo), reports, written, time.monotonic() - started,
+                       tuple(problems))
 
 
 def now_grading(slug: str, running: set[str], width: int = 48) -> str:
@@ -193,11 +219,38 @@ def now_grading(slug: str, running: set[str], width: int = 48) -> str:
 
 
 def grade_one(grader: Grader, spec: AssignmentSpec, student: str, path: Path) -> GradeReport:
-    """One student's report; a submission that cannot even be staged still gets a report."""
+    """One student's report, whatever happens: a submission that cannot even be staged still gets one, and
+    an exception of the grader's own is that student's ``error`` (graded again by the next run)."""
     try:
         return grader.grade(spec, path)
     except SubmissionError as exc:  # raised only for a bad --question; staging errors are reported
-        from autograder.results import CheckResult
-        from autograder.runner import attach
-
         return GradeReport(spec.slug, str(path), tuple(attach(CheckResult.failed(str(exc)), c) for c in spec.checks))
+    except Exception as exc:  # noqa: BLE001 - one student's grading never ends the class run
+        return grader_failure(spec, path, "grading", exc)
+
+
+def grader_failure(spec: AssignmentSpec, path: Path, doing: str, exc: BaseException | None) -> GradeReport:
+    """The report of a student whose grading the grader itself could not finish: every check ``error``
+    (cause ``grader_bug``), so the total is not final and the next run grades the student again."""
+    why = f" ({type(exc).__name__}: {str(exc)[:300]!r})" if exc is not None else ""
+    message = (f"the grader failed while {doing} this submission{why}; this is a problem on the grader's side, "
+               "not in the submission: it will be graded again")
+    return GradeReport(spec.slug, str(path),
+                       tuple(attach(CheckResult.error(message, cause=Cause.GRADER_BUG), c) for c in spec.checks),
+                       notes=(message,))
+
+
+def futures_path(todo: list[tuple[str, Path]], student: str) -> Path:
+    return next(p for s, p in todo if s == student)
+
+
+def safe_feedback(out: Path, student: str, report: GradeReport, release: str) -> bool:
+    """:func:`write_feedback`, or False when it could not be written (a full disk, an unwritable folder):
+    the student then counts as not graded, and the batch goes on."""
+    try:
+        write_feedback(out, student, report, release)
+        return True
+    except Exception:  # noqa: BLE001 - one student's files never end the class run
+        with contextlib.suppress(OSError):
+            (out / INSTRUCTOR / f"{student}.json").unlink()      # never left behind as if final
+        return False

@@ -5,8 +5,9 @@
   the CPU affinity, else the machine (/proc/meminfo, the CPU count). Gradescope's default box is 768 MB
   and half a CPU.
 * :func:`size` turns a :class:`Box` into the Spark and sandbox settings (pure).
-* :func:`box_fault` says whether a task that died of memory should be an ``error`` for the instructor
-  (the box is too small for the assignment) rather than a ``failed`` for the student (pure).
+* :func:`box_fault` says whether a memory death the grader observed (:class:`MemoryEvidence`: the
+  sandbox's limit, the kernel's OOM kills in the box, SIGKILL) should be an ``error`` for the instructor (the
+  box is too small for the assignment) rather than a ``failed`` for the student (pure).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from autograder.results import CheckResult, Cause
 
 UNLIMITED = 1 << 60                 # cgroup v1 writes "no limit" as a huge number (9223372036854771712)
 
@@ -56,10 +59,8 @@ SMALL_BOX_JVM_OPTIONS = ("-Xss512k -XX:MaxMetaspaceSize=256m -XX:CompressedClass
 # How much more than the reference's peak a submission may use before a memory death is its own fault.
 PEAK_MARGIN = 1.25
 FULL_BOX = 0.85                     # a tree plus the grader using this share of the box has filled it
+MAX_SLOWDOWN = 6.0                  # time limits stretch with the machine's load up to this factor
 HARDWARE_SETTING = "the assignment's Settings > Autograder Settings > hardware"
-DRIVER_DIED = "the Spark driver (JVM) died during this task"
-TREE_LIMIT = "exceeded the memory limit of"
-OOM_KILLED = "killed by signal 9"   # the kernel's out-of-memory killer sends SIGKILL
 
 
 @dataclass(frozen=True)
@@ -224,23 +225,76 @@ def size(box: Box, spec_memory_mb: int | None = None) -> Sizing:
     )
 
 
+def machine_slowdown(load: float | None = None, cpus: int | None = None) -> float:
+    """How much slower than idle this machine runs now: the 1-minute load average per CPU this process may
+    run on, between 1 and MAX_SLOWDOWN. Time limits are multiplied by it, so that the same submission gets
+    the same verdict on a busy machine (a task that is merely slowed down by other work never times out;
+    an endless loop still does, later)."""
+    try:
+        load = os.getloadavg()[0] if load is None else load
+    except OSError:
+        return 1.0
+    return round(max(1.0, min(MAX_SLOWDOWN, load / (cpus or online_cpus()))), 2)
+
+
 # ------------------------------------------------------------------------------------------------ blame
 
 
-def is_memory_death(message: str) -> bool:
-    """Whether a task's failure is its JVM dying or its process tree hitting the memory limit."""
-    return DRIVER_DIED in message or TREE_LIMIT in message or OOM_KILLED in message
+def oom_kills(root: Path = Path("/")) -> int:
+    """How many processes the kernel has killed for lack of memory in this process's box so far: the
+    ``oom_kill`` count of every memory cgroup on the way up that sets a limit (cgroup v2 ``memory.events``,
+    v1 ``memory.oom_control``); 0 where there is no box or the kernel does not count. Read by the grader
+    before and after a task: a rise is a memory death the grader observed itself."""
+    root = Path(root)
+    paths = _cgroup_paths(root)
+    if (root / "sys/fs/cgroup/cgroup.controllers").is_file() and "" in paths:
+        folders, limit_file, events = _ancestors(root / "sys/fs/cgroup", paths[""]), "memory.max", "memory.events"
+    else:
+        mount = _v1_mount(root, ("memory",))
+        if mount is None or "memory" not in paths:
+            return 0
+        folders, limit_file, events = _ancestors(mount, paths["memory"]), "memory.limit_in_bytes", "memory.oom_control"
+    total = 0
+    for folder in folders:
+        if _number(_read(folder / limit_file)) is None:
+            continue
+        for line in (_read(folder / events) or "").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill" and value.strip().isdigit():
+                total += int(value)
+    return total
 
 
-def box_fault(message: str, box: Box, slug: str, min_memory_mb: int | None, reference_peak_mb: float | None,
-              peak_mb: float | None) -> str | None:
-    """The instructor's message when a memory death is the box's fault, else None (the student's).
+@dataclass(frozen=True)
+class MemoryEvidence:
+    """What the grader itself observed about memory while a task ran: the sandbox stopped the process tree
+    at its limit, the kernel killed a process of the box for lack of memory, or the child was killed by
+    SIGKILL that the grader did not send. Never read from anything the child wrote or said."""
+
+    tree_limit: bool = False
+    kernel_kills: int = 0
+    sigkill: bool = False
+
+    def __bool__(self) -> bool:
+        return self.tree_limit or self.kernel_kills > 0 or self.sigkill
+
+    def describe(self) -> str:
+        parts = (["the sandbox stopped the processes at their memory limit"] if self.tree_limit else []) + \
+            ([f"the kernel killed {self.kernel_kills} process(es) of the box for lack of memory"]
+             if self.kernel_kills else []) + (["a process was killed by signal 9"] if self.sigkill else [])
+        return "; ".join(parts)
+
+
+def box_fault(evidence: MemoryEvidence, box: Box, slug: str, min_memory_mb: int | None,
+              reference_peak_mb: float | None, peak_mb: float | None) -> str | None:
+    """The instructor's message when an observed memory death (``evidence``) is the box's fault, else None
+    (the student's).
 
     The box is at fault when it is smaller than the assignment's measured minimum, or when the box was
     full (the tree's ``peak_mb`` and the grader filled it) while the submission used no more than the
     reference itself needs (within PEAK_MARGIN of ``reference_peak_mb``). A submission that uses much
-    more than the reference, or whose JVM died in a box with room to spare, keeps its ``failed``."""
-    if not is_memory_death(message) or min_memory_mb is None:
+    more than the reference, or whose processes died in a box with room to spare, keeps its ``failed``."""
+    if not evidence or min_memory_mb is None:
         return None
     below = box.memory_mb < min_memory_mb
     full = peak_mb is not None and peak_mb + GRADER_MB >= FULL_BOX * box.memory_mb
@@ -253,41 +307,42 @@ def box_fault(message: str, box: Box, slug: str, min_memory_mb: int | None, refe
         why = (f"this submission's processes filled it using {peak_mb:.0f} MB, no more than the reference solution "
                f"of assignment {slug} needs ({reference_peak_mb:.0f} MB)")
         needs = max(min_memory_mb, box.memory_mb) + 512
-    return (f"this autograder box has {box.memory_mb} MB of memory and {box.cpus:g} CPU; {why}, so the Spark driver "
-            f"ran out of memory through no fault of the submission. Instructor: in Gradescope, open "
-            f"{HARDWARE_SETTING} and choose a box with at least {needs} MB of memory, then regrade.")
+    return (f"this autograder box has {box.memory_mb} MB of memory and {box.cpus:g} CPU; {why}, and the grader saw "
+            f"the submission's processes run out of memory ({evidence.describe()}) through no fault of the "
+            f"submission. Instructor: in Gradescope, open {HARDWARE_SETTING} and choose a box with at least "
+            f"{needs} MB of memory, then regrade.")
 
 
-def box_error(spec, message: str, run=None, box: Box | None = None):
-    """An ``error`` CheckResult for the instructor when the memory death in ``message`` is the box's fault
-    (see :func:`box_fault`; ``run``: the child's :class:`autograder.sandbox.ChildRun`), else None."""
-    from autograder.results import CheckResult
-
-    if not is_memory_death(message):
+def box_error(spec, evidence: MemoryEvidence, run=None, box: Box | None = None):
+    """An ``error`` CheckResult (cause ``grader_infrastructure``) for the instructor when the memory death
+    the grader observed (``evidence``) is the box's fault (see :func:`box_fault`; ``run``: the child's
+    :class:`autograder.sandbox.ChildRun`, for its peak), else None."""
+    if not evidence:
         return None
     recorded = spec.box
     reference = recorded and (recorded.tree_peak_mb or recorded.peak_mb)   # in the sandbox's units when known
-    text = box_fault(message, box or read_box(), spec.slug, recorded and recorded.min_memory_mb,
+    text = box_fault(evidence, box or read_box(), spec.slug, recorded and recorded.min_memory_mb,
                      reference, run.peak_rss_mb if run is not None else None)
-    return CheckResult.error(text) if text else None
+    return CheckResult.error(text, cause=Cause.GRADER_INFRASTRUCTURE) if text else None
 
 
-def upstream_failure(spec, task: str, outcome_of) -> str:
-    """The message of the first task that ``task`` needs (its ``@`` arguments, followed back) which did not
-    succeed; '' if none. ``outcome_of(name)`` returns a task's recorded outcome."""
+def upstream_failure(spec, task: str, outcome_of) -> dict:
+    """The recorded outcome of the first task that ``task`` needs (its ``@`` arguments and declared needs,
+    followed back) which did not succeed; {} if none. ``outcome_of(name)`` returns a task's outcome."""
     seen: set[str] = set()
     pending = [task]
     while pending:
         current = spec.task(pending.pop(0))
         needs = [a[1:] for a in current.args if a.startswith("@")]
         needs += [v[1:] for v in current.kwargs.values() if isinstance(v, str) and v.startswith("@")]
+        needs += list(current.needs)
         for name in needs:
             if name in seen:
                 continue
             seen.add(name)
             outcome = outcome_of(name)
-            if outcome.get("status") in ("raised", "started"):
-                return str(outcome.get("message", ""))
+            if outcome.get("status") in ("raised", "started", "timeout"):
+                return dict(outcome)
             if outcome.get("status") != "ok":
                 pending.append(name)
-    return ""
+    return {}

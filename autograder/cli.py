@@ -75,7 +75,7 @@ def _looks_like_class(folder: Path, spec) -> bool:
 
 
 def cmd_grade(args, public_only: bool = False) -> int:
-    from autograder.feedback import internal_notes
+    from autograder.feedback import internal_notes, withheld_details
     from autograder.results import CheckResult, GradeReport, Status
     from autograder.runner import Grader, attach
     from autograder.writers import WRITERS
@@ -99,7 +99,7 @@ def cmd_grade(args, public_only: bool = False) -> int:
     report = grader.grade(spec, Path(args.submission), public_only=public_only, questions=questions)
     _write(render(report), args.out)
     if args.writer == "gradescope":       # what the student must not see goes to the instructor's log
-        for note in internal_notes(report):
+        for note in internal_notes(report) + withheld_details(report):
             print(f"sparkgrade: instructor note: {note}", file=sys.stderr)
     _append_summary(report, getattr(args, "summary", None))
     if getattr(args, "timings", False):
@@ -129,7 +129,9 @@ def cmd_grade_class(args, spec) -> int:
               + "; ".join(f"{s} ({', '.join(c.name for c in checks)})" for s, checks in unfinished.items())
               + ". Their totals are not final: canvas.csv leaves them blank. Run the same command again to "
                 "grade them again.", file=sys.stderr)
-    return 0
+    for problem in result.problems:
+        print(f"not written: {problem}", file=sys.stderr)
+    return 1 if result.problems else 0
 
 
 def cmd_build(args) -> int:

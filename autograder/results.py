@@ -16,6 +16,21 @@ class Status(str, enum.Enum):
     ERROR = "error"
 
 
+class Cause(str, enum.Enum):
+    """Why a check did not pass, as the grader observed it (never as the submission said it). The
+    ``student_*`` causes are the student's ``failed``; the ``grader_*`` causes are the grader's ``error``."""
+
+    STUDENT_ERROR = "student_error"                 # the work is wrong, incomplete or raised
+    STUDENT_TIMEOUT = "student_timeout"             # the grader stopped it at its time limit
+    STUDENT_MEMORY = "student_memory"               # it went over its memory limit in a box with room to spare
+    GRADER_INFRASTRUCTURE = "grader_infrastructure"  # the shared server died, the box is too small, the disk is full
+    GRADER_BUG = "grader_bug"                       # the grader's own code failed
+
+    @property
+    def status(self) -> "Status":
+        return Status.ERROR if self.value.startswith("grader_") else Status.FAILED
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The verdict of one check, with a message saying what was found and a hint saying what to do."""
@@ -29,18 +44,38 @@ class CheckResult:
     question: str = ""
     visibility: str = "visible"
     seconds: float = 0.0
+    cause: Cause | None = None      # why it did not pass (None when passed)
+    # Its text may carry what the submission read of hidden inputs (its task ran while they were in reach):
+    # students see a generic message instead (autograder.feedback); absent in older reports (False).
+    withheld: bool = False
+
+    def __post_init__(self) -> None:
+        if self.cause is None and self.status is not Status.PASSED:      # built without one: from its status
+            object.__setattr__(self, "cause", Cause.GRADER_BUG if self.status is Status.ERROR else Cause.STUDENT_ERROR)
 
     @classmethod
     def passed(cls, message: str = "", **kw: Any) -> "CheckResult":
         return cls(name="", status=Status.PASSED, score=0.0, max_score=0.0, message=message, **kw)
 
     @classmethod
-    def failed(cls, message: str, hint: str = "", **kw: Any) -> "CheckResult":
-        return cls(name="", status=Status.FAILED, score=0.0, max_score=0.0, message=message, hint=hint, **kw)
+    def failed(cls, message: str, hint: str = "", cause: Cause = Cause.STUDENT_ERROR, **kw: Any) -> "CheckResult":
+        if cause.status is not Status.FAILED:
+            raise ValueError(f"{cause.value} is the grader's cause, not a failure of the submission")
+        return cls(name="", status=Status.FAILED, score=0.0, max_score=0.0, message=message, hint=hint,
+                   cause=cause, **kw)
 
     @classmethod
-    def error(cls, message: str, hint: str = "", **kw: Any) -> "CheckResult":
-        return cls(name="", status=Status.ERROR, score=0.0, max_score=0.0, message=message, hint=hint, **kw)
+    def error(cls, message: str, hint: str = "", cause: Cause = Cause.GRADER_BUG, **kw: Any) -> "CheckResult":
+        if cause.status is not Status.ERROR:
+            raise ValueError(f"{cause.value} is the submission's cause, not the grader's")
+        return cls(name="", status=Status.ERROR, score=0.0, max_score=0.0, message=message, hint=hint,
+                   cause=cause, **kw)
+
+    @classmethod
+    def because(cls, cause: Cause, message: str, hint: str = "") -> "CheckResult":
+        """A verdict for an observed ``cause``: ``failed`` for the student's causes, ``error`` for the grader's."""
+        make = cls.error if cause.status is Status.ERROR else cls.failed
+        return make(message, hint=hint, cause=cause)
 
     def scored(self, name: str, points: float, question: str, visibility: str, hint: str = "") -> "CheckResult":
         """This verdict attached to a declared check: full points when passed, none otherwise."""
@@ -51,11 +86,13 @@ class CheckResult:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["status"] = self.status.value
+        d["cause"] = self.cause.value if self.cause is not None else None
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "CheckResult":
-        return cls(**{**d, "status": Status(d["status"])})
+        cause = d.get("cause")      # reports written before causes existed have none: inferred from the status
+        return cls(**{**d, "status": Status(d["status"]), "cause": Cause(cause) if cause else None})
 
 
 @dataclass(frozen=True)

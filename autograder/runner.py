@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from autograder.box import Box, box_error, read_box, size, upstream_failure
+from autograder.box import Box, MemoryEvidence, box_error, machine_slowdown, read_box, size, upstream_failure
 from autograder.checks import CHECK_KINDS, judge_check
 from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.data import PreparedData, prepare
@@ -20,9 +20,10 @@ from autograder.errors import SubmissionError
 from autograder.harness.artifacts import read_json
 from autograder.harness.scoring_phase import run_scoring_phase
 from autograder.harness.sealing import TaskPlan
-from autograder.harness.student_phase import run_student_phase, sealed_folder
+from autograder.harness.student_phase import (late_tasks, run_student_phase, sealed_folder, tainted_tasks,
+                                              withhold_tainted)
 from autograder.registry import project_root
-from autograder.results import CheckResult, GradeReport
+from autograder.results import Cause, CheckResult, GradeReport, Status
 from autograder.sandbox import ChildArea, ChildRun, isolation
 from autograder.spark import SparkOptions, build_session, session_ids, sized_options, stop_jvm, with_session
 from autograder.spec import AssignmentSpec, CheckSpec, TaskSpec
@@ -51,6 +52,7 @@ class Grader:
     work_root: Path | None = None   # where work folders are made (a sandboxed Connect server's work root)
     local_fallback: bool = True     # over Spark Connect: regrade with local Spark what needs the JVM
     starter: Any = None             # a running fork server for the children (autograder.engine.prefork)
+    server: Any = None              # the supervised Spark Connect server of spark_options.remote, if ours
     _spark: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -89,24 +91,42 @@ class Grader:
             checks = tuple(c for c in checks if c.question in questions)
         workdir = Path(tempfile.mkdtemp(prefix="sparkgrade-", dir=self.work_root))
         timings = Timings()
+        generation = self.server.generation if self.server is not None else 0
         try:
-            results, notes = self._grade_in(spec, Path(submission), checks, workdir, timings)
+            results, notes = self._grade_in(spec, Path(submission), checks, workdir, timings,
+                                            self._server_watch(generation))
         finally:
             if not self.keep_workdir:
                 remove_tree(workdir, ignore_errors=True)
+        lost = self.server is not None and self.server.lost_since(generation)
         fallback = self.spark_options.remote and self.local_fallback and (
-            JVM_FALLBACK_NOTE if needs_jvm(results, notes) else TIMEOUT_FALLBACK_NOTE if timed_out(results) else None)
+            SERVER_LOST_NOTE if lost else JVM_FALLBACK_NOTE if needs_jvm(results, notes)
+            else TIMEOUT_FALLBACK_NOTE if timed_out(results) else None)
+        if lost and not fallback:           # no local regrade allowed: what the server's death touched is not final
+            results = [r if r.status is Status.PASSED else
+                       attach(CheckResult.error(SERVER_LOST_ERROR, cause=Cause.GRADER_INFRASTRUCTURE), _spec_of(spec, r))
+                       for r in results]
         if fallback:
             local = replace(self, spark_options=replace(self.spark_options, remote=None), work_root=None,
-                            starter=None)
+                            starter=None, server=None)
             report = local.grade(spec, submission, public_only, questions)
             return replace(report, seconds=time.monotonic() - started, notes=(fallback, *report.notes))
         return GradeReport(assignment=spec.slug, submission=str(submission), checks=tuple(results),
                            seconds=time.monotonic() - started, notes=tuple(notes), timings=tuple(timings.rows))
 
+    def _server_watch(self, generation: int):
+        """The reason to stop a child of this grading (the shared server died or was restarted since the
+        grading began), checked by the grader while the child runs; None without a supervised server."""
+        if self.server is None:
+            return None
+        return lambda: SERVER_LOST_REASON if self.server.lost_since(generation) else None
+
     def _grade_in(self, spec: AssignmentSpec, submission: Path, checks: tuple[CheckSpec, ...],
-                  workdir: Path, timings: Timings) -> tuple[list[CheckResult], list[str]]:
+                  workdir: Path, timings: Timings, abort=None) -> tuple[list[CheckResult], list[str]]:
         spec = replace(spec, memory_mb=size(self.box, spec.memory_mb).tree_limit_mb)   # the tree fits the box
+        slowdown = machine_slowdown()
+        if slowdown > 1:                # a busy machine never turns into a student's time-out
+            spec = slowed(spec, slowdown)
         try:
             with timings.span("stage the submission"):
                 staged = stage(submission, spec, workdir / "submission")
@@ -114,6 +134,9 @@ class Grader:
             unstaged = CheckResult.failed(str(exc), hint="nothing was graded: do as this message says and resubmit")
             return [attach(unstaged, c) for c in checks], [str(exc)]
         notes = list(staged.notes)
+        if slowdown > 1:
+            notes.append(f"instructor: the machine was busy (load {os.getloadavg()[0]:.1f}); every time limit of this "
+                         f"grading was multiplied by {slowdown:.2f}")
         with timings.span("prepare the data"):
             data = self.prepared(spec)
         area = ChildArea(workdir / "child", isolation())      # the only folder the children may see
@@ -123,10 +146,12 @@ class Grader:
         hidden = (self.cache_dir, data.root, spec.path, project_root(), workdir)
         started, detail = time.monotonic(), Timings()
         with self.child_session(len(tasks)) as spark:
+            plans = [_task_plan(t) for t in tasks]
             run, phase_notes = run_student_phase(area, spec.path, spec.module_name, staged.path,
                                                  {"train": data.train, "sample": data.sample},
-                                                 [_task_plan(t) for t in tasks], spark, spec.data.id_col,
-                                                 spec.time_limit_s, spec.memory_mb, hidden, self.starter, detail)
+                                                 plans, spark, spec.data.id_col,
+                                                 spec.time_limit_s, spec.memory_mb, hidden, self.starter, detail,
+                                                 abort=abort, late=late_tasks(plans, checks))
         notes += area.iso.notes() + phase_notes
         load = _read(artifacts / "_load.json")
         timings.add("student phase", time.monotonic() - started)
@@ -137,7 +162,8 @@ class Grader:
         remove_tree(artifacts, ignore_errors=True)        # only sealed copies count; the scorer sees none
         ctx = JudgeContext(spec=spec, artifacts=sealed_folder(area), scores=scores, data=data,
                            spark_factory=self.spark)
-        ready = [c for c in checks if not _task_problem(ctx, spec, c, run)]
+        box = read_box()
+        ready = [c for c in checks if not _task_problem(ctx, spec, c, run, box)]
         requests = unique_requests([r for c in ready if CHECK_KINDS[c.kind].score_requests
                                     for r in CHECK_KINDS[c.kind].score_requests(ctx, c)])
         if requests:
@@ -146,7 +172,7 @@ class Grader:
             with self.child_session(len(requests)) as spark:
                 scoring, scoring_notes = run_scoring_phase(area, data, spec.module_name, staged.path, requests,
                                                            spark, spec.data.id_col, budget, spec.memory_mb,
-                                                           hidden, self.starter, detail)
+                                                           hidden, self.starter, detail, abort=abort)
             timings.add("scoring phase (a fresh process)", time.monotonic() - t0)
             timings.rows += child_rows(detail.rows)
             notes += scoring_notes
@@ -156,9 +182,9 @@ class Grader:
         with timings.span("judges"):
             for check in checks:
                 t0 = time.monotonic()
-                verdict = _task_problem(ctx, spec, check, run) or judge_check(ctx, check)
+                verdict = _task_problem(ctx, spec, check, run, box) or judge_check(ctx, check)
                 results.append(attach(verdict, check, time.monotonic() - t0))
-        return results, notes
+        return withhold_tainted(results, checks, tainted_tasks(area)), notes
 
     @contextmanager
     def child_session(self, restarts: int):
@@ -183,20 +209,35 @@ JVM_FALLBACK_NOTE = ("graded with local Spark instead of the shared Spark Connec
                      "builder, or reopens a session it stopped, which a Spark Connect session does not allow")
 
 
+SERVER_LOST_REASON = "the shared Spark Connect server stopped (not the submission's fault)"
+SERVER_LOST_NOTE = ("graded again with local Spark, alone in its own sandbox: the shared Spark Connect server stopped "
+                    "while this submission was being graded, so its first grading did not count")
+SERVER_LOST_ERROR = ("the shared Spark Connect server stopped while this submission was being graded; this is a "
+                     "problem on the grader's side, not in the submission: it will be graded again")
+
 TIMEOUT_FALLBACK_NOTE = ("graded again with local Spark: a task ran out of time on the shared Spark Connect engine, "
                          "where some pyspark.ml calls run much slower; this is the local grade, as on Gradescope")
 
 
 def timed_out(results: list[CheckResult]) -> bool:
-    """Whether a task ran out of time (over Spark Connect the same code may just be slower: such a
-    submission is graded again with local Spark, so that its score does not depend on the engine)."""
-    return any("did not finish within" in r.message for r in results)
+    """Whether the grader stopped a task at its time limit (over Spark Connect the same code may just be
+    slower: such a submission is graded again with local Spark, so that its score does not depend on the
+    engine)."""
+    return any(r.cause is Cause.STUDENT_TIMEOUT for r in results)
 
 
 def needs_jvm(results: list[CheckResult], notes: list[str]) -> bool:
     """Whether a submission graded over Spark Connect failed on an API that exists only with a JVM in
-    the process (it would have run with local Spark, as on Gradescope)."""
+    the process (it would have run with local Spark, as on Gradescope). This reads the child's text, so it
+    only ever decides to grade again with local Spark (whose grade is the one Gradescope gives), never a
+    verdict or whose fault anything is."""
     return any(sign in text for text in (*notes, *(r.message for r in results)) for sign in JVM_SIGNS)
+
+
+def slowed(spec: AssignmentSpec, factor: float) -> AssignmentSpec:
+    """``spec`` with every time limit (the whole grading's and each task's) multiplied by ``factor``."""
+    return replace(spec, time_limit_s=spec.time_limit_s * factor,
+                   tasks=tuple(replace(t, timeout_s=t.timeout_s * factor) for t in spec.tasks))
 
 
 def child_rows(rows: list[tuple[str, float]], load: dict | None = None) -> list[tuple[str, float]]:
@@ -243,8 +284,11 @@ def _task_plan(task: TaskSpec) -> TaskPlan:
                                "needs": list(task.needs)})
 
 
-def _task_problem(ctx: JudgeContext, spec: AssignmentSpec, check: CheckSpec, run: ChildRun) -> CheckResult | None:
-    """A failed verdict if a task the check needs did not succeed, else None."""
+def _task_problem(ctx: JudgeContext, spec: AssignmentSpec, check: CheckSpec, run: ChildRun,
+                  box: Box) -> CheckResult | None:
+    """A verdict if a task the check needs did not succeed, else None. Whose fault it is comes from the
+    grader's sealed verdict (its ``cause``, set from what the grader observed) and the box's memory
+    accounting, never from the text of a message."""
     for name in check.tasks:
         task = spec.task(name)
         outcome = ctx.outcome(name)
@@ -252,23 +296,45 @@ def _task_problem(ctx: JudgeContext, spec: AssignmentSpec, check: CheckSpec, run
         if status == "ok":
             continue
         label = task_label(task)
+        message = str(outcome.get("message", ""))
         if status == "raised":
-            return (box_error(spec, outcome.get("message", ""), run)
-                    or CheckResult.failed(f"{label} failed: {outcome.get('message', '')}"))
+            return _blamed(spec, outcome, run, box, f"{label} failed: {message}")
         if status == "timeout":
-            return CheckResult.failed(f"{label} did not finish within {task.timeout_s:g} s; look for an endless "
-                                      "loop or an action on a very large DataFrame")
+            return _blamed(spec, outcome, run, box, f"{label} did not finish within {task.timeout_s:g} s; look for "
+                                                    "an endless loop or an action on a very large DataFrame")
+        if status == "started":         # stopped by the grader for a reason of its own
+            return _blamed(spec, outcome, run, box, f"{label} could not be graded: {message}")
         if status == "skipped":
-            return (box_error(spec, upstream_failure(spec, name, ctx.outcome), run)
-                    or CheckResult.failed(f"{label} was {outcome.get('message', 'not run')}"))
-        if status == "error":
-            return CheckResult.error(f"{label} ran, but the grader could not record its result: "
-                                     f"{outcome.get('message', '')}; this is a grader problem, please report it")
+            upstream = upstream_failure(spec, name, ctx.outcome)
+            return _blamed(spec, {**upstream, "message": message}, run, box, f"{label} was {message or 'not run'}")
         ended = run.describe(spec.time_limit_s, spec.memory_mb)
-        if status == "started":
-            return box_error(spec, ended, run) or CheckResult.failed(f"{label} did not return: {ended}")
-        return CheckResult.failed(f"{label} was not run: {ended}")
+        evidence = MemoryEvidence(tree_limit=run.memory_exceeded)
+        return (box_error(spec, evidence, run, box)
+                or CheckResult.because(Cause(run.cause), f"{label} was not run: {ended}"))
     return None
+
+
+def _blamed(spec: AssignmentSpec, outcome: dict, run: ChildRun, box: Box, message: str) -> CheckResult:
+    """The verdict for a task that did not succeed, from the cause the grader sealed with it: a memory death
+    the grader observed in a box too small for the assignment is the grader's ``error``."""
+    try:
+        cause = Cause(outcome.get("cause") or Cause.STUDENT_ERROR.value)
+    except ValueError:
+        cause = Cause.STUDENT_ERROR
+    if cause.status is Status.FAILED:
+        kills = outcome.get("oom_kills")
+        evidence = MemoryEvidence(tree_limit=cause is Cause.STUDENT_MEMORY,
+                                  kernel_kills=kills if isinstance(kills, int) else 0)
+        blamed_box = box_error(spec, evidence, run, box)
+        if blamed_box is not None:
+            return blamed_box
+    if cause is Cause.GRADER_INFRASTRUCTURE:
+        message += "; this is a problem on the grader's side, not in the submission: it will be graded again"
+    return CheckResult.because(cause, message)
+
+
+def _spec_of(spec: AssignmentSpec, result: CheckResult) -> CheckSpec:
+    return next(c for c in spec.checks if c.name == result.name)
 
 
 def grade_submission(assignment: AssignmentSpec, submission: Path, public_only: bool = False,

@@ -46,8 +46,8 @@ def test_box_table_errors_name_the_key(tmp_path, body, key):
 
 # ------------------------------------------------------------------------------------------ reading a box
 
-from autograder.box import (Box, DRIVER_DIED, HARDWARE_SETTING, MIN_HEAP_MB, box_fault, read_box,  # noqa: E402
-                            size)
+from autograder.box import (Box, HARDWARE_SETTING, MIN_HEAP_MB, MemoryEvidence, box_fault, oom_kills,  # noqa: E402
+                            read_box, size)
 
 MEMINFO = "MemTotal:       24683520 kB\nMemFree:        1000 kB\n"
 
@@ -152,12 +152,14 @@ def test_sizing_rules_hold_for_every_box(memory_mb, cpus):
 
 # ------------------------------------------------------------------------------------------ whose fault
 
-DIED = f"{DRIVER_DIED}, most likely out of memory (its memory limit is spark.driver.memory=490m)"
+DIED = MemoryEvidence(kernel_kills=1)          # the kernel killed a process of the box for lack of memory
+LIMIT = MemoryEvidence(tree_limit=True)        # the sandbox stopped the tree at its memory limit
 
 
 def test_a_box_below_the_minimum_is_an_instructor_error():
     text = box_fault(DIED, Box(768, 0.5), "06-deploy", 2048, 1900.0, 500.0)
     assert "768 MB" in text and "06-deploy needs at least 2048 MB" in text and HARDWARE_SETTING in text
+    assert "the kernel killed 1 process" in text
 
 
 def test_a_full_box_at_the_reference_s_level_is_the_box_s_fault():
@@ -173,14 +175,30 @@ def test_a_death_in_a_box_with_room_to_spare_is_the_submission_s_fault():
     assert box_fault(DIED, Box(8192, 2), "02-pipelines", 768, 700.0, 650.0) is None
 
 
-def test_other_failures_and_unmeasured_assignments_are_left_alone():
-    assert box_fault("ValueError: bad column", Box(512, 0.5), "02-pipelines", 768, 700.0, 600.0) is None
+def test_without_an_observed_memory_death_nothing_is_the_box_s_fault():
+    """Whatever the child wrote (a message naming a dead driver, an OOM text) is no evidence: only what the
+    grader observed counts."""
+    assert box_fault(MemoryEvidence(), Box(512, 0.5), "02-pipelines", 768, 700.0, 600.0) is None
     assert box_fault(DIED, Box(512, 0.5), "02-pipelines", None, None, 600.0) is None
 
 
 def test_the_sandbox_memory_limit_counts_as_a_memory_death():
-    limit = "the submission exceeded the memory limit of 1276 MB (peak 1290 MB) and was stopped"
-    assert box_fault(limit, Box(768, 0.5), "02-pipelines", 1024, 900.0, 1290.0)
+    assert box_fault(LIMIT, Box(768, 0.5), "02-pipelines", 1024, 900.0, 1290.0)
+
+
+@pytest.mark.parametrize("v2", [True, False])
+def test_the_box_s_kernel_oom_kills_are_read_where_a_limit_is_set(tmp_path, v2):
+    if v2:
+        files = {"proc/self/cgroup": "0::/box/inner\n", "sys/fs/cgroup/cgroup.controllers": "memory",
+                 "sys/fs/cgroup/box/memory.max": str(768 * 2**20), "sys/fs/cgroup/box/memory.events": "low 0\noom 3\noom_kill 2\n",
+                 "sys/fs/cgroup/box/inner/memory.max": "max", "sys/fs/cgroup/box/inner/memory.events": "oom_kill 9\n"}
+    else:
+        files = {"proc/self/cgroup": "4:memory:/box\n", "sys/fs/cgroup/memory/box/memory.limit_in_bytes": str(768 * 2**20),
+                 "sys/fs/cgroup/memory/box/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n",
+                 "sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712",
+                 "sys/fs/cgroup/memory/memory.oom_control": "oom_kill 40\n"}
+    assert oom_kills(fake_root(tmp_path, files)) == 2       # the unlimited groups' counts are not the box's
+    assert oom_kills(fake_root(tmp_path / "none", {})) == 0
 
 
 # ------------------------------------------------------------------------------------------ secondary JVMs
@@ -241,9 +259,27 @@ def test_a_task_skipped_for_a_dead_jvm_upstream_finds_that_death(tmp_path):
     tasks = ('[[tasks]]\nname = "fit"\ncall = "fit"\n[[tasks]]\nname = "save"\ncall = "save"\nargs = ["@fit"]\n'
              '[[tasks]]\nname = "load"\ncall = "load"\nkwargs = { model = "@save" }\n')
     spec = spec_with(tmp_path, tasks)
-    outcomes = {"fit": {"status": "raised", "message": DIED}, "save": {"status": "skipped"},
-                "load": {"status": "skipped"}, "t1": {"status": "ok"}}
-    assert upstream_failure(spec, "load", outcomes.get) == DIED
-    assert upstream_failure(spec, "fit", outcomes.get) == ""
+    died = {"status": "raised", "message": "exit", "cause": "student_memory", "oom_kills": 1}
+    outcomes = {"fit": died, "save": {"status": "skipped"}, "load": {"status": "skipped"}, "t1": {"status": "ok"}}
+    assert upstream_failure(spec, "load", outcomes.get) == died
+    assert upstream_failure(spec, "fit", outcomes.get) == {}
     outcomes["fit"] = {"status": "ok"}
-    assert upstream_failure(spec, "load", outcomes.get) == ""
+    assert upstream_failure(spec, "load", outcomes.get) == {}
+
+
+def test_time_limits_stretch_with_the_machine_s_load_and_only_then():
+    from autograder.box import MAX_SLOWDOWN, machine_slowdown
+
+    assert machine_slowdown(load=0.3, cpus=2) == 1.0 and machine_slowdown(load=2.0, cpus=2) == 1.0
+    assert machine_slowdown(load=10.0, cpus=2) == 5.0
+    assert machine_slowdown(load=100.0, cpus=2) == MAX_SLOWDOWN
+
+
+def test_a_spec_slowed_down_multiplies_every_time_limit(root):
+    from autograder.registry import load_assignment
+    from autograder.runner import slowed
+
+    spec = load_assignment("02")
+    slow = slowed(spec, 2.5)
+    assert slow.time_limit_s == spec.time_limit_s * 2.5
+    assert [t.timeout_s for t in slow.tasks] == [t.timeout_s * 2.5 for t in spec.tasks]

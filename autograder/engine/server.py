@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -51,6 +52,13 @@ SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 # and their memory limit: each worker gets its own address-space cap instead (MemoryError beyond it).
 SERVER_PYTHON_WORKER_MEMORY = "2g"
 
+# What a client session must not do to the shared server JVM: static SQL confs (a session cannot change
+# them). Restricted mode rejects reflect/java_method/try_reflect (a static Java method such as
+# java.lang.System.exit called from SQL) and TRANSFORM ... USING scripts at analysis; the empty allow-list
+# pattern would allow every method, so it names none that exists.
+SERVER_SQL_GUARDS = {"spark.sql.restrictedMode.enabled": "true", "spark.sql.reflect.allowList": "^$"}
+LIVENESS_PROBE_S = 2.0          # how often the port is probed, beyond the process check
+
 # The server's log: warnings and errors only. At Spark's default (INFO) it wrote about 9,000 lines per
 # graded submission (125,000 for 14), which for a class of a few hundred is hundreds of MB of log.
 SERVER_LOG_CONFIG = """\
@@ -78,7 +86,11 @@ def spark_home() -> Path:
 
 class ConnectServer:
     """``with ConnectServer(options) as server:`` runs a local Spark Connect server (``server.url``) for the
-    block's duration; graders of its clients create their work folders in ``server.work_root``."""
+    block's duration; graders of its clients create their work folders in ``server.work_root``.
+
+    It is supervised: :meth:`lost_since` tells a grading whether the server died or was restarted since it
+    began (its ``generation``), and :meth:`ensure_alive` restarts a dead server on the same port before the
+    next grading. A server that cannot be restarted stays lost: every later grading then runs with local Spark."""
 
     def __init__(self, options: SparkOptions | None = None, port: int | None = None, startup_timeout_s: float = 120,
                  cache_dir: Path | None = None):
@@ -94,6 +106,11 @@ class ConnectServer:
         self.cache_dir = cache_dir
         self.local_fs = False           # whether the server uses sparkgrade's NioLocalFileSystem (.localfs)
         self.archive: ServerArchive | None = None     # its class-data-sharing archive (.cds)
+        self.generation = 0             # +1 at every restart
+        self.restarts = 0
+        self.gone = False               # it died and could not be started again
+        self._lock = threading.Lock()
+        self._probed = (0.0, True)      # (when, whether the port answered)
 
     @property
     def url(self) -> str:
@@ -111,7 +128,7 @@ class ConnectServer:
         conf = {**settings(self.options), "spark.connect.grpc.binding.address": "127.0.0.1",
                 "spark.connect.grpc.binding.port": str(self.port), "spark.local.dir": str(tmp),
                 "spark.executor.pyspark.memory": SERVER_PYTHON_WORKER_MEMORY,
-                "spark.driver.extraJavaOptions": options}
+                "spark.driver.extraJavaOptions": options, **SERVER_SQL_GUARDS}
         if fs_jar is not None:
             conf.update({"spark.driver.extraClassPath": str(fs_jar), "spark.hadoop.fs.file.impl": FS_CLASS})
         args = [str(spark_home() / "bin" / "spark-submit"), "--class", SERVER_CLASS, "--name", "Spark Connect server",
@@ -132,7 +149,7 @@ class ConnectServer:
         area.open_for_child()
         log_config = area.home / "log4j2.properties"
         log_config.write_text(SERVER_LOG_CONFIG, encoding="utf-8")
-        self.work_root.mkdir(mode=0o711)
+        self.work_root.mkdir(mode=0o711, exist_ok=True)
         self.work_root.chmod(0o711)                       # traversable, not listable, for the server's user
         # The server's class path must be the same at every start for its class-data-sharing archive: the
         # file-system jar and an empty SPARK_CONF_DIR live in the cache's jvm folder (which the jail shows,
@@ -151,7 +168,7 @@ class ConnectServer:
         env.pop("PYTHONHASHSEED", None)
         command = self.command(area.tmp, jar, f"-Dlog4j2.configurationFile={log_config} "
                                               f"{self.archive.options(area.home)}".strip())
-        log = open(self.log, "wb")
+        log = open(self.log, "ab")          # a restart keeps what the dead server wrote
         if iso.namespaces:
             self.sandboxed = True
             jail = Jail(iso, area, writable=(area.home, area.tmp, self.work_root), readable=(jvm_dir,), network=True)
@@ -180,6 +197,52 @@ class ConnectServer:
         self.stop(keep_log=True, record=False)
         raise RuntimeError(f"the Spark Connect server did not open port {self.port} within "
                            f"{self.startup_timeout_s:g} s; see {self.log}")
+
+    def alive(self) -> bool:
+        """Whether the server process runs and (probed every LIVENESS_PROBE_S) its port accepts connections."""
+        if self.gone or self.proc is None or self.proc.poll() is not None:
+            return False
+        when, answered = self._probed
+        if time.monotonic() - when >= LIVENESS_PROBE_S:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=5):
+                    answered = True
+            except OSError:
+                answered = False
+            self._probed = (time.monotonic(), answered)
+        return answered
+
+    def lost_since(self, generation: int) -> bool:
+        """Whether the server died or was restarted since ``generation``: a grading that began then cannot
+        trust what its children did on it."""
+        return generation != self.generation or not self.alive()
+
+    def ensure_alive(self) -> int:
+        """Restart the server if it died (on the same port, with the same work root); return the current
+        generation. Thread-safe: concurrent callers restart it once."""
+        with self._lock:
+            if self.alive() or self.gone:
+                return self.generation
+            self._kill()
+            self.generation += 1
+            self.restarts += 1
+            self._probed = (0.0, True)
+            try:
+                self.start()
+            except RuntimeError:
+                self.gone = True
+            return self.generation
+
+    def _kill(self) -> None:
+        """Kill what is left of the server's process tree (keeping its folders and log)."""
+        from autograder.sandbox import kill_tree
+
+        if self.archive is not None and self.archive.recording:
+            self.archive.release()
+        if self.proc is not None:
+            kill_tree(self.proc.pid, self.token)
+            self.proc.wait()
+        self.proc = None
 
     def stop(self, keep_log: bool = False, record: bool = True) -> None:
         """Stop the server and everything it started, and remove its folders (but the log if asked). A

@@ -9,6 +9,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+from autograder.box import oom_kills
 from autograder.harness.artifacts import stage_metadata, write_json
 from autograder.harness.jobs import REQUEST_TIMEOUT_S, ScoringJob
 from autograder.harness.scorer import tuning_model
@@ -51,7 +52,8 @@ def custom_classes(model: Path) -> list[str]:
 
 
 def run_scoring_phase(area, data, module_name: str, submission: Path, requests: list[dict], spark: dict,
-                      id_col: str, limit_s: float, memory_mb: int, hidden: tuple = (), starter=None, timings=None):
+                      id_col: str, limit_s: float, memory_mb: int, hidden: tuple = (), starter=None, timings=None,
+                      abort=None):
     """Score saved models in a sandboxed child; returns (ChildRun, notes). ``data`` is the grader's
     :class:`autograder.data.PreparedData`; ``submission`` is the staged file (copied by the student
     phase into the area already, else copied here); ``starter``: a fork server for the child.
@@ -130,7 +132,7 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
              for r in ordered]
     area.open_for_child(scores)
     sequencer = TaskSequencer(artifacts=scores, control=inp / "control-scoring", sealed=sealed, order=plans,
-                              load_timeout_s=load_timeout)
+                              load_timeout_s=load_timeout, memory_events=oom_kills, abort=abort)
     sequencer.start()
     job = ScoringJob(submission=staged, module_name=module_name, spark=SparkOptions.from_dict(spark), id_col=id_col,
                      scores=scores, control=sequencer.control, requests=tuple(ordered), train=train_copy,
@@ -146,7 +148,7 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
     finally:
         shutil.rmtree(inp / "hidden", ignore_errors=True)
     sequencer.settle()
-    sequencer.interrupted(f"{run.describe(limit_s, memory_mb)}")
+    sequencer.interrupted(f"{run.describe(limit_s, memory_mb)}", run.cause)
     notes += sequencer.notes
     if timings is not None:
         timings.rows += sequence_rows(sequencer, "child start to ready (interpreter, Spark)", "request")

@@ -25,7 +25,7 @@ import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from autograder.text import from_child
 from autograder.walk import TreeTooLarge, remove_tree, walk
@@ -36,6 +36,11 @@ OUTCOME = "outcome.json"
 GRACE_S = 5.0                       # after a task's time limit, how long before the grader stops the child
 MAX_SEALED_BYTES = 512 * 2**20      # a task folder larger than this is not kept
 POLL_S = 0.01
+
+# The grader's causes of a task that did not succeed (values of autograder.results.Cause; kept as text here:
+# the verdicts are plain JSON). Only the grader sets them, from what it observed.
+STUDENT_ERROR, STUDENT_TIMEOUT, STUDENT_MEMORY = "student_error", "student_timeout", "student_memory"
+GRADER_INFRASTRUCTURE = "grader_infrastructure"
 
 # What a task of each save mode must leave in its folder for its claimed success to count.
 REQUIRED_OUTPUTS = {"stage": ("stage/metadata",), "model": ("stage/metadata",), "dataframe": ("data",),
@@ -197,6 +202,10 @@ class TaskSequencer:
     load_seconds: list[float] = field(default_factory=list)    # per child: from its start to its first report
     verdicts: dict[str, dict] = field(default_factory=dict)     # the grader's own, kept in memory
     labels: dict[str, str] = field(default_factory=dict)        # task name -> how messages name it
+    memory_events: Callable[[], int] = lambda: 0    # the box's kernel OOM kills so far (autograder.box.oom_kills)
+    abort: Callable[[], str | None] | None = None   # the grader's reason to stop the child (e.g. its server died)
+    aborted: str | None = None                      # that reason, once it stopped the child
+    oom_base: int = 0                               # memory_events() when the current order was given
 
     def start(self, order: list[TaskPlan] | None = None, rerun: frozenset[str] = frozenset()) -> None:
         """Prepare for a (new) child: ``order`` replaces the tasks to run; verdicts are kept."""
@@ -211,6 +220,9 @@ class TaskSequencer:
         self.since = time.monotonic()
 
     def __call__(self) -> str | None:
+        if self.abort is not None and (reason := self.abort()):
+            self.aborted = reason
+            return reason
         ready = _read(self.artifacts / READY)
         if isinstance(ready, dict) and ready.get("seq") == self.seq + 1:
             if self.current is not None:
@@ -255,6 +267,7 @@ class TaskSequencer:
             break
         self.seq += 1
         self.since = time.monotonic()
+        self.oom_base = self.memory_events()
         _write(self.control / GO, {"seq": self.seq, "task": self.current.name if self.current else None})
 
     def _seal(self, plan: TaskPlan, seconds: float) -> None:
@@ -284,15 +297,21 @@ class TaskSequencer:
             if missing:
                 status, message = "raised", (f"{plan.label} ended without leaving its result "
                                              f"({', '.join(missing)} is missing)")
-        elif status not in ("raised", "timeout", "error"):
-            status, message = "raised", f"{plan.label} ended without reporting how it went"
-        self.record(plan, status, message, seconds)
+        elif status not in ("raised", "timeout"):
+            # Whatever the child says went wrong (its own "error", an unknown status, none) is the
+            # submission's: the child's interpreter runs the student's code and can claim anything.
+            status, message = "raised", message or f"{plan.label} ended without reporting how it went"
+        cause = None if status == "ok" else STUDENT_TIMEOUT if status == "timeout" else STUDENT_ERROR
+        self.record(plan, status, message, seconds, cause)
 
-    def record(self, plan: TaskPlan, status: str, message: str, seconds: float | None = None) -> None:
-        """Write the grader's verdict on ``plan`` (only once: a sealed verdict is final)."""
+    def record(self, plan: TaskPlan, status: str, message: str, seconds: float | None = None,
+               cause: str | None = STUDENT_ERROR) -> None:
+        """Write the grader's verdict on ``plan`` (only once: a sealed verdict is final), with the cause the
+        grader observed and the kernel's OOM kills in the box while it ran."""
         if plan.name in self.rerun or plan.name in self.verdicts:
             return
-        verdict = {"status": status, "message": message}
+        verdict = {"status": status, "message": message, "cause": None if status == "ok" else cause,
+                   "oom_kills": max(0, self.memory_events() - self.oom_base)}
         if seconds is not None:
             verdict["seconds"] = round(seconds, 3)
         self.verdicts[plan.name] = verdict
@@ -301,16 +320,18 @@ class TaskSequencer:
     def verdict(self, name: str) -> dict:
         return self.verdicts.get(name, {})
 
-    def interrupted(self, describe: str) -> TaskPlan | None:
-        """After the child ended: the task it was running (if any) gets a verdict from how it ended;
-        returns that task."""
+    def interrupted(self, describe: str, cause: str = STUDENT_ERROR) -> TaskPlan | None:
+        """After the child ended: the task it was running (if any) gets a verdict from how it ended, as
+        the grader observed it (``cause``); returns that task."""
         plan = self.current
         if plan is None:
             return None
-        if self.stopped == plan.name:
+        if self.aborted:
+            self.record(plan, "started", f"{self.aborted} while {plan.label} was running", cause=GRADER_INFRASTRUCTURE)
+        elif self.stopped == plan.name:
             self.record(plan, "timeout", f"did not finish within its time limit of {plan.timeout_s:g} s and "
-                                         "was stopped")
+                                         "was stopped", cause=STUDENT_TIMEOUT)
         else:
-            self.record(plan, "raised", f"{describe} while {plan.label} was running")
+            self.record(plan, "raised", f"{describe} while {plan.label} was running", cause=cause)
         self.current = None
         return plan

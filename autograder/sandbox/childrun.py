@@ -53,6 +53,19 @@ class ChildRun:
         Path(path).write_text(self.output_head + gap + self.output_tail, encoding="utf-8", errors="replace")
 
     @property
+    def cause(self) -> str:
+        """Why it ended, as the grader observed it (a value of :class:`autograder.results.Cause`): the
+        sandbox's memory limit, the grader's time limit or stop, a process the grader could not start, or
+        else the submission's own doing (an exit, a signal)."""
+        if self.returncode == START_FAILED:
+            return "grader_infrastructure"
+        if self.memory_exceeded:
+            return "student_memory"
+        if self.timed_out or self.stopped:
+            return "student_timeout"
+        return "student_error"
+
+    @property
     def ended_abnormally(self) -> bool:
         return bool(self.stopped) or self.timed_out or self.memory_exceeded or self.returncode != 0
 
