@@ -29,3 +29,11 @@ def test_own_failure_is_a_harness_error_with_its_cause(spark, tmp_path):
                                                        StructField("prediction", DoubleType())]))
     with pytest.raises(HarnessError, match=r"while writing .*part-00000.parquet: (FileExistsError|NotADirectoryError)"):
         write_predictions(df, blocker / "out", "id")
+
+
+def test_every_numeric_and_vector_output_column_is_written_under_its_own_name(spark, tmp_path):
+    schema = StructType([StructField("id", LongType()), StructField("name", StringType()),
+                         StructField("is_bad", DoubleType()), StructField("p", VectorUDT())])
+    write_predictions(spark.createDataFrame([(1, "x", 1.0, Vectors.dense([0.1, 0.9]))], schema), tmp_path / "o", "id")
+    assert pq.read_table(tmp_path / "o" / "part-00000.parquet").to_pylist() == [
+        {"id": 1, "is_bad": 1.0, "p": [0.1, 0.9]}]

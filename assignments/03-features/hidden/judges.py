@@ -107,9 +107,9 @@ def expected_unseen(ctx, rows) -> list[dict]:
 @sdk.takes(Param("fixture", str, "the hidden fixture (hidden/fixtures/<name>.json)", required=True),
            Param("vector_size", int, "the size every features vector must have", required=True))
 def unseen_hidden(ctx, check):
-    """The fitted model on hidden rows: every row, a full-length non-null features vector, and the era
-    and words computed here."""
-    from autograder.checks.dataframe import vector_values
+    """The fitted model on hidden rows: every row, a full-length non-null features vector without NaN, and
+    the era and words computed here."""
+    from autograder.checks.dataframe import holds_nan, vector_values
     from autograder.checks.fixtures import hidden_fixture, judge_rows
 
     rows = hidden_fixture(ctx, check.params["fixture"])
@@ -120,4 +120,7 @@ def unseen_hidden(ctx, check):
         return CheckResult.failed(f"{len(frame)} rows out of {len(rows)}, features sizes {sorted(set(map(str, sizes)))}; "
                                   f"expected every row with a {size}-long vector",
                                   hint="StringIndexer(handleInvalid='keep'), impute before bucketizing, tokenize name_text")
+    if (nan := sum(map(holds_nan, frame["features"]))):
+        return CheckResult.failed(f"the features vector holds NaN in {nan} of {len(frame)} rows",
+                                  hint="assemble the imputed measurements (the *_imp columns), never the raw ones")
     return judge_rows(ctx, check, expected_unseen(ctx, rows), tolerance=1e-9)
