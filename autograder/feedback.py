@@ -5,7 +5,10 @@
 - ``after_due_date`` / ``after_published`` checks are shown once the instructor releases them
   (``release``: ``none``, ``due_date`` or ``published``); until then the total is withheld too,
   as Gradescope does;
-- internal notes (the sandbox's state, the engine used, grader problems) are for the instructor only.
+- internal notes (the sandbox's state, the engine used, grader problems) are for the instructor only;
+- a ``withheld`` check (its task ran while hidden inputs were in the submission's reach, see
+  :mod:`autograder.harness.student_phase`) shows its status and points when shown, but a generic message
+  (:func:`student_text`) instead of its own message and hint, which may quote what the submission read.
 
 The instructor's view keeps everything. Code that adds an internal note to a report starts it with
 one of :data:`INTERNAL_PREFIXES` (``"instructor: ..."`` for new ones).
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograder.results import GradeReport
+from autograder.results import CheckResult, GradeReport, Status
 
 RELEASES = {
     "none": frozenset({"visible"}),
@@ -30,6 +33,12 @@ WITHHELD = {
 WHEN = {"after_due_date": "after the due date", "after_published": "once grades are published"}
 INTERNAL_PREFIXES = ("instructor:", "sandbox:", "graded with local Spark instead of", "graded again with local Spark")
 INTERNAL_PHRASES = ("scoring request(s) were refused",)
+WITHHELD_TEXT = {
+    Status.PASSED: "passed; its details are not shown (it ran with inputs students do not see)",
+    Status.FAILED: "this check failed; its details are not shown (it ran with inputs students do not see)",
+    Status.ERROR: "this check could not be graded because of a problem on the grader's side; its details are "
+                  "not shown (it ran with inputs students do not see)",
+}
 
 
 def is_internal(note: str) -> bool:
@@ -45,6 +54,20 @@ def internal_notes(report: GradeReport) -> list[str]:
     return [n for n in report.notes if is_internal(n)]
 
 
+def student_text(check: CheckResult) -> tuple[str, str]:
+    """The message and hint a student may read of a shown check: its own, or for a withheld check a
+    generic message and no hint."""
+    if check.withheld:
+        return WITHHELD_TEXT[check.status], ""
+    return check.message, check.hint
+
+
+def withheld_details(report: GradeReport) -> list[str]:
+    """The withheld checks' own messages, for the instructor's log."""
+    return [f"instructor: {c.name} (withheld from students): {c.message}" + (f" Hint: {c.hint}" if c.hint else "")
+            for c in report.checks if c.withheld]
+
+
 def view(report: GradeReport, student: str, release: str = "none", instructor: bool = False) -> dict[str, Any]:
     """The report as plain data for one reader: the student (per ``release``) or the instructor (all)."""
     if release not in RELEASES:
@@ -55,7 +78,10 @@ def view(report: GradeReport, student: str, release: str = "none", instructor: b
         row = {"name": c.name, "question": c.question, "visibility": c.visibility, "max_score": c.max_score,
                "shown": instructor or c.visibility in released}
         if row["shown"]:
-            row.update(status=c.status.value, score=c.score, message=c.message, hint=c.hint)
+            message, hint = (c.message, c.hint) if instructor else student_text(c)
+            row.update(status=c.status.value, score=c.score, message=message, hint=hint)
+            if instructor and c.withheld:
+                row["withheld"] = True
         else:
             row["note"] = WITHHELD.get(c.visibility, WITHHELD["hidden"])
         checks.append(row)

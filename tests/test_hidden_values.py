@@ -5,6 +5,7 @@ handout, and answers looked up from a public fixture lose the hidden points."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tomllib
 import zipfile
@@ -158,3 +159,18 @@ def test_answers_from_a_public_fixture_lose_the_hidden_points(grader, case):
     assert report.score == case["score"]
     for name, wanted in case.get("messages", {}).items():
         assert wanted in verdicts[name].message, verdicts[name].message
+    if case.get("student_never_sees"):
+        seen = student_visible_text(report)
+        assert not [s for s in case["student_never_sees"] if s in seen], seen
+
+
+def student_visible_text(report) -> str:
+    """All a student can read of ``report``: the feedback files with every check released, and the
+    Gradescope results (whatever their tests' visibility)."""
+    from autograder.build.templating import render
+    from autograder.feedback import view
+    from autograder.writers.gradescope import to_gradescope
+
+    mine = view(report, "student", release="published")
+    return "\n".join([render("feedback/report.md.j2", view=mine), json.dumps(mine),
+                      json.dumps(to_gradescope(report))])

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.harness import processes
-from autograder.harness.artifacts import NotPlainData, to_plain, write_json, write_predictions
+from autograder.harness.artifacts import HarnessError, NotPlainData, to_plain, write_json, write_predictions
 from autograder.submission import LoadedSubmission
 
 
@@ -41,8 +41,15 @@ class TaskContext:
         return self.spark.read.parquet(self.data[which])
 
     def fixture(self, name: str):
-        """A small DataFrame from ``fixtures/<name>.json`` (``{"schema": DDL, "rows": [[...], ...]}``)."""
-        spec = json.loads((self.assignment_dir / "fixtures" / f"{name}.json").read_text(encoding="utf-8"))
+        """A small DataFrame from ``fixtures/<name>.json`` (``{"schema": DDL, "rows": [[...], ...]}``). Hidden
+        fixtures are in that folder only while the tasks that only hidden checks need run (see
+        :mod:`autograder.harness.student_phase`); asking for one earlier is the assignment's mistake."""
+        path = self.assignment_dir / "fixtures" / f"{name}.json"
+        if not path.is_file():
+            raise HarnessError(f"the fixture '{name}' is not among this task's inputs ({path.name} in fixtures/ or, "
+                               "for a task that only hidden checks need, hidden/fixtures/); a task that a visible "
+                               "check needs never gets hidden fixtures")
+        spec = json.loads(path.read_text(encoding="utf-8"))
         return self.spark.createDataFrame([tuple(r) for r in spec["rows"]], spec["schema"])
 
     def path(self, name: str) -> str:

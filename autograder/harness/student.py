@@ -3,6 +3,8 @@
 
 It loads the submission (its top-level code under a time limit), then runs the
 tasks the grader orders, one at a time, each with its own time limit (see :mod:`autograder.harness.sealing`).
+The job file names the late tasks (those only hidden checks need) only once the grader has given their
+hidden inputs; an order for a task the job did not name makes the child read its job file again.
 Before each task the Spark session is revived if the submission stopped it, and SQL settings the submission
 changed are put back. The process ends with ``os._exit``. Nothing this side writes is a verdict: it runs in
 the submission's interpreter, which the submission can rebind.
@@ -164,7 +166,11 @@ def main(job_path: str) -> int:
     broken = False
     seq = 0
     report_ready(artifacts, seq)
-    while (name := await_order(control, seq)) in tasks:          # the grader decides what runs next
+    while (name := await_order(control, seq)) is not None:      # the grader decides what runs next
+        if name not in tasks:       # a late task: the grader declares it in the job file when it reveals it
+            tasks.update((t.name, t) for t in StudentJob.from_dict(read_json(Path(job_path))).tasks)
+        if name not in tasks:
+            break
         task = tasks[name]
         task_dir = artifacts / name
         outcome = task_dir / "outcome.json"

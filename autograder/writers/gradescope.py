@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from autograder.feedback import student_notes
+from autograder.feedback import student_notes, student_text
 from autograder.results import GradeReport, Status
 
 
@@ -24,14 +24,16 @@ def grader_error_notice(report: GradeReport) -> list[str]:
 def to_gradescope(report: GradeReport) -> dict:
     """The report in Gradescope's results schema (status passed|failed; errors count as failed). Each test
     keeps its check's visibility, which Gradescope enforces; the top-level output, always visible, carries
-    only the notes a student may read (never the internal ones, see :mod:`autograder.feedback`)."""
+    only the notes a student may read (never the internal ones, see :mod:`autograder.feedback`). A
+    withheld check's output is the generic message (Gradescope shows a test's output to students once its
+    visibility allows, and an ``after_due_date`` test's would carry the hidden inputs)."""
     tests = []
     for number, check in enumerate(report.checks, 1):
-        output = check.message
+        output, hint = student_text(check)
         if check.status is Status.ERROR:
             output = f"[grader error] {output}"
-        if check.hint and check.status is not Status.PASSED:
-            output += f"\nHint: {check.hint}"
+        if hint and check.status is not Status.PASSED:
+            output += f"\nHint: {hint}"
         tests.append({"name": f"{check.question} {check.name}", "number": str(number), "score": check.score,
                       "max_score": check.max_score,
                       "status": "passed" if check.status is Status.PASSED else "failed",

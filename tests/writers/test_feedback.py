@@ -89,3 +89,52 @@ def test_gradescope_output_carries_no_internal_note():
 def test_internal_notes():
     assert is_internal(SANDBOX) and is_internal("instructor: anything")
     assert not is_internal("ignored conftest.py: files that change how Python or the grader start are not accepted")
+
+
+HIDDEN_ROW = '[107, 9.0, -3.0, "negative denominator"]'
+
+
+def withheld_report():
+    """Checks whose tasks ran while hidden inputs were in the submission's reach (their text quotes them)."""
+    from dataclasses import replace
+
+    base = report("after_due_date", "visible")
+    checks = [replace(c, withheld=True, message=f"RuntimeError: {HIDDEN_ROW}", hint=f"see {HIDDEN_ROW}")
+              if c.name.startswith("q2_auc") else c for c in base.checks]
+    return replace(base, checks=tuple(checks))
+
+
+@pytest.mark.parametrize("release", ["none", "published"])
+def test_withheld_checks_show_a_generic_message_to_students(tmp_path, release):
+    full = withheld_report()
+    write_feedback(tmp_path, "alice", full, release)
+    text = student_text(tmp_path)
+    assert HIDDEN_ROW not in text and "negative denominator" not in text
+    assert "this check failed; its details are not shown" in text
+    assert "fit() was never called" in text                      # a check that is not withheld keeps its text
+    gradescope = WRITERS["gradescope"](full)
+    assert HIDDEN_ROW.replace('"', '\\"') not in gradescope and "negative denominator" not in gradescope
+    mine = view(full, "alice", release)
+    shown = [c for c in mine["checks"] if c["name"].startswith("q2_auc") and c["shown"]]
+    assert shown and all(c["status"] == "failed" and c["hint"] == "" and "withheld" not in c for c in shown)
+
+
+def test_the_instructor_keeps_the_withheld_text(tmp_path):
+    from autograder.feedback import withheld_details
+
+    full = withheld_report()
+    write_feedback(tmp_path, "alice", full)
+    assert HIDDEN_ROW in (tmp_path / INSTRUCTOR / "alice.md").read_text()
+    assert "negative denominator" in (tmp_path / INSTRUCTOR / "alice.json").read_text()
+    mine = view(full, "alice", instructor=True)
+    assert [c["withheld"] for c in mine["checks"] if c["name"].startswith("q2_auc")] == [True, True]
+    assert len(withheld_details(full)) == 2 and all(HIDDEN_ROW in d for d in withheld_details(full))
+
+
+def test_reports_written_before_withheld_existed_still_load():
+    from autograder.results import GradeReport
+
+    data = withheld_report().to_dict()
+    for c in data["checks"]:
+        del c["withheld"]
+    assert not any(c.withheld for c in GradeReport.from_dict(data).checks)
