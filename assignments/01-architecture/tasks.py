@@ -47,8 +47,8 @@ def _dataframe(result, function, columns):
 
 
 def _marker_job(ctx, group):
-    """Run one tiny JVM-only job under ``group`` and return its job id, once the status tracker has seen it
-    (the listener bus is asynchronous: every earlier job has been recorded by then)."""
+    """Run one tiny JVM-only job under ``group`` and return its job ids (lowest, highest), once the status
+    tracker has seen them (the listener bus is asynchronous: every earlier job has been recorded by then)."""
     sc = ctx.spark.sparkContext
     sc.setJobGroup(group, "sparkgrade job counter")
     try:
@@ -60,7 +60,7 @@ def _marker_job(ctx, group):
         if time.monotonic() > deadline:
             raise TaskFailed("the grader could not observe Spark jobs (status tracker silent for 20 s)")
         time.sleep(0.05)
-    return max(ids)
+    return min(ids), max(ids)
 
 
 def _jobs_during(ctx, call):
@@ -71,13 +71,13 @@ def _jobs_during(ctx, call):
     group does not hide them. The call also runs under a job group of its own (the larger count is kept)."""
     sc = ctx.spark.sparkContext
     group = f"sparkgrade-probe-{uuid.uuid4().hex}"
-    first = _marker_job(ctx, f"{group}-before")
+    _, first = _marker_job(ctx, f"{group}-before")
     sc.setJobGroup(group, "sparkgrade laziness probe")
     try:
         result = call()
     finally:
         sc.setLocalProperty("spark.jobGroup.id", None)
-    last = _marker_job(ctx, f"{group}-after")
+    last, _ = _marker_job(ctx, f"{group}-after")
     return result, max(last - first - 1, len(sc.statusTracker().getJobIdsForGroup(group)))
 
 
