@@ -193,7 +193,8 @@ def _exactly_once_outputs(ctx, check, expected):
     if problem:
         yield problem
     got = ctx.read_parquet(ctx.scores / STREAM_PROBE / "predictions")
-    crash = f"killed right after a micro-batch wrote {run.get('files_at_kill')} data files, then restarted"
+    crash = (f"killed right after a micro-batch wrote, with {run.get('files_at_kill')} data files in output_dir, "
+             "then restarted")
     yield got, expected, f"the stream's output ({crash})"
     if run.get("restart_rows", 0) >= run.get("rows", 0):
         yield CheckResult.failed(f"the restarted query did not resume from checkpoint_dir: it wrote "

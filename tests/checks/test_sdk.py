@@ -53,9 +53,11 @@ def test_custom_judges_reach_the_public_judges_through_the_context(ctx):
     check = next(c for c in ctx.spec.checks if c.params.get("judge") == "hidden/judges:beats_baseline")
     requests = CHECK_KINDS["custom"].score_requests(ctx, check)
     assert requests and all(isinstance(r, ScoreRequest) for r in requests)
-    assert requests[0].to_dict() == {"model": str(ctx.task_dir(check.tasks[1]) / "stage"),
+    # the untuned baseline: the saved tuner's estimator, fitted by the scoring process on the tuning rows
+    assert requests[0].to_dict() == {"model": str(ctx.task_dir(check.params["tuner"]) / "stage" / "estimator"),
                                      "data": str(ctx.data.test_features),
-                                     "out": str(ctx.score_dir(check, "baseline"))}
+                                     "out": str(ctx.score_dir(check, "baseline")), "fit": str(ctx.data.train),
+                                     "where": f"abs(xxhash64(`{ctx.spec.data.id_col}`, 29) % 6) < 2"}
 
 
 def test_no_judge_loads_another_judges_module_by_path(root):

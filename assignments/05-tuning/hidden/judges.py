@@ -1,7 +1,9 @@
 """Hidden checks of assignment 05: the tuned model against the untuned baseline on the hidden test fold."""
 
 from autograder.checks import sdk
+from autograder.checks.context import ScoreRequest
 from autograder.checks.sdk import CheckResult, Param, compute, held_out
+from autograder.harness.context import load_tasks_module
 
 
 def _tuned_source(ctx, check):
@@ -16,9 +18,13 @@ def _tuned_source(ctx, check):
 
 
 def beats_baseline_score_requests(ctx, check):
-    """Score the untuned baseline (and, unless a metric check already does, the tuned model) on the hidden
-    test features in a fresh process."""
-    requests = [ctx.model_request(check, check.tasks[1], ctx.data.test_features, "baseline")]
+    """The untuned baseline, built in the scoring process: the estimator of the unfitted tuner (task
+    ``params.tuner``, as Spark saved it) fitted on the tuning rows, then scored on the hidden test features;
+    and, unless a metric check already does, the tuned model. Nothing the submission runs takes part."""
+    tasks = load_tasks_module(ctx.spec.path)
+    estimator = ctx.task_dir(check.params["tuner"]) / "stage" / "estimator"
+    requests = [ScoreRequest(model=estimator, data=ctx.data.test_features, out=ctx.score_dir(check, "baseline"),
+                             fit=ctx.data.train, where=tasks.tuning_rows(ctx.spec.data.id_col))]
     source, label = _tuned_source(ctx, check)
     if source is check:
         requests.append(ctx.model_request(check, check.tasks[0], ctx.data.test_features, label))
@@ -27,7 +33,8 @@ def beats_baseline_score_requests(ctx, check):
 
 @sdk.takes(Param("metric", str, "the metric compared on the hidden rows", required=True),
            Param("margin", float, "how much the tuned model must beat the untuned one by", required=True),
-           Param("reuse", str, "a check whose scoring of the same tuned model this one shares"))
+           Param("reuse", str, "a check whose scoring of the same tuned model this one shares"),
+           Param("tuner", str, "the task that saved the unfitted tuner whose estimator is the baseline", required=True))
 def beats_baseline(ctx, check):
     """The tuned model's metric on the hidden rows is better than the untuned estimator's by a margin."""
     metric, margin = check.params["metric"], float(check.params["margin"])
