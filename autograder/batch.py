@@ -150,7 +150,7 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
                               "rename that submission")
     reports = {s: r for s, _ in students if (r := finished_report(out, s, spec)) is not None}
     for student, report in list(reports.items()):
-        if not safe_feedback(out, student, report, release):    # missing or with another release: refreshed
+        if safe_feedback(out, student, report, release) is not None:    # missing or with another release: refreshed
             del reports[student]
     todo = [(s, p) for s, p in students if s not in reports]
     workers = workers or default_workers()
@@ -195,9 +195,9 @@ def grade_class(spec: AssignmentSpec, folder: Path, out: Path, options: SparkOpt
                         report = future.result()
                     except Exception as exc:  # noqa: BLE001 - one student's grading never ends the class run
                         report = grader_failure(spec, futures_path(todo, student), "grading", exc)
-                    if not safe_feedback(out, student, report, release):
+                    if (problem := safe_feedback(out, student, report, release)) is not None:
                         report = grader_failure(spec, futures_path(todo, student), "writing the feedback of",
-                                                None)
+                                                problem)
                     reports[student] = report
                     bar.advance(task)
             bar.update(task, description=f"{spec.slug}: done")
@@ -244,13 +244,13 @@ def futures_path(todo: list[tuple[str, Path]], student: str) -> Path:
     return next(p for s, p in todo if s == student)
 
 
-def safe_feedback(out: Path, student: str, report: GradeReport, release: str) -> bool:
-    """:func:`write_feedback`, or False when it could not be written (a full disk, an unwritable folder):
-    the student then counts as not graded, and the batch goes on."""
+def safe_feedback(out: Path, student: str, report: GradeReport, release: str) -> Exception | None:
+    """:func:`write_feedback`; the exception when it could not be written (a full disk, an unwritable
+    folder): the student then counts as not graded, and the batch goes on."""
     try:
         write_feedback(out, student, report, release)
-        return True
-    except Exception:  # noqa: BLE001 - one student's files never end the class run
+        return None
+    except Exception as exc:  # noqa: BLE001 - one student's files never end the class run
         with contextlib.suppress(OSError):
             (out / INSTRUCTOR / f"{student}.json").unlink()      # never left behind as if final
-        return False
+        return exc

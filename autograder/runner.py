@@ -3,6 +3,7 @@ then judge every check from the artifacts. A crashing check is an ``error`` for 
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 import time

@@ -92,15 +92,17 @@ def test_a_server_killed_mid_class_is_restarted_and_the_students_in_flight_are_g
         result = grade_class(tiny_spec, klass, out, SparkOptions(remote=server.url), workers=2, progress=False,
                              work_root=server.work_root, server=server)
         assert killed.is_set(), "the server was not killed during the class"
-        assert server.restarts == 1 and server.alive()
+        assert server.restarts == 1 and not server.gone, server.log.read_text(errors="replace")[-3000:]
+        assert server.alive(), server.log.read_text(errors="replace")[-3000:]
     assert_full_marks(result, tiny_spec, names)
-    regraded = [n for n in names if any("graded again alone with local Spark" in note for note in result.reports[n].notes)]
-    assert regraded, "no student was graded again although the server died while they were being graded"
+    regraded = [n for n in names if any("graded again with local Spark, alone in its own sandbox" in note for note in result.reports[n].notes)]
+    assert regraded, {n: (r.notes, r.seconds) for n, r in result.reports.items()}
     book = pd.read_csv(out / "gradebook.csv").set_index("SID")
     assert set(book["Score"]) == {tiny_spec.total_points}
 
 
-def test_sql_calling_a_static_java_method_leaves_the_server_and_the_classmates_alone(tiny_spec, env_root, tmp_path):
+def test_sql_calling_a_static_java_method_leaves_the_server_and_the_classmates_alone(tiny_spec, env_root, tmp_path,
+                                                                                      connect_server):
     """reflect/java_method/try_reflect('java.lang.System', 'exit', 3) ended the shared server of a class run;
     the classmates graded after it then got 0 as `failed`. Now the server refuses them, the student keeps
     exactly their honest work, and the classmates after them get full marks."""
@@ -109,15 +111,16 @@ def test_sql_calling_a_static_java_method_leaves_the_server_and_the_classmates_a
     (klass / "aaa_exit.py").write_text(REFERENCE.read_text(encoding="utf-8").replace(
         "def double(x):\n    return 2 * x\n", JVM_EXIT), encoding="utf-8")
     honest_class(klass, ["student1", "student2"])
-    with ConnectServer() as server:
-        result = grade_class(tiny_spec, klass, out, SparkOptions(remote=server.url), workers=1, progress=False,
-                             work_root=server.work_root, server=server)
-        assert server.restarts == 0 and server.alive()
+    server, restarts = connect_server, connect_server.restarts
+    result = grade_class(tiny_spec, klass, out, SparkOptions(remote=server.url), workers=1, progress=False,
+                         work_root=server.work_root, server=server)
+    assert server.restarts == restarts and server.alive()
     assert_full_marks(result, tiny_spec, ["aaa_exit", "student1", "student2"])
 
 
 def test_a_grader_failure_on_one_student_is_that_student_s_error_and_the_class_goes_on(tiny_spec, env_root,
-                                                                                        tmp_path, monkeypatch):
+                                                                                        tmp_path, monkeypatch,
+                                                                                        connect_server):
     """An exception of the grader's own while grading one student (here: its report cannot be serialised,
     a stand-in for any grader bug) is that student's `error`, the others are graded and the class files are
     written; the next run grades that student again and finishes."""
@@ -133,7 +136,8 @@ def test_a_grader_failure_on_one_student_is_that_student_s_error_and_the_class_g
         return real(self, spec, path, *args, **kwargs)
 
     monkeypatch.setattr(batch.Grader, "grade", flaky)
-    first = grade_class(tiny_spec, klass, out, SparkOptions(), workers=2, progress=False, engine_kind="local")
+    warm = dict(work_root=connect_server.work_root, server=connect_server)
+    first = grade_class(tiny_spec, klass, out, SparkOptions(remote=connect_server.url), workers=2, progress=False, **warm)
     alice = first.reports["alice"]
     assert {c.status for c in alice.checks} == {Status.ERROR}
     assert {c.cause for c in alice.checks} == {Cause.GRADER_BUG}
@@ -142,12 +146,14 @@ def test_a_grader_failure_on_one_student_is_that_student_s_error_and_the_class_g
     canvas = pd.read_csv(out / "canvas.csv")
     assert canvas.shape[0] >= 2
     monkeypatch.setattr(batch.Grader, "grade", real)
-    second = grade_class(tiny_spec, klass, out, SparkOptions(), workers=2, progress=False, engine_kind="local")
+    second = grade_class(tiny_spec, klass, out, SparkOptions(remote=connect_server.url), workers=2, progress=False,
+                         **warm)
     assert second.graded == 1 and second.skipped == 1
     assert second.reports["alice"].score == tiny_spec.total_points
 
 
-def test_a_full_disk_under_the_output_folder_ends_in_a_listed_problem_not_an_abort(tiny_spec, env_root, tmp_path):
+def test_a_full_disk_under_the_output_folder_ends_in_a_listed_problem_not_an_abort(tiny_spec, env_root, tmp_path,
+                                                                                    connect_server):
     """The output folder on a 400 KB tmpfs, filled up before the class files are written: the run returns
     with the outputs it could not write listed, and every student's grade is kept where it fit."""
     out = tmp_path / "graded"
@@ -165,11 +171,14 @@ def test_a_full_disk_under_the_output_folder_ends_in_a_listed_problem_not_an_abo
                 fh.write(b"\0" * 380 * 1024)
             except OSError:
                 pass
-        result = grade_class(tiny_spec, klass, out, SparkOptions(), workers=1, progress=False, engine_kind="local")
+        warm = dict(work_root=connect_server.work_root, server=connect_server)
+        result = grade_class(tiny_spec, klass, out, SparkOptions(remote=connect_server.url), workers=1,
+                             progress=False, **warm)
         assert result.problems, "a full disk went unnoticed"
         assert any("run the same command again" in p for p in result.problems)
         filler.unlink()
-        again = grade_class(tiny_spec, klass, out, SparkOptions(), workers=1, progress=False, engine_kind="local")
+        again = grade_class(tiny_spec, klass, out, SparkOptions(remote=connect_server.url), workers=1,
+                            progress=False, **warm)
         assert not again.problems
         assert again.reports["alice"].score == tiny_spec.total_points
     finally:

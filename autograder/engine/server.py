@@ -111,6 +111,7 @@ class ConnectServer:
         self.gone = False               # it died and could not be started again
         self._lock = threading.Lock()
         self._probed = (0.0, True)      # (when, whether the port answered)
+        self._release = threading.Event()   # set to let the thread that started the running server end
 
     @property
     def url(self) -> str:
@@ -227,11 +228,31 @@ class ConnectServer:
             self.generation += 1
             self.restarts += 1
             self._probed = (0.0, True)
-            try:
-                self.start()
-            except RuntimeError:
+            if not self._start_in_keeper():
                 self.gone = True
             return self.generation
+
+    def _start_in_keeper(self) -> bool:
+        """Start the server from a thread of its own that lives until the server is stopped or replaced:
+        the launcher asks the kernel to kill the server when the *thread* that started it ends
+        (PR_SET_PDEATHSIG), so a restart from a grading worker would die with that worker."""
+        started, release = threading.Event(), threading.Event()
+        outcome: list[bool] = []
+
+        def keep() -> None:
+            try:
+                self.start()
+                outcome.append(True)
+            except RuntimeError:
+                outcome.append(False)
+            started.set()
+            if outcome[0]:
+                release.wait()
+
+        self._release = release
+        threading.Thread(target=keep, name="sparkgrade-connect-keeper", daemon=True).start()
+        started.wait()
+        return outcome[0]
 
     def _kill(self) -> None:
         """Kill what is left of the server's process tree (keeping its folders and log)."""
@@ -243,6 +264,7 @@ class ConnectServer:
             kill_tree(self.proc.pid, self.token)
             self.proc.wait()
         self.proc = None
+        self._release.set()             # the thread that started it may end now
 
     def stop(self, keep_log: bool = False, record: bool = True) -> None:
         """Stop the server and everything it started, and remove its folders (but the log if asked). A
@@ -266,6 +288,7 @@ class ConnectServer:
             kill_tree(self.proc.pid, self.token)
             self.proc.wait()
         self.proc = None
+        self._release.set()
         for folder in (self.work_root, self.workdir / "server") if keep_log else (self.workdir,):
             remove_tree(folder, ignore_errors=True)      # work folders of children: any shape
 
