@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from autograder.box import Box, MemoryEvidence, box_error, machine_slowdown, read_box, size, upstream_failure
+from autograder.box import (HARDWARE_SETTING, Box, MemoryEvidence, box_error, machine_slowdown, read_box, size,
+                            upstream_failure)
 from autograder.checks import CHECK_KINDS, judge_check
 from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.data import PreparedData, prepare
@@ -163,7 +164,7 @@ class Grader:
         remove_tree(artifacts, ignore_errors=True)        # only sealed copies count; the scorer sees none
         ctx = JudgeContext(spec=spec, artifacts=sealed_folder(area), scores=scores, data=data,
                            spark_factory=self.spark)
-        box = read_box()
+        box = self.box
         ready = [c for c in checks if not _task_problem(ctx, spec, c, run, box)]
         requests = unique_requests([r for c in ready if CHECK_KINDS[c.kind].score_requests
                                     for r in CHECK_KINDS[c.kind].score_requests(ctx, c)])
@@ -185,6 +186,7 @@ class Grader:
                 t0 = time.monotonic()
                 verdict = _task_problem(ctx, spec, check, run, box) or judge_check(ctx, check)
                 results.append(attach(verdict, check, time.monotonic() - t0))
+        results = below_minimum(spec, box, results)
         return withhold_tainted(results, checks, tainted_tasks(area)), notes
 
     @contextmanager
@@ -233,6 +235,23 @@ def needs_jvm(results: list[CheckResult], notes: list[str]) -> bool:
     only ever decides to grade again with local Spark (whose grade is the one Gradescope gives), never a
     verdict or whose fault anything is."""
     return any(sign in text for text in (*notes, *(r.message for r in results)) for sign in JVM_SIGNS)
+
+
+def below_minimum(spec: AssignmentSpec, box: Box, results: list[CheckResult]) -> list[CheckResult]:
+    """In a box smaller than the assignment's measured minimum (``[box] min_memory_mb``), a check that did not
+    pass cannot be judged: its processes may have died of the box's memory without any sign the grader could
+    tell from the submission's own failure. Every such check is the grader's ``error`` (the box's), never the
+    student's ``failed``; passes stand."""
+    needs = spec.box.min_memory_mb if spec.box is not None else None
+    if needs is None or box.memory_mb >= needs:
+        return results
+    text = (f"this autograder box has {box.memory_mb} MB of memory and {box.cpus:g} CPU, less than assignment "
+            f"{spec.slug} needs ({needs} MB, measured), so a check that did not pass cannot be judged here; this is "
+            f"not a verdict on the submission. Instructor: in Gradescope, open {HARDWARE_SETTING} and choose a box "
+            f"with at least {needs} MB of memory, then regrade.")
+    return [r if r.status is Status.PASSED else
+            replace(r, status=Status.ERROR, cause=Cause.GRADER_INFRASTRUCTURE, message=text, hint="", score=0.0)
+            for r in results]
 
 
 def slowed(spec: AssignmentSpec, factor: float) -> AssignmentSpec:
