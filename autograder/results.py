@@ -59,23 +59,23 @@ class CheckResult:
 
     @classmethod
     def failed(cls, message: str, hint: str = "", cause: Cause = Cause.STUDENT_ERROR, **kw: Any) -> "CheckResult":
-        if cause.status is not Status.FAILED:
-            raise ValueError(f"{cause.value} is the grader's cause, not a failure of the submission")
-        return cls(name="", status=Status.FAILED, score=0.0, max_score=0.0, message=message, hint=hint,
-                   cause=cause, **kw)
+        """The submission's failure (a ``student_*`` cause)."""
+        return cls.because(cause, message, hint, Status.FAILED, **kw)
 
     @classmethod
     def error(cls, message: str, hint: str = "", cause: Cause = Cause.GRADER_BUG, **kw: Any) -> "CheckResult":
-        if cause.status is not Status.ERROR:
-            raise ValueError(f"{cause.value} is the submission's cause, not the grader's")
-        return cls(name="", status=Status.ERROR, score=0.0, max_score=0.0, message=message, hint=hint,
-                   cause=cause, **kw)
+        """The grader's error (a ``grader_*`` cause)."""
+        return cls.because(cause, message, hint, Status.ERROR, **kw)
 
     @classmethod
-    def because(cls, cause: Cause, message: str, hint: str = "") -> "CheckResult":
-        """A verdict for an observed ``cause``: ``failed`` for the student's causes, ``error`` for the grader's."""
-        make = cls.error if cause.status is Status.ERROR else cls.failed
-        return make(message, hint=hint, cause=cause)
+    def because(cls, cause: Cause, message: str, hint: str = "", expected: Status | None = None,
+                **kw: Any) -> "CheckResult":
+        """A verdict for an observed ``cause``: ``failed`` for the student's causes, ``error`` for the grader's
+        (``expected``: the status the caller means, refused when the cause says otherwise)."""
+        if expected is not None and cause.status is not expected:
+            raise ValueError(f"{cause.value} does not make a check {expected.value}")
+        return cls(name="", status=cause.status, score=0.0, max_score=0.0, message=message, hint=hint, cause=cause,
+                   **kw)
 
     def scored(self, name: str, points: float, question: str, visibility: str, hint: str = "") -> "CheckResult":
         """This verdict attached to a declared check: full points when passed, none otherwise."""
