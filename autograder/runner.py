@@ -187,7 +187,9 @@ class Grader:
                 verdict = _task_problem(ctx, spec, check, run, box) or judge_check(ctx, check)
                 results.append(attach(verdict, check, time.monotonic() - t0))
         results = below_minimum(spec, box, results)
-        return withhold_tainted(results, checks, tainted_tasks(area)), notes
+        results = withhold_tainted(results, checks, tainted_tasks(area))
+        scored_hidden = hidden_scoring_failures(ctx, ready, data)
+        return [replace(r, withheld=True) if r.name in scored_hidden else r for r in results], notes
 
     @contextmanager
     def child_session(self, restarts: int):
@@ -235,6 +237,25 @@ def needs_jvm(results: list[CheckResult], notes: list[str]) -> bool:
     only ever decides to grade again with local Spark (whose grade is the one Gradescope gives), never a
     verdict or whose fault anything is."""
     return any(sign in text for text in (*notes, *(r.message for r in results)) for sign in JVM_SIGNS)
+
+
+def hidden_scoring_failures(ctx: JudgeContext, checks: list[CheckSpec], data: PreparedData) -> set[str]:
+    """Checks whose scoring did not succeed in a scoring child that held held-out rows: the submission's code
+    (a custom stage, its own loader) ran in that process, so the text of any failure there may carry those
+    rows; students see a generic message for these checks (``withheld``), the instructor the full text."""
+    hidden = {os.path.realpath(p) for p in (data.test_features, *data.hidden_features())}
+    requests = {c.name: list(map(ScoreRequest.of, make(ctx, c))) for c in checks
+                if (make := CHECK_KINDS[c.kind].score_requests)}
+    if not any(os.path.realpath(r.data) in hidden for rs in requests.values() for r in rs):
+        return set()
+
+    def failed(request: ScoreRequest) -> bool:
+        try:
+            return ctx.scored(Path(request.out)).get("status") != "ok"
+        except Exception:  # noqa: BLE001 - an unreadable outcome is withheld as well
+            return True
+
+    return {name for name, rs in requests.items() if any(failed(r) for r in rs)}
 
 
 def below_minimum(spec: AssignmentSpec, box: Box, results: list[CheckResult]) -> list[CheckResult]:
