@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from autograder.box import (HARDWARE_SETTING, Box, MemoryEvidence, box_error, machine_slowdown, read_box, size,
-                            upstream_failure)
+from autograder.blame import below_minimum, task_problem
+from autograder.box import Box, machine_slowdown, read_box, size
 from autograder.checks import CHECK_KINDS, judge_check
 from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.data import PreparedData, prepare
@@ -26,7 +26,7 @@ from autograder.harness.student_phase import (late_tasks, run_student_phase, sea
                                               withhold_tainted)
 from autograder.registry import project_root
 from autograder.results import Cause, CheckResult, GradeReport, Status
-from autograder.sandbox import ChildArea, ChildRun, isolation
+from autograder.sandbox import ChildArea, isolation
 from autograder.spark import SparkOptions, build_session, session_ids, sized_options, stop_jvm, with_session
 from autograder.spec import AssignmentSpec, CheckSpec, TaskSpec
 from autograder.staging import stage
@@ -35,10 +35,6 @@ from autograder.timings import Timings
 from autograder.walk import remove_tree
 
 MAX_LOAD_PROBLEMS = 20      # problems the child reports about loading the submission, kept as notes
-
-
-def task_label(task: TaskSpec) -> str:
-    return f"{task.call}()" if task.call else f"task '{task.name}'"
 
 
 @dataclass
@@ -165,7 +161,7 @@ class Grader:
         ctx = JudgeContext(spec=spec, artifacts=sealed_folder(area), scores=scores, data=data,
                            spark_factory=self.spark)
         box = self.box
-        ready = [c for c in checks if not _task_problem(ctx, spec, c, run, box)]
+        ready = [c for c in checks if not task_problem(ctx, spec, c, run, box)]
         requests = unique_requests([r for c in ready if CHECK_KINDS[c.kind].score_requests
                                     for r in CHECK_KINDS[c.kind].score_requests(ctx, c)])
         if requests:
@@ -184,7 +180,7 @@ class Grader:
         with timings.span("judges"):
             for check in checks:
                 t0 = time.monotonic()
-                verdict = _task_problem(ctx, spec, check, run, box) or judge_check(ctx, check)
+                verdict = task_problem(ctx, spec, check, run, box) or judge_check(ctx, check)
                 results.append(attach(verdict, check, time.monotonic() - t0))
         results = below_minimum(spec, box, results)
         results = withhold_tainted(results, checks, tainted_tasks(area))
@@ -258,23 +254,6 @@ def hidden_scoring_failures(ctx: JudgeContext, checks: list[CheckSpec], data: Pr
     return {name for name, rs in requests.items() if any(failed(r) for r in rs)}
 
 
-def below_minimum(spec: AssignmentSpec, box: Box, results: list[CheckResult]) -> list[CheckResult]:
-    """In a box smaller than the assignment's measured minimum (``[box] min_memory_mb``), a check that did not
-    pass cannot be judged: its processes may have died of the box's memory without any sign the grader could
-    tell from the submission's own failure. Every such check is the grader's ``error`` (the box's), never the
-    student's ``failed``; passes stand."""
-    needs = spec.box.min_memory_mb if spec.box is not None else None
-    if needs is None or box.memory_mb >= needs:
-        return results
-    text = (f"this autograder box has {box.memory_mb} MB of memory and {box.cpus:g} CPU, less than assignment "
-            f"{spec.slug} needs ({needs} MB, measured), so a check that did not pass cannot be judged here; this is "
-            f"not a verdict on the submission. Instructor: in Gradescope, open {HARDWARE_SETTING} and choose a box "
-            f"with at least {needs} MB of memory, then regrade.")
-    return [r if r.status is Status.PASSED else
-            replace(r, status=Status.ERROR, cause=Cause.GRADER_INFRASTRUCTURE, message=text, hint="", score=0.0)
-            for r in results]
-
-
 def slowed(spec: AssignmentSpec, factor: float) -> AssignmentSpec:
     """``spec`` with every time limit (the whole grading's and each task's) multiplied by ``factor``."""
     return replace(spec, time_limit_s=spec.time_limit_s * factor,
@@ -323,55 +302,6 @@ def _task_plan(task: TaskSpec) -> TaskPlan:
                                "args": list(task.args), "kwargs": dict(task.kwargs), "save": task.save,
                                "timeout_s": task.timeout_s, "predict_sample": task.predict_sample,
                                "needs": list(task.needs)})
-
-
-def _task_problem(ctx: JudgeContext, spec: AssignmentSpec, check: CheckSpec, run: ChildRun,
-                  box: Box) -> CheckResult | None:
-    """A verdict if a task the check needs did not succeed, else None. Whose fault it is comes from the
-    grader's sealed verdict (its ``cause``, set from what the grader observed) and the box's memory
-    accounting, never from the text of a message."""
-    for name in check.tasks:
-        task = spec.task(name)
-        outcome = ctx.outcome(name)
-        status = outcome.get("status")
-        if status == "ok":
-            continue
-        label = task_label(task)
-        message = str(outcome.get("message", ""))
-        if status == "raised":
-            return _blamed(spec, outcome, run, box, f"{label} failed: {message}")
-        if status == "timeout":
-            return _blamed(spec, outcome, run, box, f"{label} did not finish within {task.timeout_s:g} s; look for "
-                                                    "an endless loop or an action on a very large DataFrame")
-        if status == "started":         # stopped by the grader for a reason of its own
-            return _blamed(spec, outcome, run, box, f"{label} could not be graded: {message}")
-        if status == "skipped":
-            upstream = upstream_failure(spec, name, ctx.outcome)
-            return _blamed(spec, {**upstream, "message": message}, run, box, f"{label} was {message or 'not run'}")
-        ended = run.describe(spec.time_limit_s, spec.memory_mb)
-        evidence = MemoryEvidence(tree_limit=run.memory_exceeded)
-        return (box_error(spec, evidence, run, box)
-                or CheckResult.because(Cause(run.cause), f"{label} was not run: {ended}"))
-    return None
-
-
-def _blamed(spec: AssignmentSpec, outcome: dict, run: ChildRun, box: Box, message: str) -> CheckResult:
-    """The verdict for a task that did not succeed, from the cause the grader sealed with it: a memory death
-    the grader observed in a box too small for the assignment is the grader's ``error``."""
-    try:
-        cause = Cause(outcome.get("cause") or Cause.STUDENT_ERROR.value)
-    except ValueError:
-        cause = Cause.STUDENT_ERROR
-    if cause.status is Status.FAILED:
-        kills = outcome.get("oom_kills")
-        evidence = MemoryEvidence(tree_limit=cause is Cause.STUDENT_MEMORY,
-                                  kernel_kills=kills if isinstance(kills, int) else 0)
-        blamed_box = box_error(spec, evidence, run, box)
-        if blamed_box is not None:
-            return blamed_box
-    if cause is Cause.GRADER_INFRASTRUCTURE:
-        message += "; this is a problem on the grader's side, not in the submission: it will be graded again"
-    return CheckResult.because(cause, message)
 
 
 def _spec_of(spec: AssignmentSpec, result: CheckResult) -> CheckSpec:
