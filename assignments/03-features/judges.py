@@ -88,27 +88,25 @@ def untraced(ctx):
     return ""
 
 
-def traced_schema_score_requests(ctx, check):
-    return trace_requests(ctx, check)
+TRACE_HINT = "return (model, model.transform(train_df), model.transform(test_df))"
+
+
+def _traced(ctx, check, judge):
+    """``judge`` on test_out, once test_out is the returned model's own transform of test_df."""
+    problem = untraced(ctx)
+    return CheckResult.failed(problem, hint=TRACE_HINT) if problem else judge(ctx, check)
+
+
+traced_schema_score_requests = traced_values_score_requests = trace_requests
 
 
 @sdk.takes(*SCHEMA_PARAMS)
 def traced_schema(ctx, check):
     """The "schema" check on test_out, once test_out is the returned model's own transform of test_df."""
-    problem = untraced(ctx)
-    if problem:
-        return CheckResult.failed(problem, hint="return (model, model.transform(train_df), model.transform(test_df))")
-    return judge_schema(ctx, check)
-
-
-def traced_values_score_requests(ctx, check):
-    return trace_requests(ctx, check)
+    return _traced(ctx, check, judge_schema)
 
 
 @sdk.takes(*VALUES_PARAMS)
 def traced_values(ctx, check):
     """The "values" check on test_out, once test_out is the returned model's own transform of test_df."""
-    problem = untraced(ctx)
-    if problem:
-        return CheckResult.failed(problem, hint="return (model, model.transform(train_df), model.transform(test_df))")
-    return judge_values(ctx, check)
+    return _traced(ctx, check, judge_values)
