@@ -122,6 +122,7 @@ class Grader:
     def _grade_in(self, spec: AssignmentSpec, submission: Path, checks: tuple[CheckSpec, ...],
                   workdir: Path, timings: Timings, abort=None) -> tuple[list[CheckResult], list[str]]:
         spec = replace(spec, memory_mb=size(self.box, spec.memory_mb).tree_limit_mb)   # the tree fits the box
+        declared = spec                 # what the checks are judged and their messages written against
         slowdown = machine_slowdown()
         if slowdown > 1:                # a busy machine never turns into a student's time-out
             spec = slowed(spec, slowdown)
@@ -132,9 +133,6 @@ class Grader:
             unstaged = CheckResult.failed(str(exc), hint="nothing was graded: do as this message says and resubmit")
             return [attach(unstaged, c) for c in checks], [str(exc)]
         notes = list(staged.notes)
-        if slowdown > 1:
-            notes.append(f"instructor: the machine was busy (load {os.getloadavg()[0]:.1f}); every time limit of this "
-                         f"grading was multiplied by {slowdown:.2f}")
         with timings.span("prepare the data"):
             data = self.prepared(spec)
         area = ChildArea(workdir / "child", isolation())      # the only folder the children may see
@@ -158,10 +156,10 @@ class Grader:
         notes += [f"while loading the submission: {from_child(p)}"
                   for p in (problems[:MAX_LOAD_PROBLEMS] if isinstance(problems, list) else [])]
         remove_tree(artifacts, ignore_errors=True)        # only sealed copies count; the scorer sees none
-        ctx = JudgeContext(spec=spec, artifacts=sealed_folder(area), scores=scores, data=data,
+        ctx = JudgeContext(spec=declared, artifacts=sealed_folder(area), scores=scores, data=data,
                            spark_factory=self.spark)
         box = self.box
-        ready = [c for c in checks if not task_problem(ctx, spec, c, run, box)]
+        ready = [c for c in checks if not task_problem(ctx, declared, c, run, box)]
         requests = unique_requests([r for c in ready if CHECK_KINDS[c.kind].score_requests
                                     for r in CHECK_KINDS[c.kind].score_requests(ctx, c)])
         if requests:
@@ -180,9 +178,9 @@ class Grader:
         with timings.span("judges"):
             for check in checks:
                 t0 = time.monotonic()
-                verdict = task_problem(ctx, spec, check, run, box) or judge_check(ctx, check)
+                verdict = task_problem(ctx, declared, check, run, box) or judge_check(ctx, check)
                 results.append(attach(verdict, check, time.monotonic() - t0))
-        results = below_minimum(spec, box, results)
+        results = below_minimum(declared, box, results)
         results = withhold_tainted(results, checks, tainted_tasks(area))
         scored_hidden = hidden_scoring_failures(ctx, ready, data)
         return [replace(r, withheld=True) if r.name in scored_hidden else r for r in results], notes
