@@ -76,8 +76,8 @@ def below_minimum(spec: AssignmentSpec, box: Box, results: list[CheckResult]) ->
     if needs is None or box.memory_mb >= needs:
         return results
     text = (f"this autograder box has {box.memory_mb} MB of memory and {box.cpus:g} CPU, less than assignment "
-            f"{spec.slug} needs ({needs} MB, measured), so a check that did not pass cannot be judged here; this is "
-            f"not a verdict on the submission. Instructor: in Gradescope, open {HARDWARE_SETTING} and choose a box "
+            f"{spec.slug} needs at least {needs} MB (measured), so a check that did not pass cannot be judged here; "
+            f"this is not a verdict on the submission. Instructor: in Gradescope, open {HARDWARE_SETTING} and choose a box "
             f"with at least {needs} MB of memory, then regrade.")
     return [r if r.status is Status.PASSED else
             replace(r, status=Status.ERROR, cause=Cause.GRADER_INFRASTRUCTURE, message=text, hint="", score=0.0)

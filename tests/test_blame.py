@@ -22,6 +22,6 @@ def test_in_a_box_below_the_measured_minimum_nothing_that_did_not_pass_is_the_st
     small = below_minimum(spec, Box(768, 0.5), results)
     assert small[0] == results[0]
     assert small[1].status is Status.ERROR and small[1].cause is Cause.GRADER_INFRASTRUCTURE
-    assert f"needs ({spec.box.min_memory_mb} MB" in small[1].message and HARDWARE_SETTING in small[1].message
+    assert f"needs at least {spec.box.min_memory_mb} MB" in small[1].message and HARDWARE_SETTING in small[1].message
     assert below_minimum(spec, Box(spec.box.min_memory_mb, 1), results) == results
     assert below_minimum(dataclasses.replace(spec, box=None), Box(512, 0.5), results) == results
