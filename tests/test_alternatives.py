@@ -32,7 +32,7 @@ CORPUS = tomllib.loads((HERE / "corpus.toml").read_text(encoding="utf-8"))["case
 SLUGS = sorted({case["slug"] for case in CORPUS})
 # Graded by every suite run (warm engine, about a minute each); the others (cold local Spark or heavy
 # models, several minutes each) run with `pytest -m long`, to keep the suite within its time budget.
-EVERY_RUN = {"02-pipelines", "03-features"}
+EVERY_RUN = {"03-features"}
 
 
 def student(case: dict) -> str:

@@ -18,16 +18,31 @@ from autograder.verify import expect_full, expect_lost, expect_stub
 
 pytestmark = pytest.mark.slow
 SLUGS = [p.parent.name for p in discover(project_root())]
+# Assignments whose mutants take minutes (local Spark per child, streams and services): every run grades
+# their reference and stub; their mutants run with `pytest -m long`, within the suite's time budget.
+MUTANTS_LONG = {"01-architecture", "05-tuning", "06-deploy"}
 
 
-@pytest.mark.parametrize("slug", SLUGS)
-def test_reference_stub_and_mutants(request, root, tmp_path, slug):
+def cases() -> list:
+    """(slug, with_mutants) for every assignment on disk; the long ones' mutants in the long tier."""
+    out = []
+    for slug in SLUGS:
+        if slug in MUTANTS_LONG:
+            out += [pytest.param(slug, False, id=f"{slug}-reference"),
+                    pytest.param(slug, True, id=f"{slug}-mutants", marks=pytest.mark.long)]
+        else:
+            out.append(pytest.param(slug, True, id=slug))
+    return out
+
+
+@pytest.mark.parametrize("slug, with_mutants", cases())
+def test_reference_stub_and_mutants(request, root, tmp_path, slug, with_mutants):
     spec = load_assignment(slug)
     klass = tmp_path / "class"
     klass.mkdir()
     shutil.copyfile(solution_file(spec, root), klass / "reference.py")
     shutil.copyfile(spec.path / spec.module, klass / "stub.py")
-    mutants = {m.name: m for m in load_mutants(spec)}
+    mutants = {m.name: m for m in load_mutants(spec)} if with_mutants else {}
     for name, m in mutants.items():
         write_mutant(spec, m, root, tmp_path / "m" / name).rename(klass / f"mutant_{name}.py")
     server = request.getfixturevalue("connect_server") if spec.spark_connect else None

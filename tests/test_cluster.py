@@ -18,7 +18,7 @@ from autograder.runner import Grader
 from autograder.spark import SparkOptions
 
 pytestmark = pytest.mark.slow
-CLUSTER_ASSIGNMENTS = ["02", "04"]
+CLUSTER_ASSIGNMENTS = ["02", pytest.param("04", marks=pytest.mark.long)]
 
 
 def outcome(report):
