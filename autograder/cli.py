@@ -47,7 +47,9 @@ def cmd_validate(args) -> int:
     for p in found:
         print(f"{spec.slug}: {p}", file=sys.stderr)
     if not found:
-        print(f"{spec.slug}: valid ({len(spec.checks)} checks, {spec.total_points:g} points)")
+        print(f"{spec.slug}: valid ({len(spec.checks)} checks, {spec.total_points:g} points; "
+              f"{spec.child_observed_share:.0%} of the points on facts the submission's process measured: "
+              f"{', '.join(c.name for c in spec.child_observed()) or 'none'})")
     return 1 if found else 0
 
 
@@ -177,7 +179,7 @@ def cmd_verify(args) -> int:
     from autograder.verify import verify
 
     return verify([load_assignment(a) for a in args.assignments] if args.assignments else None,
-                   _spark_options(args), mutants=args.mutants)
+                   _spark_options(args), mutants=args.mutants, record=args.record)
 
 
 def _class_outputs(value: str) -> tuple[str, ...]:
@@ -266,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="grade every reference solution and stub (and mutants) and print a table")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--mutants", action="store_true", help="also grade every mutant")
+    p.add_argument("--record", action="store_true",
+                   help="write the reference's held-out metric intervals (hidden/reference_metrics.json): a "
+                        "submission beyond them is flagged for the instructor")
     _add_spark_args(p)
     p.set_defaults(func=cmd_verify)
     return parser

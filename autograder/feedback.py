@@ -79,7 +79,7 @@ def view(report: GradeReport, student: str, release: str = "none", instructor: b
                "shown": instructor or c.visibility in released}
         if row["shown"]:
             message, hint = (c.message, c.hint) if instructor else student_text(c)
-            row.update(status=c.status.value, score=c.score, message=message, hint=hint)
+            row.update(status=c.status.value, score=c.score, message=message, hint=hint, flag=c.flag)
             if instructor and c.withheld:
                 row["withheld"] = True
         else:

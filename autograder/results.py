@@ -48,6 +48,10 @@ class CheckResult:
     # Its text may carry what the submission read of hidden inputs (its task ran while they were in reach):
     # students see a generic message instead (autograder.feedback); absent in older reports (False).
     withheld: bool = False
+    # For the instructor to decide (the points stand meanwhile): e.g. a held-out metric far beyond the
+    # reference's (autograder.checks.bounds). Empty when nothing is out of the ordinary.
+    flag: str = ""
+    measured: dict[str, float] = field(default_factory=dict)   # what the check measured (a metric, its rows)
 
     def __post_init__(self) -> None:
         if self.cause is None and self.status is not Status.PASSED:      # built without one: from its status
@@ -118,6 +122,11 @@ class GradeReport:
     def grader_errors(self) -> tuple[CheckResult, ...]:
         """The checks the grader could not grade (status ``error``): while there are any, the score is not final."""
         return tuple(c for c in self.checks if c.status is Status.ERROR)
+
+    @property
+    def flagged(self) -> tuple[CheckResult, ...]:
+        """The checks that ask the instructor to look (``flag``): their points are not final until then."""
+        return tuple(c for c in self.checks if c.flag)
 
     def by_name(self) -> dict[str, CheckResult]:
         return {c.name: c for c in self.checks}

@@ -6,6 +6,7 @@ import ast
 import json
 from pathlib import Path
 
+from autograder.checks import bounds
 from autograder.datasets import dataset_path, verify_checksum
 from autograder.mutants import load_mutants, solution_file
 from autograder.spec import AssignmentSpec
@@ -104,6 +105,41 @@ def _judge_param_problems(spec: AssignmentSpec, check, module: str, function: st
     return []
 
 
+def interval_problems(spec: AssignmentSpec) -> list[str]:
+    """Metric checks without the reference's recorded interval (nothing could be flagged as too good to be
+    true), and recorded intervals that no longer match a metric check."""
+    found, kept = [], bounds.recorded(spec.path)
+    where = bounds.bounds_path(spec.path)
+    metric_checks = {c.name: c.params["metric"] for c in spec.checks if c.kind == "metric"}
+    for name, metric in metric_checks.items():
+        if name not in kept:
+            found.append(f"metric check '{name}' has no reference interval in {where}: run "
+                         f"`sparkgrade verify {spec.slug} --record` (a result far beyond the reference's is flagged)")
+        elif kept[name].metric != metric:
+            found.append(f"{where}: '{name}' was recorded for {kept[name].metric}, the check measures {metric}: "
+                         f"run `sparkgrade verify {spec.slug} --record`")
+    found += [f"{where}: '{name}' is no metric check of this assignment" for name in sorted(set(kept) - set(metric_checks))]
+    return found
+
+
+def observation_problems(spec: AssignmentSpec) -> list[str]:
+    """Checks on a task that measures something in the submission's process without saying whether their
+    verdict uses it, and child-observed checks carrying more than the assignment's allowed share of points."""
+    measuring = {t.name: t.measures for t in spec.tasks if t.measures}
+    found = [f"check '{c.name}' judges task '{t}', which measures {measuring[t]} in the submission's process: "
+             "declare observed = \"child\" if its verdict uses that, or \"grader\" if it judges only the outputs"
+             for c in spec.checks if not c.observed for t in c.tasks if t in measuring]
+    found += [f"check '{c.name}' is observed = \"child\" but none of its tasks declares what it measures"
+              for c in spec.child_observed() if not any(t in measuring for t in c.tasks)]
+    share = spec.child_observed_share
+    if share > spec.child_observed_max + 1e-9:
+        names = ", ".join(f"{c.name} ({c.points:g})" for c in spec.child_observed())
+        found.append(f"checks whose facts the submission's process measured carry {share:.0%} of the points ({names}); "
+                     f"at most {spec.child_observed_max:.0%} is allowed: have the grader observe those facts (sealed "
+                     "outputs, a socket, a JVM the submission cannot reach) or lower their points")
+    return found
+
+
 def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     """Every problem found; an empty list means the assignment is consistent."""
     found = []
@@ -125,6 +161,8 @@ def problems(spec: AssignmentSpec, root: Path) -> list[str]:
         if t.name not in used:
             found.append(f"task '{t.name}' is used by no check")
     found += function_problems(spec)
+    found += interval_problems(spec)
+    found += observation_problems(spec)
     for q in spec.questions:
         if not any(c.question == q.name for c in spec.checks):
             found.append(f"question '{q.name}' has no check")

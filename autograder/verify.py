@@ -7,6 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.checks import bounds
 from autograder.mutants import load_mutants, solution_file, write_mutant
 from autograder.registry import discover, project_root
 from autograder.results import GradeReport, Status
@@ -77,12 +78,69 @@ def table(results: list[Expectation]) -> str:
     return frame.to_string(index=False)
 
 
-def verify(specs: list[AssignmentSpec] | None, options: SparkOptions, mutants: bool = False) -> int:
+def reference_intervals(spec: AssignmentSpec, report: GradeReport) -> dict[str, bounds.Interval]:
+    """The reference's measured value and bootstrap interval of every metric check it passed."""
+    verdicts = report.by_name()
+    out = {}
+    for check in spec.checks:
+        got = verdicts.get(check.name)
+        if check.kind == "metric" and got is not None and got.status is Status.PASSED and "high" in got.measured:
+            m = got.measured
+            out[check.name] = bounds.Interval(check.params["metric"], float(m["value"]), float(m["low"]),
+                                              float(m["high"]), int(m["rows"]))
+    return out
+
+
+def values_table(specs: list[AssignmentSpec], results: list[Expectation]) -> str:
+    """Each metric check's threshold beside the reference's measured value, its bootstrap interval, and the
+    interval recorded for flagging (``verify --record`` writes it)."""
+    import pandas as pd
+
+    rows = []
+    by_slug = {s.slug: s for s in specs}
+    for r in results:
+        if r.submission != "reference":
+            continue
+        spec = by_slug[r.assignment]
+        kept = bounds.recorded(spec.path)
+        declared = {c.name: c for c in spec.checks}
+        for name, iv in reference_intervals(spec, r.report).items():
+            params = declared[name].params
+            old = kept.get(name)
+            rows.append({"assignment": r.assignment, "check": name, "metric": iv.metric,
+                         "threshold": " ".join(f"{k} {params[k]:g}" for k in ("min", "max") if k in params),
+                         "reference": f"{iv.value:.4f}", f"{bounds.LEVEL:.0%} interval": f"{iv.low:.4f} to {iv.high:.4f}",
+                         "recorded": f"{old.low:.4f} to {old.high:.4f}" if old else "none (verify --record)"})
+    return pd.DataFrame(rows).to_string(index=False) if rows else ""
+
+
+def record_intervals(specs: list[AssignmentSpec], results: list[Expectation]) -> list[Path]:
+    """Write each assignment's reference intervals (``hidden/reference_metrics.json``) where the reference
+    got full marks; returns the files written."""
+    written = []
+    by_slug = {s.slug: s for s in specs}
+    for r in results:
+        if r.submission == "reference" and r.ok:
+            spec = by_slug[r.assignment]
+            intervals = reference_intervals(spec, r.report)
+            if intervals:
+                written.append(bounds.record(spec.path, intervals))
+    return written
+
+
+def verify(specs: list[AssignmentSpec] | None, options: SparkOptions, mutants: bool = False,
+           record: bool = False) -> int:
     root = project_root()
     specs = specs or [load_spec(p) for p in discover(root)]
     grader = Grader(spark_options=options)
     results = [r for spec in specs for r in verify_assignment(grader, spec, root, mutants)]
     print(table(results))
+    values = values_table(specs, results)
+    if values:
+        print("\nmetric checks: the reference's held-out value beside each threshold\n" + values)
+    if record:
+        for path in record_intervals(specs, results):
+            print(f"recorded {path}")
     for r in results:
         for p in r.problems:
             print(f"{r.assignment} {r.submission}: {p}")

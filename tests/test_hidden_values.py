@@ -157,6 +157,7 @@ def test_answers_from_a_public_fixture_lose_the_hidden_points(grader, case):
     assert passed == sorted(case["passes"]), report.to_json()
     assert not [n for n, c in verdicts.items() if c.status is Status.ERROR], report.to_json()
     assert report.score == case["score"]
+    assert sorted(c.name for c in report.flagged) == sorted(case.get("flags", [])), report.to_json()
     for name, wanted in case.get("messages", {}).items():
         assert wanted in verdicts[name].message, verdicts[name].message
     if case.get("student_never_sees"):

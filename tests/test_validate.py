@@ -109,3 +109,37 @@ def test_a_judge_without_a_declaration_is_reported_for_the_keys_it_is_given(copy
                   'required=True))\n', "")
     assert "check 'q1_ratio_params' passes expected to judge judges:ratio_params, which declares no params: " \
            "declare them with @sdk.takes(Param(...), ...)" in _problems(copy02)
+
+
+def _measuring_model_task(copy02: Path) -> Path:
+    toml = copy02 / "assignments" / "02-pipelines" / "assignment.toml"
+    _edit(toml, 'name = "model"\ncall = "fit_pipeline"', 'name = "model"\nmeasures = "the fit\'s job count"\ncall = "fit_pipeline"')
+    return toml
+
+
+def test_a_check_on_a_measuring_task_must_say_where_its_fact_is_observed(copy02):
+    _measuring_model_task(copy02)
+    found = [p for p in _problems(copy02) if "which measures the fit's job count" in p]
+    assert any("check 'q3_fitted'" in p and 'declare observed = "child"' in p for p in found), found
+    assert any("check 'q3_auc'" in p for p in found), found
+
+
+def test_child_observed_points_over_the_allowed_share_are_refused(copy02):
+    toml = _measuring_model_task(copy02)
+    for name in ("q3_fitted", "q3_auc", "q4_reload", "q4_load"):
+        _edit(toml, f'name = "{name}"\n', f'name = "{name}"\nobserved = "grader"\n')
+    assert _problems(copy02) == []
+    _edit(toml, 'name = "q3_fitted"\nobserved = "grader"', 'name = "q3_fitted"\nobserved = "child"')
+    assert _problems(copy02) == []                                  # 1 of 15 points: 7 %
+    _edit(toml, 'name = "q3_auc"\nobserved = "grader"', 'name = "q3_auc"\nobserved = "child"')
+    found = _problems(copy02)                                       # 4 of 15 points: 27 %
+    assert len(found) == 1 and "carry 27% of the points (q3_fitted (1), q3_auc (3)); at most 10% is allowed" in found[0]
+    _edit(toml, 'slug = "02-pipelines"', 'slug = "02-pipelines"\nchild_observed_max = 0.3')
+    assert _problems(copy02) == []
+
+
+def test_a_child_observed_check_needs_a_task_that_measures(copy02):
+    toml = copy02 / "assignments" / "02-pipelines" / "assignment.toml"
+    _edit(toml, 'name = "q3_fitted"\n', 'name = "q3_fitted"\nobserved = "child"\n')
+    assert any("check 'q3_fitted' is observed = \"child\" but none of its tasks declares what it measures" in p
+               for p in _problems(copy02))

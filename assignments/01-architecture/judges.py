@@ -11,9 +11,10 @@ def session_facts(ctx, check):
     if not isinstance(returned, dict):
         return CheckResult.failed(f"session_facts() returned {returned!r}; expected a dict with keys "
                                   f"{', '.join(truth)}")
-    if "set" in saved and truth.get("shuffle_partitions") != saved["set"]:
-        return CheckResult.error(f"the session's shuffle partitions were set to {saved['set']} but read back as "
-                                 f"{truth.get('shuffle_partitions')!r}; this is a grader problem")
+    if "set" in saved and truth.get("shuffle_partitions") != saved["set"]:      # read in the submission's process
+        return CheckResult.failed(f"the session's shuffle partitions were set to {saved['set']} but read back as "
+                                  f"{truth.get('shuffle_partitions')!r} while your code ran: leave the session's "
+                                  "settings as they are")
     wrong = [f"{k}: {returned.get(k, '<missing>')!r} (expected {v!r})" for k, v in truth.items()
              if returned.get(k) != v or type(returned.get(k)) is not type(v)]
     if wrong and "set" in saved and returned.get("shuffle_partitions") != saved["set"]:

@@ -44,7 +44,9 @@ CHECK_KINDS: dict[str, CheckKind] = {
     "values": CheckKind(dataframe.judge_values, params=dataframe.VALUES_PARAMS,
                         summary="rows of a saved DataFrame, keyed by a column, equal `expected`"),
     "metric": CheckKind(metrics.judge, metrics.score_requests, params=metrics.PARAMS, one_of=("min", "max"),
-                        summary="a threshold on a metric of the model's predictions on held-out rows"),
+                        summary="a threshold on a metric of the model's predictions on held-out rows; a value beyond "
+                               "the reference's recorded bootstrap interval (`verify --record`) is flagged for the "
+                               "instructor"),
     "persistence": CheckKind(persistence.judge, persistence.score_requests, params=persistence.PARAMS,
                              summary="the saved model, reloaded in a fresh process, predicts identically"),
     "custom": CheckKind(custom.judge, custom.score_requests, params=custom.PARAMS, open_params=True,

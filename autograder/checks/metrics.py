@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from autograder.checks import bounds
 from autograder.checks.context import JudgeContext, ScoreRequest
+from autograder.checks.formulas import BINARY, MULTICLASS, REGRESSION, compute, positive_score
 from autograder.checks.outputs import declared_outputs, missing_role, predictions
 from autograder.checks.params import Param
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
 if TYPE_CHECKING:   # imported where used: the grader stays small while the children run (autograder.box)
-    import numpy as np
     import pandas as pd
 
-BINARY = {"areaUnderROC", "areaUnderPR"}
-MULTICLASS = {"accuracy", "f1", "weightedPrecision", "weightedRecall"}
-REGRESSION = {"rmse", "mse", "mae", "r2"}
+__all__ = ["BINARY", "MULTICLASS", "PARAMS", "REGRESSION", "compute", "held_out", "judge", "positive_score",
+           "score_requests"]
 
 PARAMS = (
     Param("metric", str, "the metric computed on the held-out rows", required=True,
@@ -31,51 +31,6 @@ PARAMS = (
 
 def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[ScoreRequest]:
     return [ctx.model_request(check, check.tasks[0], ctx.data.test_features)]
-
-
-def positive_score(frame: pd.DataFrame) -> np.ndarray:
-    """Score of the positive class: probability[1], else rawPrediction[1], else the prediction."""
-    import numpy as np
-
-    for col in ("probability", "rawPrediction"):
-        if col in frame.columns:
-            return np.array([v[1] if v is not None and len(v) > 1 else np.nan for v in frame[col]], dtype=float)
-    return frame["prediction"].to_numpy(dtype=float)
-
-
-def compute(joined: pd.DataFrame, metric: str) -> float:
-    """The metric over the joined frame (``label`` plus the prediction columns), as Spark's evaluators define it."""
-    import numpy as np
-
-    from sklearn import metrics as m
-
-    y = joined["label"].to_numpy(dtype=float)
-    if metric in BINARY:
-        score = positive_score(joined)
-        if np.isnan(score).any():
-            raise ValueError("some predictions have no score")
-        if metric == "areaUnderROC":
-            return float(m.roc_auc_score(y, score))
-        precision, recall, _ = m.precision_recall_curve(y, score)
-        return float(m.auc(recall, precision))
-    pred = joined["prediction"].to_numpy(dtype=float)
-    if metric == "accuracy":
-        return float(m.accuracy_score(y, pred))
-    if metric == "f1":
-        return float(m.f1_score(y, pred, average="weighted"))
-    if metric == "weightedPrecision":
-        return float(m.precision_score(y, pred, average="weighted", zero_division=0))
-    if metric == "weightedRecall":
-        return float(m.recall_score(y, pred, average="weighted"))
-    if metric == "rmse":
-        return float(np.sqrt(m.mean_squared_error(y, pred)))
-    if metric == "mse":
-        return float(m.mean_squared_error(y, pred))
-    if metric == "mae":
-        return float(m.mean_absolute_error(y, pred))
-    if metric == "r2":
-        return float(m.r2_score(y, pred))
-    raise ValueError(f"unknown metric {metric!r}; known: {sorted(BINARY | MULTICLASS | REGRESSION)}")
 
 
 def held_out(ctx: JudgeContext, check: CheckSpec, label: str = "hidden",
@@ -108,10 +63,17 @@ def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     joined, problem = held_out(ctx, check)
     if joined is None:
         return CheckResult.failed(problem)
-    value, rows = compute(joined, metric), len(joined)
+    interval = bounds.interval_of(joined, metric)
+    value, rows = interval.value, interval.rows
+    measured = {"value": value, "rows": rows, "low": interval.low, "high": interval.high}
     if "min" in params and not value >= params["min"]:
-        return CheckResult.failed(f"{metric} on {rows} held-out rows is {value:.4f}; at least {params['min']} is required")
+        return CheckResult.failed(f"{metric} on {rows} held-out rows is {value:.4f}; at least {params['min']} is required",
+                                  measured=measured)
     if "max" in params and not value <= params["max"]:
-        return CheckResult.failed(f"{metric} on {rows} held-out rows is {value:.4f}; at most {params['max']} is required")
+        return CheckResult.failed(f"{metric} on {rows} held-out rows is {value:.4f}; at most {params['max']} is required",
+                                  measured=measured)
     bound = " and ".join(f"{op} {params[k]}" for k, op in (("min", ">="), ("max", "<=")) if k in params)
-    return CheckResult.passed(f"{metric} on {rows} held-out rows is {value:.4f} (required {bound})")
+    reference = bounds.recorded(ctx.spec.path).get(check.name)
+    flag = bounds.flag_message(reference, value) if reference is not None and reference.beyond(value) else ""
+    return CheckResult.passed(f"{metric} on {rows} held-out rows is {value:.4f} (required {bound})",
+                              measured=measured, flag=flag)

@@ -78,8 +78,9 @@ def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     if outcome.get("status") != "ok":
         return CheckResult.failed(f"the saved model could not be loaded and used in a fresh process: "
                                   f"{outcome.get('message') or outcome.get('status')}")
-    if not before_dir.is_dir():
-        return CheckResult.error(f"task '{model_task}' left no in-memory predictions to compare with")
+    if not before_dir.is_dir():     # the task ended while the submission's code could still remove them
+        return CheckResult.failed(f"task '{model_task}' left no predictions of the model in memory to compare "
+                                  "the reloaded model's with")
     declared = declared_outputs(saved_path(ctx, check))
     id_col = ctx.spec.data.id_col
     before = by_role(ctx.read_parquet(before_dir), declared, id_col)

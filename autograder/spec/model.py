@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 SAVE_MODES = ("stage", "model", "dataframe", "value", "none")
+OBSERVED = ("grader", "child")
 TASK_ARGS = ("spark", "train", "sample", "fixture:", "path:", "@", "value:")
 
 
@@ -71,6 +72,9 @@ class TaskSpec:
     timeout_s: float
     predict_sample: bool
     needs: tuple[str, ...] = ()     # tasks whose results this one uses (besides its @ arguments)
+    # What the task measures in the submission's own process besides the student's outputs (a job count, a
+    # setting read back): a fact the submission could forge. Empty: it saves only what the student returned.
+    measures: str = ""
 
     def dependencies(self) -> set[str]:
         """Tasks that must have succeeded before this one may run: its ``@`` arguments and ``needs``."""
@@ -92,6 +96,10 @@ class CheckSpec:
     params: Mapping[str, Any]
     description: str
     hint: str
+    # Where the fact it judges is observed: "grader" (raw outputs, sockets, the kernel, a JVM the submission
+    # cannot reach) or "child" (a measurement its task made in the submission's process). Declared only for
+    # checks on a measuring task (``TaskSpec.measures``): empty (undeclared) means "grader".
+    observed: str = ""
 
     @property
     def hidden(self) -> bool:
@@ -139,6 +147,9 @@ class AssignmentSpec:
     spark_connect: bool = True
     packages: tuple[str, ...] = ()      # extra runtime packages (distribution names), pinned in handouts
     box: BoxSpec | None = None          # measured minimum grading box ([box]); None until measured
+    # The largest share of points whose facts the submission's process measured (``CheckSpec.observed``)
+    # that ``validate`` accepts: 10 %, raised in an assignment.toml only with the reason beside it.
+    child_observed_max: float = 0.10
 
     @property
     def module_name(self) -> str:
@@ -150,6 +161,15 @@ class AssignmentSpec:
 
     def task(self, name: str) -> TaskSpec:
         return next(t for t in self.tasks if t.name == name)
+
+    def child_observed(self) -> tuple[CheckSpec, ...]:
+        """The checks whose facts a task measured in the submission's own process."""
+        return tuple(c for c in self.checks if c.observed == "child")
+
+    @property
+    def child_observed_share(self) -> float:
+        """Their share of the assignment's points (0 to 1)."""
+        return sum(c.points for c in self.child_observed()) / self.total_points if self.total_points else 0.0
 
     def public_checks(self) -> tuple[CheckSpec, ...]:
         return tuple(c for c in self.checks if not c.hidden)

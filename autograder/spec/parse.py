@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, Collection, Mapping
 
 from autograder.errors import SpecError
-from autograder.spec.model import (SAVE_MODES, TASK_ARGS, VISIBILITIES, AssignmentSpec, BoxSpec, CheckSpec, DataSpec,
-                                   QuestionSpec, TargetView, TaskSpec)
+from autograder.spec.model import (OBSERVED, SAVE_MODES, TASK_ARGS, VISIBILITIES, AssignmentSpec, BoxSpec,
+                                   CheckSpec, DataSpec, QuestionSpec, TargetView, TaskSpec)
 from autograder.spec.reader import TableReader, frozen
 
 
@@ -84,7 +84,8 @@ def _box(path: Path, raw: Mapping[str, Any]) -> BoxSpec:
 
 def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
     r = TableReader(path, f"tasks[{i}]", raw)
-    r.reject_unknown({"name", "call", "function", "args", "kwargs", "save", "timeout_s", "predict_sample", "needs"})
+    r.reject_unknown({"name", "call", "function", "args", "kwargs", "save", "timeout_s", "predict_sample", "needs",
+                      "measures"})
     call, function = r.get("call", str, None), r.get("function", str, None)
     if (call is None) == (function is None):
         r.fail("call", "give exactly one of 'call' (a student function) or 'function' (tasks.py:<name>)")
@@ -107,6 +108,7 @@ def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
         timeout_s=r.number("timeout_s", 120.0, minimum=1.0),
         predict_sample=r.get("predict_sample", bool, False),
         needs=r.strings("needs"),
+        measures=r.get("measures", str, ""),
     )
 
 
@@ -114,7 +116,8 @@ def _check(path: Path, i: int, raw: Mapping[str, Any], kinds: Collection[str]) -
     """One ``[[checks]]`` table; with ``kinds`` a mapping of check kinds (``autograder.checks.CHECK_KINDS``),
     its ``params`` are held to what that kind declares."""
     r = TableReader(path, f"checks[{i}]", raw)
-    r.reject_unknown({"name", "question", "kind", "points", "visibility", "tasks", "params", "description", "hint"})
+    r.reject_unknown({"name", "question", "kind", "points", "visibility", "tasks", "params", "description", "hint",
+                      "observed"})
     kind = r.get("kind", str)
     if kinds and kind not in kinds:
         r.fail("kind", f"unknown check kind {kind!r}; known kinds: {', '.join(sorted(kinds))}")
@@ -132,6 +135,7 @@ def _check(path: Path, i: int, raw: Mapping[str, Any], kinds: Collection[str]) -
         params=frozen(params),
         description=r.get("description", str, ""),
         hint=r.get("hint", str, ""),
+        observed=r.choice("observed", OBSERVED) if "observed" in raw else "",
     )
 
 
@@ -169,7 +173,7 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: Collection[str] 
         check_kinds = _registry()
     r = TableReader(path, "", raw)
     r.reject_unknown({"slug", "title", "module", "summary", "time_limit_s", "memory_mb", "data",
-                      "questions", "tasks", "checks", "spark_connect", "packages", "box"})
+                      "questions", "tasks", "checks", "spark_connect", "packages", "box", "child_observed_max"})
     folder = path.parent
     slug = r.get("slug", str)
     if slug != folder.name:
@@ -218,6 +222,7 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: Collection[str] 
         spark_connect=r.get("spark_connect", bool, True),
         packages=_packages(r),
         box=_box(path, raw["box"]) if "box" in raw else None,
+        child_observed_max=r.number("child_observed_max", 0.10, minimum=0.0),
     )
 
 

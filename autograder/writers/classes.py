@@ -56,6 +56,7 @@ def csv_text(frame) -> str:
 
 
 GRADER_ERRORS = "Grader errors"
+TO_REVIEW = "To review"         # checks flagged for the instructor (e.g. a metric far beyond the reference's)
 
 
 def gradebook_frame(spec: AssignmentSpec, reports: dict[str, GradeReport]):
@@ -66,10 +67,11 @@ def gradebook_frame(spec: AssignmentSpec, reports: dict[str, GradeReport]):
     for student, report in sorted(reports.items()):
         row = {"SID": student, "Score": report.score, "Max Score": report.max_score,
                "Percent": round(100 * report.score / report.max_score, 2) if report.max_score else 0.0,
-               GRADER_ERRORS: "; ".join(c.name for c in report.grader_errors)}
+               GRADER_ERRORS: "; ".join(c.name for c in report.grader_errors),
+               TO_REVIEW: "; ".join(c.name for c in report.flagged)}
         row.update({c.name: c.score for c in report.checks})
         rows.append(row)
-    columns = ["SID", "Score", "Max Score", "Percent", GRADER_ERRORS] + [c.name for c in spec.checks]
+    columns = ["SID", "Score", "Max Score", "Percent", GRADER_ERRORS, TO_REVIEW] + [c.name for c in spec.checks]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -82,7 +84,8 @@ def write_canvas(out: Path, spec: AssignmentSpec, reports: dict[str, GradeReport
     import pandas as pd
 
     frame = gradebook_frame(spec, reports)
-    final = frame["Score"].where(frame[GRADER_ERRORS] == "")     # not final: left blank, so not imported
+    # Not final while the grader owes a check or the instructor a review: left blank, so not imported.
+    final = frame["Score"].where((frame[GRADER_ERRORS] == "") & (frame[TO_REVIEW] == ""))
     canvas = pd.DataFrame({"Student": frame["SID"], "ID": "", "SIS User ID": "", "SIS Login ID": frame["SID"],
                            "Section": "", f"{spec.title} ({spec.slug})": final})
     atomic_write(out / "canvas.csv", csv_text(canvas))

@@ -34,6 +34,8 @@ def to_gradescope(report: GradeReport) -> dict:
             output = f"[grader error] {output}"
         if hint and check.status is not Status.PASSED:
             output += f"\nHint: {hint}"
+        if check.flag:
+            output += f"\n[to be reviewed] {check.flag}"
         tests.append({"name": f"{check.question} {check.name}", "number": str(number), "score": check.score,
                       "max_score": check.max_score,
                       "status": "passed" if check.status is Status.PASSED else "failed",

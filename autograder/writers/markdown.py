@@ -18,6 +18,7 @@ def render(report: GradeReport) -> str:
              "| check | question | result | points | message |", "| --- | --- | --- | --- | --- |"]
     for c in report.checks:
         message = c.message + (f" Hint: {c.hint}" if c.hint and c.status is not Status.PASSED else "")
+        message += f" To be reviewed: {c.flag}" if c.flag else ""
         lines.append(f"| {_cell(c.name)}{' (hidden)' if c.visibility != 'visible' else ''} | {_cell(c.question)} | "
                      f"{MARK[c.status]} | {c.score:g} / {c.max_score:g} | {_cell(message)} |")
     lines += [""] + [f"- note: {_cell(n)}" for n in report.notes]

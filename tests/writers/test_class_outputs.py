@@ -49,7 +49,7 @@ def test_outputs_gradebook_writes_only_the_gradebook(tmp_path, capsys):
     assert "skipped 2 already graded, in" in capsys.readouterr().out
     book = pd.read_csv(out / "gradebook.csv").set_index("SID")
     assert book.loc["alice", "Score"] == spec.total_points and book.loc["bob", "Score"] == 0
-    assert list(book.columns) == ["Score", "Max Score", "Percent", "Grader errors"] + [c.name for c in spec.checks]
+    assert list(book.columns) == ["Score", "Max Score", "Percent", "Grader errors", "To review"] + [c.name for c in spec.checks]
     assert (out / "alice" / "report.json").exists()           # feedback files are not class-level outputs
 
 
@@ -111,6 +111,29 @@ def test_a_grader_error_is_named_left_out_of_canvas_and_graded_again(tmp_path):
     assert canvas.loc["alice", total] == spec.total_points and canvas.loc["bob", total] == 0
     assert finished_report(out, "carol", spec) is None
     assert finished_report(out, "alice", spec) == graded["alice"]
+
+
+def test_a_flagged_check_keeps_its_points_is_named_for_review_and_left_out_of_canvas(tmp_path):
+    """A metric far beyond the reference's: the points stand in the gradebook, which names the check under
+    "To review"; canvas.csv leaves the total blank until the instructor decides; the student reads why."""
+    from autograder.writers.gradescope import to_gradescope
+
+    spec = load_assignment("02")
+    graded = reports(spec)
+    last = graded["alice"].checks[-1]
+    flagged = dataclasses.replace(last, flag="areaUnderROC 1.0000 is above what the reference solution reaches")
+    graded["dave"] = GradeReport(spec.slug, "x.py", graded["alice"].checks[:-1] + (flagged,), 1.0)
+    out = tmp_path / "graded"
+    write_class_outputs(out, spec, graded, class_outputs(["gradebook", "canvas"]))
+    book = pd.read_csv(out / "gradebook.csv", keep_default_na=False).set_index("SID")
+    assert book.loc["dave", "To review"] == last.name and book.loc["alice", "To review"] == ""
+    assert book.loc["dave", "Score"] == spec.total_points
+    canvas = pd.read_csv(out / "canvas.csv").set_index("SIS Login ID")
+    total = f"{spec.title} ({spec.slug})"
+    assert pd.isna(canvas.loc["dave", total]) and canvas.loc["alice", total] == spec.total_points
+    shown = to_gradescope(graded["dave"])["tests"][-1]["output"]
+    assert "[to be reviewed] areaUnderROC 1.0000" in shown
+    assert GradeReport.from_dict(graded["dave"].to_dict()).flagged[0].flag == flagged.flag
 
 
 HOSTILE_NAMES = ["=2+5+cmd|' -C calc'!A0", "+1", "-2", "@SUM(A1:A9)", "\tTab", "\rCR", "  =spaced", "\"=quoted\"",
