@@ -104,27 +104,30 @@ DAEMONS = f"""
 def test_isolation_is_probed_and_described():
     iso = sandbox.isolation()
     assert iso is sandbox.isolation()                       # probed once, then cached
-    assert "children run as" in iso.summary()
-    if sys.platform.startswith("linux") and os.geteuid() == 0 and os.environ.get(sandbox.ISOLATION_ENV) != "none":
-        # root on Linux: either namespaces or an unprivileged user must be available, else say why
-        assert iso.hides_files or iso.notes(), iso
+    assert iso.summary().startswith(f"children run as {iso.user}; ")
+    if sys.platform.startswith("linux") and os.geteuid() == 0 and os.environ.get(sandbox.ISOLATION_ENV, "auto") == "auto":
+        # root on Linux: namespaces or an unprivileged user protect the files, else the reasons say why not
+        assert iso.hides_files or any(" unavailable: " in r for r in iso.reasons), iso
+    # every report says what is not enforced and why; nothing when everything is
+    assert sandbox.Isolation(namespaces=True, uid=65534, gid=65534).notes() == []
+    weak = sandbox.Isolation(namespaces=True, reasons=("user nobody unavailable: Permission denied",))
+    assert len(weak.notes()) == 1 and "user nobody unavailable: Permission denied" in weak.notes()[0]
+    assert weak.summary() in weak.notes()[0] and "the grader's own user" in weak.notes()[0]
 
 
-def test_falls_back_to_the_same_user_with_a_note_when_nobody_cannot_start_python(monkeypatch):
-    """Without namespaces, `nobody` must be able to execute the interpreter itself; here the venv's python
-    lives under /root (mode 700), so the probe fails and the children run as the grader's user, with a
-    note in every report (instead of failing)."""
+def test_falls_back_to_the_same_user_with_a_note_when_nobody_cannot_start_python(monkeypatch, tmp_path):
+    """Without namespaces, `nobody` must be able to execute the interpreter itself; here the interpreter is
+    reached through a folder of mode 700, so the probe fails and the children run as the grader's user,
+    with a note in every report (instead of failing)."""
     if os.geteuid() != 0 or sandbox.nobody() is None:
         pytest.skip("needs root and a `nobody` user")
-    monkeypatch.setenv(sandbox.ISOLATION_ENV, "user")
-    iso = sandbox.isolation()                            # probed for this setting (other settings keep theirs)
-    blocked = any(os.stat(p).st_mode & 0o005 == 0 for p in Path(os.path.realpath(sys.executable)).parents
-                  if p != Path("/"))
-    if blocked:
-        assert iso.uid is None and not iso.namespaces, iso
-        assert any("unavailable" in n for n in iso.notes()), iso.notes()
-    else:
-        assert iso.uid == sandbox.nobody()[0], iso
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    (private / "python").symlink_to(sys.executable)
+    monkeypatch.setattr(sys, "executable", str(private / "python"))
+    iso = sandbox.probe_isolation("user")                 # not cached: later probes see the real interpreter
+    assert iso.uid is None and not iso.namespaces, iso
+    assert any("user nobody unavailable" in n and "Permission denied" in n for n in iso.notes()), iso.notes()
 
 
 def test_protect_hides_grader_folders_but_keeps_the_area_reachable(tmp_path):
