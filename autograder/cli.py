@@ -175,6 +175,18 @@ def cmd_check(args) -> int:
     return cmd_grade(args, public_only=True)
 
 
+def cmd_new(args) -> int:
+    from autograder.scaffold import create, plan
+
+    root = project_root()
+    written = create(root, args.slug, args.module, plan(args.dataset, args.label, args.positive))
+    for path in written:
+        print(f"wrote {path.relative_to(root)}")
+    print(f"next: fill in the TODOs (`sparkgrade validate {args.slug}` lists them), then "
+          f"`sparkgrade verify {args.slug} --mutants --record`; see docs/authoring.md")
+    return 0
+
+
 def cmd_verify(args) -> int:
     from autograder.verify import verify
 
@@ -265,6 +277,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prepare", help="prepare what every grading would otherwise redo: the class-data archive "
                                        "of the grading JVMs (setup.sh runs this once per installation)")
     p.set_defaults(func=cmd_prepare)
+    p = sub.add_parser("new", help="write the skeleton of a new assignment from a data set (docs/authoring.md)")
+    p.add_argument("slug", help="NN-name, e.g. 07-loans")
+    p.add_argument("--module", required=True, help="the student's file, e.g. loans.py")
+    p.add_argument("--dataset", required=True, help="a data set under datasets/ (its name, without .parquet)")
+    p.add_argument("--label", required=True, help="the column to predict")
+    p.add_argument("--positive", help="for a classification: the label value that counts as 1.0")
+    p.set_defaults(func=cmd_new)
     p = sub.add_parser("verify", help="grade every reference solution and stub (and mutants) and print a table")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--mutants", action="store_true", help="also grade every mutant")

@@ -140,6 +140,18 @@ def observation_problems(spec: AssignmentSpec) -> list[str]:
     return found
 
 
+def todo_problems(spec: AssignmentSpec) -> list[str]:
+    """TODO markers left for the instructor (``sparkgrade new`` writes them) in the spec and in the
+    stub's docstring (the stub's own ``# TODO`` lines are the student's)."""
+    found = []
+    for path, marker in ((spec.path / "assignment.toml", "TODO"), (spec.path / spec.module, "TODO (instructor)")):
+        if path.is_file():
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if marker in line:
+                    found.append(f"{path.name} line {number} still has a TODO: {line.strip()[:120]}")
+    return found
+
+
 def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     """Every problem found; an empty list means the assignment is consistent."""
     found = []
@@ -163,6 +175,7 @@ def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     found += function_problems(spec)
     found += interval_problems(spec)
     found += observation_problems(spec)
+    found += todo_problems(spec)
     for q in spec.questions:
         if not any(c.question == q.name for c in spec.checks):
             found.append(f"question '{q.name}' has no check")

@@ -179,8 +179,12 @@ def best(ctx, check):
 
 @sdk.takes(Param("saved", str, "where save_tuned wrote, '<task>/<name>' under the artifacts", required=True))
 def avg_metrics(ctx, check):
-    """The saved model is a CrossValidatorModel whose metadata keeps the validation metrics."""
-    run = ctx.value(check.tasks[0], "run")
+    """The saved model is a CrossValidatorModel whose metadata keeps the validation metrics: those of the
+    tuned model as it was sealed when tune_and_test() returned (its own saved metadata, read here)."""
+    try:
+        fitted = stage_metadata(ctx.task_dir(check.tasks[0]) / "stage").get("avgMetrics") or []
+    except (OSError, ValueError) as exc:
+        return CheckResult.failed(f"the tuned model returned by tune_and_test() could not be read back: {exc}")
     path = ctx.artifacts / check.params["saved"]
     try:
         meta = stage_metadata(path)
@@ -191,6 +195,6 @@ def avg_metrics(ctx, check):
         return CheckResult.failed(f"save_tuned() saved a {saved_stage.cls}; save Spark's whole CrossValidatorModel so "
                                   "the grid and its validation metrics are kept")
     saved = meta.get("avgMetrics") or []
-    if len(saved) != len(run["metrics"]) or not all(_close(a, b) for a, b in zip(saved, run["metrics"])):
-        return CheckResult.failed(f"the saved avgMetrics {saved} differ from the fitted model's {run['metrics']}")
+    if len(saved) != len(fitted) or not all(_close(a, b) for a, b in zip(saved, fitted)):
+        return CheckResult.failed(f"the saved avgMetrics {saved} differ from the fitted model's {fitted}")
     return CheckResult.passed(f"saved CrossValidatorModel keeps avgMetrics for {len(saved)} grid points")

@@ -1,0 +1,77 @@
+"""``sparkgrade new``: a commented skeleton of a new assignment, written from one data set.
+
+It writes ``assignments/<slug>/`` (the spec, the student's module, the mutants) and
+``solutions/<slug>/<module>`` (a working reference: impute, index, encode, assemble, then a logistic or
+linear regression), with three questions of the usual shape: the Pipeline's structure, a held-out metric
+and persistence. The reference already grades full marks; the TODOs are the instructor's prose and
+thresholds, and ``sparkgrade validate`` lists every TODO left. ``docs/authoring.md`` walks through it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.build.templating import render
+from autograder.datasets import dataset_path
+from autograder.errors import SparkgradeError
+
+SLUG = re.compile(r"^\d\d-[a-z0-9][a-z0-9-]*$")
+MODULE = re.compile(r"^[a-z_][a-z0-9_]*\.py$")
+
+
+@dataclass(frozen=True)
+class DataPlan:
+    """The data set's columns as the skeleton's reference uses them."""
+
+    dataset: str
+    label: str
+    positive: str | None
+    numeric: tuple[str, ...]        # numeric features (imputed where they have nulls)
+    categorical: tuple[str, ...]    # string features (indexed with handleInvalid="keep", one-hot encoded)
+
+    @property
+    def classification(self) -> bool:
+        return self.positive is not None
+
+
+def plan(dataset: str, label: str, positive: str | None, id_col: str = "id") -> DataPlan:
+    """Read the data set's schema (pandas, no Spark) and sort its columns into features."""
+    import pandas as pd
+
+    frame = pd.read_parquet(dataset_path(dataset))
+    if label not in frame.columns:
+        raise SparkgradeError(f"data set {dataset!r} has no column {label!r}; its columns: {', '.join(frame.columns)}")
+    if positive is not None and positive not in set(frame[label].dropna().astype(str)):
+        values = sorted(set(frame[label].dropna().astype(str)))[:10]
+        raise SparkgradeError(f"--positive {positive!r} matches no row of {label!r}; its values include: "
+                              f"{', '.join(values)}")
+    if positive is None and not pd.api.types.is_numeric_dtype(frame[label]):
+        raise SparkgradeError(f"{label!r} is not numeric: give --positive (the class that counts as 1.0) for a "
+                              "classification, or choose a numeric label for a regression")
+    features = [c for c in frame.columns if c not in (id_col, label)]
+    numeric = tuple(c for c in features if pd.api.types.is_numeric_dtype(frame[c]))
+    categorical = tuple(c for c in features if c not in numeric and pd.api.types.is_string_dtype(frame[c]))
+    return DataPlan(dataset, label, positive, numeric, categorical)
+
+
+def create(root: Path, slug: str, module: str, data: DataPlan) -> list[Path]:
+    """Write the skeleton under ``root``; refuses to overwrite anything. Returns the files written."""
+    if not SLUG.match(slug):
+        raise SparkgradeError(f"slug {slug!r}: use two digits, a dash and lowercase words (e.g. 07-loans)")
+    if not MODULE.match(module):
+        raise SparkgradeError(f"module {module!r}: use a lowercase Python file name (e.g. loans.py)")
+    folder, solution = root / "assignments" / slug, root / "solutions" / slug
+    for taken in (folder, solution):
+        if taken.exists():
+            raise SparkgradeError(f"{taken} already exists: choose another slug or remove it first")
+    values = {"slug": slug, "module": module, "data": data}
+    files = {folder / "assignment.toml": "new/assignment.toml.j2",
+             folder / module: "new/stub.py.j2",
+             folder / "mutants" / "mutants.toml": "new/mutants.toml.j2",
+             solution / module: "new/solution.py.j2"}
+    for path, template in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render(template, **values), encoding="utf-8")
+    return list(files)
