@@ -3,6 +3,7 @@ sizing rules and the decision whether a JVM death is the student's or the box's 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -116,8 +117,16 @@ def test_a_limit_above_the_machine_is_the_machine(tmp_path):
 
 
 def test_this_machine_has_a_box():
+    """The real /proc and /sys are read: the box is at most the machine (MemTotal, the CPUs this process
+    may run on) and, without cgroup limits, exactly the machine."""
+    mem_total_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                        if line.startswith("MemTotal:"))
+    machine_mb, allowed = mem_total_kb // 1024, len(os.sched_getaffinity(0))
     box = read_box()
-    assert box.memory_mb > 256 and box.cpus > 0
+    assert box.source in ("machine", "cgroup v1", "cgroup v2"), box
+    assert 256 < box.memory_mb <= machine_mb and 0 < box.cpus <= allowed, (box, machine_mb, allowed)
+    if box.source == "machine":
+        assert (box.memory_mb, box.cpus) == (machine_mb, allowed), (box, machine_mb, allowed)
 
 
 # ------------------------------------------------------------------------------------------ sizing
