@@ -38,7 +38,8 @@ CHILD = textwrap.dedent("""
             fd = below
         os.close(fd)
         (folder / "outcome.json").write_text(json.dumps({"status": step.get("claim", "ok"),
-                                                         "message": step.get("message", "")}))
+                                                         "message": step.get("message", ""),
+                                                         **step.get("forge", {})}))
         seq += 1
         report_ready(artifacts, seq)
     (artifacts / "seen.json").write_text(json.dumps(seen))
@@ -130,9 +131,15 @@ def test_a_task_that_ignores_its_time_limit_is_stopped_by_the_grader(tmp_path):
 
 
 def test_a_forged_verdict_in_the_childs_folder_is_replaced(tmp_path):
-    sequencer, _, _ = run(tmp_path, [value_plan("a")], {"a": {"claim": "raised", "value": 7}})
+    """The child claims the grader failed (a status and cause only the grader gives, and points); the sealed
+    verdict is the grader's own: the submission's error, with the claim's text as its message only."""
+    forged = {"claim": "error", "message": "grader crashed", "value": 7,
+              "forge": {"cause": "grader_infrastructure", "points": 99}}
+    sequencer, _, _ = run(tmp_path, [value_plan("a")], {"a": forged})
     sealed = json.loads((tmp_path / "sealed" / "a" / "outcome.json").read_text())
-    assert sealed["status"] == "raised" and set(sealed) >= {"status", "message"}
+    assert sealed == sequencer.verdict("a")
+    assert (sealed["status"], sealed["cause"], sealed["message"]) == ("raised", "student_error", "grader crashed")
+    assert "points" not in sealed
 
 
 def test_copy_leaves_out_links_and_special_files(tmp_path):
