@@ -16,11 +16,11 @@ import pytest
 from autograder.build.leaks import hidden_fixtures, scan
 from autograder.build.pipeline import build
 from autograder.checks.fixtures import fixture_rows
-from autograder.registry import load_assignment
+from autograder.registry import discover, load_assignment, project_root
 from autograder.results import Status
 
 ROOT = Path(__file__).resolve().parent.parent
-SLUGS = ["01-architecture", "02-pipelines", "03-features", "04-algorithms", "05-tuning", "06-deploy"]
+SLUGS = [p.parent.name for p in discover(project_root())]
 CASES = tomllib.loads((ROOT / "tests" / "hostile" / "corpus.toml").read_text(encoding="utf-8"))["assignment_case"]
 
 
