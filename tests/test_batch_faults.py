@@ -74,7 +74,7 @@ def test_a_server_killed_mid_class_is_restarted_and_the_students_in_flight_are_g
     grading it touched are graded again alone with local Spark, the server is restarted for the rest,
     and every honest student gets full marks, none `failed` or `error`."""
     klass, out = tmp_path / "class", tmp_path / "graded"
-    names = [f"student{i}" for i in range(3)]
+    names = [f"student{i}" for i in range(5)]      # the kill lands while later students still wait to start
     honest_class(klass, names)
     with ConnectServer() as server:
         killed = threading.Event()

@@ -412,14 +412,28 @@ def reference_before(tiny) -> GradeReport:
     return report
 
 
+def case_params() -> list:
+    """One test per corpus case; the ``tier = "long"`` ones in the long tier."""
+    return [pytest.param(c, id=c["file"], marks=[pytest.mark.long] if c.get("tier") == "long" else [])
+            for c in CORPUS]
+
+
+def selected_cases(session) -> set[str]:
+    """The corpus files whose test this run selected (a long-tier case is graded only when its test runs)."""
+    return {item.callspec.params["case"]["file"] for item in session.items
+            if item.originalname == "test_hostile_submission" and hasattr(item, "callspec")}
+
+
 @pytest.fixture(scope="module")
-def corpus_reports(tiny, reference_before, tmp_path_factory) -> dict[str, GradeReport]:
-    """Every corpus case graded once, two at a time as a class is graded (local Spark), after the
+def corpus_reports(request, tiny, reference_before, tmp_path_factory) -> dict[str, GradeReport]:
+    """Every selected corpus case graded once, two at a time as a class is graded (local Spark), after the
     reference's first grading and before its second."""
     from concurrent.futures import ThreadPoolExecutor
 
     folder = tmp_path_factory.mktemp("corpus")
-    cases = [c for c in CORPUS if sandbox.isolation().hides_files or not c["file"].startswith("read_hidden")]
+    chosen = selected_cases(request.session)
+    cases = [c for c in CORPUS if c["file"] in chosen
+             and (sandbox.isolation().hides_files or not c["file"].startswith("read_hidden"))]
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=2) as pool:
         reports = dict(zip([c["file"] for c in cases], pool.map(lambda c: grade_case(tiny, c, folder), cases)))
@@ -437,7 +451,7 @@ def test_reference_before_the_corpus(tiny, reference_before):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", CORPUS, ids=[c["file"] for c in CORPUS])
+@pytest.mark.parametrize("case", case_params())
 def test_hostile_submission(tiny, corpus_reports, case):
     spec, _ = tiny
     iso = sandbox.isolation()
