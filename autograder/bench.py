@@ -100,6 +100,9 @@ def bench(spec: AssignmentSpec, root: Path, n: int = 0, workers: int = 0) -> dic
             "ratio": cold_s / warm_s, "identical_scores": identical,
             "floor_s": floor["seconds"], "floor_failed": floor["failed"], "reference_cold_s": reference_s,
             "overhead": reference_s / floor["seconds"],
+            "floor_warm_s": floor["warm_s"], "jvm_startup_s": floor["startup_s"],
+            "warm_over_floor": (warm_s / n) / floor["warm_s"],
+            "cold_over_floor": reference_s / (floor["warm_s"] + floor["startup_s"]),
             "reference_timings": list(reference.timings),
             "differences": sorted(s for s in cold if outcome(warm.reports[s]) != outcome(cold[s])),
             "scores": {s: warm.reports[s].score for s in sorted(cold)}}

@@ -48,10 +48,13 @@ def cmd_bench(args) -> int:
     print(f"  cold process each (local Spark): {figures['cold_s_per_submission']:6.2f} s per submission")
     print(f"  ratio cold / warm:               {figures['ratio']:6.2f}x")
     print(f"  identical scores both ways:      {'yes' if figures['identical_scores'] else 'NO: ' + ', '.join(figures['differences'])}")
-    print(f"  floor (the reference's own Spark work, one plain process): {figures['floor_s']:6.2f} s"
+    print(f"  floor, warm (the reference's own Spark work, JVM up):      {figures['floor_warm_s']:6.2f} s"
           + (f" (tasks that failed: {', '.join(figures['floor_failed'])})" if figures["floor_failed"] else ""))
+    print(f"  one JVM start-up (a local session able to run a job):      {figures['jvm_startup_s']:6.2f} s")
+    print(f"  the floor process, cold (interpreter and JVM included):    {figures['floor_s']:6.2f} s")
     print(f"  the reference graded cold, alone (process wall time):      {figures['reference_cold_s']:6.2f} s")
-    print(f"  grading overhead over the floor:                           {figures['overhead']:6.2f}x")
+    print(f"  warm batch / floor:                                        {figures['warm_over_floor']:6.2f}x")
+    print(f"  cold reference / (floor + one JVM start-up):               {figures['cold_over_floor']:6.2f}x")
     if args.timings:
         from autograder.timings import table
 
