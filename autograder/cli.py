@@ -255,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_spark_args(p)
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("bench", help="warm batch vs cold process per submission, side by side")
-    p.add_argument("assignment")
+    p.add_argument("assignment", nargs="?", help="one assignment (or --all)")
+    p.add_argument("--all", action="store_true", help="every assignment, one after the other, and a summary table")
     p.add_argument("--n", type=int, default=0,
                    help="number of submissions (reference, stub, mutants, alternatives, cycled; default 30)")
     p.add_argument("--workers", type=int, default=0,

@@ -10,9 +10,32 @@ from autograder.errors import SparkgradeError
 from autograder.registry import load_assignment, project_root
 
 
+def cmd_bench_all(args) -> int:
+    """``bench --all``: every assignment's figures, then one table of the ratios to the floor."""
+    from autograder.bench import bench
+    from autograder.registry import discover
+
+    rows = []
+    for path in discover(project_root()):
+        spec = load_assignment(path.parent)
+        f = bench(spec, project_root(), args.n, args.workers)
+        rows.append(f)
+        print(f"{spec.slug}: warm {f['warm_s_per_submission']:.2f} s, floor {f['floor_warm_s']:.2f} s, "
+              f"start-up {f['jvm_startup_s']:.2f} s, cold reference {f['reference_cold_s']:.2f} s", flush=True)
+    print(f"{'assignment':<16} {'warm/floor':>10} {'cold/(floor+start-up)':>22} {'same scores':>12}")
+    for f in rows:
+        print(f"{f['assignment']:<16} {f['warm_over_floor']:>10.2f} {f['cold_over_floor']:>22.2f} "
+              f"{'yes' if f['identical_scores'] else 'NO':>12}")
+    return 0 if all(f["identical_scores"] for f in rows) else 1
+
+
 def cmd_bench(args) -> int:
     from autograder.bench import bench, bench_scale
 
+    if args.all:
+        return cmd_bench_all(args)
+    if not args.assignment:
+        raise SparkgradeError("bench needs an assignment (e.g. sparkgrade bench 02) or --all")
     spec = load_assignment(args.assignment)
     if args.cold_path:
         from autograder.bench import bench_cold_path
