@@ -8,6 +8,7 @@ gets to say what the right answer is.
 import json
 
 from autograder.checks import sdk
+from autograder.checks.outputs import declared_outputs, missing_role, predictions
 from autograder.checks.sdk import CheckResult, Param, ScoreRequest, flatten
 from autograder.harness.artifacts import read_json, stage_metadata
 
@@ -26,15 +27,23 @@ def reference_requests(ctx, check):
 
 
 def reference(ctx):
-    """(frame of id, prediction, p_bad from the saved model scored by the grader, problem or None)."""
+    """(frame of id, prediction, p_bad from the saved model scored by the grader, problem or None).
+
+    The model's own columns are the ones its classifier declares (``predictionCol``, ``probabilityCol``):
+    the prompt fixes only the outputs' names (``id``, ``prediction``, ``p_bad``)."""
     out = ctx.scores / SCORES
     outcome = ctx.scored(out)
     if outcome.get("status") != "ok":
         return None, CheckResult.failed(f"the model from train_model() could not be loaded and scored in a fresh "
                                         f"process: {outcome.get('message') or outcome.get('status')}")
-    frame = ctx.read_parquet(out / "predictions")
+    model_dir = ctx.task_dir("model") / "stage"
+    frame = predictions(ctx, out, model_dir)
+    for role in ("prediction", "probability"):
+        if role not in frame.columns:
+            return None, CheckResult.failed(f"{missing_role(declared_outputs(model_dir), role)} (the model from "
+                                            "train_model(), scored by the grader)")
     frame["p_bad"] = [float(v[1]) if v is not None and len(v) > 1 else float("nan") for v in frame["probability"]]
-    return frame[list(COLUMNS)].set_index("id"), None
+    return frame.rename(columns={ctx.spec.data.id_col: "id"})[list(COLUMNS)].set_index("id"), None
 
 
 def compare(got, expected, tolerance: float, what: str) -> str:
