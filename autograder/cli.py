@@ -191,7 +191,8 @@ def cmd_verify(args) -> int:
     from autograder.verify import verify
 
     return verify([load_assignment(a) for a in args.assignments] if args.assignments else None,
-                   _spark_options(args), mutants=args.mutants, record=args.record)
+                   _spark_options(args), mutants=args.mutants, record=args.record,
+                   questions=tuple(args.question or ()))
 
 
 def _class_outputs(value: str) -> tuple[str, ...]:
@@ -291,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", action="store_true",
                    help="write the reference's held-out metric intervals (hidden/reference_metrics.json): a "
                         "submission beyond them is flagged for the instructor")
+    p.add_argument("--question", action="append",
+                   help="only this question's checks and tasks (repeatable): a fast loop while writing one")
     _add_spark_args(p)
     p.set_defaults(func=cmd_verify)
     return parser

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from autograder.checks import bounds
+from autograder.checks.fixtures import fixture_rows
 from autograder.datasets import dataset_path, verify_checksum
 from autograder.mutants import load_mutants, solution_file
 from autograder.spec import AssignmentSpec
@@ -152,6 +153,45 @@ def todo_problems(spec: AssignmentSpec) -> list[str]:
     return found
 
 
+def hidden_twin_problems(spec: AssignmentSpec) -> list[str]:
+    """Public fixtures without a hidden counterpart of other ids (``hidden/fixtures/<name>_hidden.json``):
+    answers looked up from a public fixture would earn every point; and hidden variants (``params.twins``)
+    that are visible, mirror hidden checks or are worth less than the public checks they mirror."""
+    found = []
+    hidden_dir = spec.path / "hidden" / "fixtures"
+    for public in sorted((spec.path / "fixtures").glob("*.json")):
+        twin = hidden_dir / f"{public.stem}_hidden.json"
+        if not twin.is_file():
+            found.append(f"fixtures/{public.name} has no hidden counterpart hidden/fixtures/{twin.name} (other ids "
+                         "and values, for a hidden check worth more than the public one)")
+            continue
+        try:
+            shared = ({r["id"] for r in fixture_rows(public) if "id" in r}
+                      & {r["id"] for r in fixture_rows(twin) if "id" in r})
+        except (ValueError, KeyError, TypeError) as exc:
+            found.append(f"{twin.name} or {public.name} cannot be read: {exc}")
+            continue
+        if shared:
+            found.append(f"hidden/fixtures/{twin.name} reuses ids of fixtures/{public.name}: {sorted(shared)[:5]}")
+    by_name = {c.name: c for c in spec.checks}
+    for check in spec.checks:
+        twins = check.params.get("twins")
+        if twins is None:
+            continue
+        unknown = [t for t in twins if t not in by_name]
+        if unknown:
+            found.append(f"check '{check.name}': twins {unknown} are not checks of this assignment")
+            continue
+        if not check.hidden:
+            found.append(f"check '{check.name}' mirrors {list(twins)} on hidden inputs but is visible")
+        if any(by_name[t].hidden for t in twins):
+            found.append(f"check '{check.name}': its twins must be public checks, not {[t for t in twins if by_name[t].hidden]}")
+        if check.points < sum(by_name[t].points for t in twins):
+            found.append(f"check '{check.name}' ({check.points:g} points) is worth less than its public twins "
+                         f"{list(twins)} ({sum(by_name[t].points for t in twins):g}): the public answer would pay more")
+    return found
+
+
 def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     """Every problem found; an empty list means the assignment is consistent."""
     found = []
@@ -176,6 +216,7 @@ def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     found += interval_problems(spec)
     found += observation_problems(spec)
     found += todo_problems(spec)
+    found += hidden_twin_problems(spec)
     for q in spec.questions:
         if not any(c.question == q.name for c in spec.checks):
             found.append(f"question '{q.name}' has no check")

@@ -49,17 +49,22 @@ def expect_lost(report: GradeReport, lost: tuple[str, ...]) -> list[str]:
     return problems
 
 
-def verify_assignment(grader: Grader, spec: AssignmentSpec, root: Path, mutants: bool) -> list[Expectation]:
-    """Grade reference, stub and (optionally) mutants of one assignment against their expectations."""
+def verify_assignment(grader: Grader, spec: AssignmentSpec, root: Path, mutants: bool,
+                      questions: tuple[str, ...] = ()) -> list[Expectation]:
+    """Grade reference, stub and (optionally) mutants of one assignment against their expectations; with
+    ``questions``, only those questions' checks (and tasks), and only the mutants that lose one of them."""
     out = []
-    reference = grader.grade(spec, solution_file(spec, root))
+    reference = grader.grade(spec, solution_file(spec, root), questions=questions)
     out.append(Expectation(spec.slug, "reference", reference, tuple(expect_full(reference))))
-    stub = grader.grade(spec, spec.path / spec.module)
+    stub = grader.grade(spec, spec.path / spec.module, questions=questions)
     out.append(Expectation(spec.slug, "stub", stub, tuple(expect_stub(stub))))
     if mutants:
+        graded = {c.name for c in reference.checks}
         with tempfile.TemporaryDirectory(prefix="sparkgrade-mutants-") as tmp:
             for m in load_mutants(spec):
-                report = grader.grade(spec, write_mutant(spec, m, root, Path(tmp) / m.name))
+                if questions and not graded & set(m.lost):
+                    continue
+                report = grader.grade(spec, write_mutant(spec, m, root, Path(tmp) / m.name), questions=questions)
                 out.append(Expectation(spec.slug, f"mutant:{m.name}", report, tuple(expect_lost(report, m.lost))))
     return out
 
@@ -116,7 +121,8 @@ def values_table(specs: list[AssignmentSpec], results: list[Expectation]) -> str
 
 def record_intervals(specs: list[AssignmentSpec], results: list[Expectation]) -> list[Path]:
     """Write each assignment's reference intervals (``hidden/reference_metrics.json``) where the reference
-    got full marks; returns the files written."""
+    got full marks, over those recorded before (a run of some questions keeps the others'); returns the
+    files written."""
     written = []
     by_slug = {s.slug: s for s in specs}
     for r in results:
@@ -124,16 +130,16 @@ def record_intervals(specs: list[AssignmentSpec], results: list[Expectation]) ->
             spec = by_slug[r.assignment]
             intervals = reference_intervals(spec, r.report)
             if intervals:
-                written.append(bounds.record(spec.path, intervals))
+                written.append(bounds.record(spec.path, {**bounds.recorded(spec.path), **intervals}))
     return written
 
 
 def verify(specs: list[AssignmentSpec] | None, options: SparkOptions, mutants: bool = False,
-           record: bool = False) -> int:
+           record: bool = False, questions: tuple[str, ...] = ()) -> int:
     root = project_root()
     specs = specs or [load_spec(p) for p in discover(root)]
     grader = Grader(spark_options=options)
-    results = [r for spec in specs for r in verify_assignment(grader, spec, root, mutants)]
+    results = [r for spec in specs for r in verify_assignment(grader, spec, root, mutants, questions)]
     print(table(results))
     values = values_table(specs, results)
     if values:

@@ -143,3 +143,18 @@ def test_a_child_observed_check_needs_a_task_that_measures(copy02):
     _edit(toml, 'name = "q3_fitted"\n', 'name = "q3_fitted"\nobserved = "child"\n')
     assert any("check 'q3_fitted' is observed = \"child\" but none of its tasks declares what it measures" in p
                for p in _problems(copy02))
+
+
+def test_a_public_fixture_without_its_hidden_counterpart_is_reported(copy02):
+    (copy02 / "assignments" / "02-pipelines" / "hidden" / "fixtures" / "ratio_cases_hidden.json").unlink()
+    assert any("fixtures/ratio_cases.json has no hidden counterpart hidden/fixtures/ratio_cases_hidden.json" in p
+               for p in _problems(copy02))
+
+
+def test_a_hidden_twin_that_is_visible_or_worth_less_is_reported(copy02):
+    toml = copy02 / "assignments" / "02-pipelines" / "assignment.toml"
+    _edit(toml, 'name = "q1_ratio_values_hidden"\nquestion = "q1"\nkind = "custom"\npoints = 1.5\nvisibility = "hidden"',
+          'name = "q1_ratio_values_hidden"\nquestion = "q1"\nkind = "custom"\npoints = 0.25')
+    found = _problems(copy02)
+    assert any("'q1_ratio_values_hidden' mirrors ['q1_ratio_values'] on hidden inputs but is visible" in p for p in found)
+    assert any("'q1_ratio_values_hidden' (0.25 points) is worth less than its public twins" in p for p in found)
