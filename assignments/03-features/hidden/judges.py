@@ -1,9 +1,13 @@
 """Hidden checks of assignment 03 (run by the grader on saved artifacts; not shipped to students)."""
 
+import json
+import math
 from pathlib import Path
 
 from autograder.checks import sdk
-from autograder.checks.sdk import Param
+from autograder.checks.dataframe import vector_values
+from autograder.checks.fixtures import fixture_rows
+from autograder.checks.sdk import Param, ScoreRequest
 from autograder.results import CheckResult
 
 
@@ -20,36 +24,129 @@ def wiring(ctx, check):
     return result
 
 
+UNFITTED_TASK = "pipeline"          # saves what build_feature_pipeline() returns, unfitted, as Spark wrote it
+REFIT = {"test": "leakage-refit-test", "train": "leakage-refit-train"}
+RETURNED_ON_TRAIN = "leakage-returned-train"
+
+
 def no_leakage_score_requests(ctx, check):
-    """The returned model transforms test_df in a fresh process (test_out must be its output)."""
-    return ctx.public_judges().trace_requests(ctx, check)
+    """In a fresh process that never imports the submission: the returned model on test_df (the trace) and on
+    the training rows, and the unfitted pipeline build_feature_pipeline() returns (as Spark saved it) fitted
+    there on the training rows by the grader, on the same rows."""
+    public = ctx.public_judges()
+    returned = ctx.task_dir(public.FIT_TASK) / "stage"
+    unfitted = ctx.task_dir(UNFITTED_TASK) / "stage"
+    train, test = ctx.data.train, public.fixture_parquet(ctx, public.TEST_ROWS)
+    return public.trace_requests(ctx, check) + [
+        ScoreRequest(model=returned, data=train, out=ctx.scores / RETURNED_ON_TRAIN),
+        ScoreRequest(model=unfitted, data=test, out=ctx.scores / REFIT["test"], fit=train),
+        ScoreRequest(model=unfitted, data=train, out=ctx.scores / REFIT["train"], fit=train)]
+
+
+def _features(ctx, folder: str) -> tuple[dict | None, str]:
+    """{id: features} a scoring request wrote, or why there are none."""
+    out = ctx.scores / folder
+    outcome = ctx.scored(out)
+    if outcome.get("status") != "ok":
+        return None, str(outcome.get("message") or outcome.get("status"))
+    frame = ctx.read_parquet(out / "predictions")
+    if "features" not in frame.columns:
+        return None, "no 'features' column"
+    id_col = ctx.spec.data.id_col
+    return {int(i): vector_values(v) for i, v in zip(frame[id_col], frame["features"])}, ""
+
+
+def _first_difference(returned: dict, refit: dict) -> str:
+    """'' when both give every row the same features; else where they first differ."""
+    if set(returned) != set(refit):
+        return f"rows {sorted(set(returned) ^ set(refit))[:5]} are not in both"
+    for i in sorted(returned):
+        a, b = returned[i], refit[i]
+        if not _close(a, b):
+            return f"row id {i}"
+    return ""
+
+
+def _close(a, b, tol: float = 1e-9) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    a, b = list(a), list(b)
+    return len(a) == len(b) and all((math.isnan(x) and math.isnan(y)) or abs(x - y) <= tol * max(1.0, abs(x), abs(y))
+                                    for x, y in zip(map(float, a), map(float, b)))
+
+
+def _learnt_categories(ctx, model_dir: Path) -> set[str]:
+    """Every category the saved model's StringIndexerModels learnt, read from the files Spark saved (no
+    model is loaded)."""
+    found = set()
+    for meta in model_dir.rglob("metadata/part-*"):
+        try:
+            cls = json.loads(meta.read_text(encoding="utf-8").splitlines()[0]).get("class", "")
+        except (OSError, ValueError, IndexError):
+            continue
+        if cls.endswith("StringIndexerModel") and (meta.parent.parent / "data").is_dir():
+            frame = ctx.read_parquet(meta.parent.parent / "data")
+            for column in ("labelsArray", "labels"):
+                for value in frame.get(column, []):
+                    found |= {str(v) for v in _flat(value)}
+    return found
+
+
+def _as_category(value) -> str:
+    """A value as StringIndexer names it (an integral number without its '.0')."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _test_only_values(ctx) -> set[str]:
+    """Values of the test rows given to fit_and_transform() that no training row has, column by column."""
+    public = ctx.public_judges()
+    rows = fixture_rows(Path(ctx.spec.path) / "fixtures" / f"{public.TEST_ROWS}.json")
+    train = ctx.read_parquet(ctx.data.train)
+    found = set()
+    for column in {k for row in rows for k in row} & set(train.columns) - {ctx.spec.data.id_col}:
+        known = {_as_category(v) for v in train[column].dropna()}
+        found |= {_as_category(row[column]) for row in rows if row.get(column) is not None} - known
+    return found
+
+
+def _flat(value):
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        for v in (value.tolist() if hasattr(value, "tolist") else value):
+            yield from _flat(v)
+    elif value is not None:
+        yield value
 
 
 def no_leakage(ctx, check):
-    """Everything the fitted model learnt comes from train_df: no canary category in any StringIndexerModel,
-    every learnt statistic identical whether the test rows were canaries or harmless rows, and identical to
-    what the pipeline learns when the grader fits it on the training rows itself; and test_out is that
-    model's own transform of test_df (the grader's fresh process gives the same features)."""
-    saved = ctx.value(check.tasks[-1])
+    """Everything the fitted model learnt comes from train_df, as the grader observes it: the returned model
+    gives the test rows and the training rows exactly the features the grader's own fit of the unfitted
+    pipeline on the training rows gives them (a fit that saw the test rows, a subset of train or rows of its
+    own learns other categories, surrogates, scales or weights); and test_out is that model's own
+    transform of test_df. Both fits are scored in a process that never imported the submission."""
+    public = ctx.public_judges()
     problems = []
-    untraced = ctx.public_judges().untraced(ctx, strict=False)
+    untraced = public.untraced(ctx, strict=False)
     if untraced:
         problems.append(untraced)
-    if saved.get("not_train"):
-        problems.append("what the returned model learnt differs from what pipeline.fit(train_df) learns "
-                        f"({', '.join(saved['not_train'][:4])}): it was not fitted on the training rows")
-    if saved["canary_labels"]:
-        problems.append(f"the fitted StringIndexerModel knows {', '.join(saved['canary_labels'])}, which occur "
-                        "only in the test rows")
-    if saved["differences"]:
-        problems.append(f"what the model learnt changed with the test rows ({', '.join(saved['differences'][:4])})")
-    if not saved["stages_compared"]:
-        problems.append("the fitted model has no estimator stages to compare")
+    for rows, returned_folder in (("test_df", public.TRACE), ("train_df", RETURNED_ON_TRAIN)):
+        returned, why = _features(ctx, returned_folder)
+        if returned is None:
+            continue            # a model that cannot transform its rows is judged by the unseen-rows checks
+        refit, why = _features(ctx, REFIT["test" if rows == "test_df" else "train"])
+        if refit is None:       # the pipeline cannot take the raw training rows: judged by the unseen-rows checks
+            break
+        where = _first_difference(returned, refit)
+        if where:
+            problems.append(f"the returned model transforms {rows} differently from the same pipeline fitted on "
+                            f"train_df alone ({where}): it learnt from other rows than the training rows")
+    canaries = sorted(_learnt_categories(ctx, ctx.task_dir(public.FIT_TASK) / "stage") & _test_only_values(ctx))
+    if canaries:
+        problems.append(f"the fitted StringIndexerModel knows {', '.join(canaries)}, which occur only in the test rows")
     if problems:
         return CheckResult.failed("; ".join(problems) + ": fit on train_df (all of it, nothing else), then "
                                   "transform both")
-    return CheckResult.passed(f"fitted on the training rows only ({len(saved['stages_compared'])} fitted stages "
-                              "identical with canary or harmless test rows)")
+    return CheckResult.passed("the returned model learnt no test-row category and transforms the test and "
+                              "training rows as the pipeline fitted on the training rows alone does")
 
 
 # ---- unseen rows the students never saw: eras and words computed here -------------------------------
