@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 SLUGS = [p.parent.name for p in discover(project_root())]
 # Assignments whose mutants take minutes (local Spark per child, streams and services): every run grades
 # their reference and stub; their mutants run with `pytest -m long`, within the suite's time budget.
-MUTANTS_LONG = {"01-architecture", "05-tuning", "06-deploy"}
+MUTANTS_LONG = {"01-architecture", "04-algorithms", "05-tuning", "06-deploy"}
 
 
 def cases() -> list:

@@ -68,6 +68,7 @@ def assert_full_marks(result, spec, names: list[str]) -> None:
         assert report.score == spec.total_points, f"{name}:\n{report.to_json()}"
 
 
+@pytest.mark.long        # two to three minutes: five students, a kill, local regrades, a restart
 def test_a_server_killed_mid_class_is_restarted_and_the_students_in_flight_are_graded_again(tiny_spec, env_root,
                                                                                             tmp_path):
     """The server's JVM is killed (SIGKILL, from outside) once the first student is done: the students whose

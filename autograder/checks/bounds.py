@@ -89,6 +89,8 @@ def interval_of(joined: pd.DataFrame, metric: str) -> Interval:
     picks = rng.integers(0, len(joined), size=(RESAMPLES, len(joined)))
     values = resampled(joined, metric, picks)
     values = values[np.isfinite(values)]
+    if not len(values):             # too few rows of some class for any resample to define the metric
+        return Interval(metric, float(value), float(value), float(value), len(joined))
     tail = (1 - LEVEL) / 2
     low, high = (float(v) for v in np.quantile(values, [tail, 1 - tail]))
     return Interval(metric, float(value), low, high, len(joined))
