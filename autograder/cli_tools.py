@@ -7,13 +7,12 @@ from __future__ import annotations
 import sys
 
 from autograder.errors import SparkgradeError
-from autograder.registry import load_assignment, project_root
+from autograder.registry import discover, load_assignment, project_root
 
 
 def cmd_bench_all(args) -> int:
     """``bench --all``: every assignment's figures, then one table of the ratios to the floor."""
     from autograder.bench import bench
-    from autograder.registry import discover
 
     rows = []
     for path in discover(project_root()):

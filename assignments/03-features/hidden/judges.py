@@ -1,7 +1,6 @@
 """Hidden checks of assignment 03 (run by the grader on saved artifacts; not shipped to students)."""
 
 import json
-import math
 from pathlib import Path
 
 from autograder.checks import sdk
@@ -56,23 +55,13 @@ def _features(ctx, folder: str) -> tuple[dict | None, str]:
     return {int(i): vector_values(v) for i, v in zip(frame[id_col], frame["features"])}, ""
 
 
-def _first_difference(returned: dict, refit: dict) -> str:
-    """'' when both give every row the same features; else where they first differ."""
+def _first_difference(returned: dict, refit: dict, same) -> str:
+    """'' when both give every row the same features (``same``: the public judges' vector comparison);
+    else where they first differ."""
     if set(returned) != set(refit):
         return f"rows {sorted(set(returned) ^ set(refit))[:5]} are not in both"
-    for i in sorted(returned):
-        a, b = returned[i], refit[i]
-        if not _close(a, b):
-            return f"row id {i}"
-    return ""
-
-
-def _close(a, b, tol: float = 1e-9) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    a, b = list(a), list(b)
-    return len(a) == len(b) and all((math.isnan(x) and math.isnan(y)) or abs(x - y) <= tol * max(1.0, abs(x), abs(y))
-                                    for x, y in zip(map(float, a), map(float, b)))
+    wrong = next((i for i in sorted(returned) if not same(returned[i], refit[i])), None)
+    return f"row id {wrong}" if wrong is not None else ""
 
 
 def _learnt_categories(ctx, model_dir: Path) -> set[str]:
@@ -135,7 +124,7 @@ def no_leakage(ctx, check):
         refit, why = _features(ctx, REFIT["test" if rows == "test_df" else "train"])
         if refit is None:       # the pipeline cannot take the raw training rows: judged by the unseen-rows checks
             break
-        where = _first_difference(returned, refit)
+        where = _first_difference(returned, refit, public._same)
         if where:
             problems.append(f"the returned model transforms {rows} differently from the same pipeline fitted on "
                             f"train_df alone ({where}): it learnt from other rows than the training rows")
