@@ -187,6 +187,15 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_secret(args) -> int:
+    from autograder.heldout import write_seed
+
+    path = write_seed(load_assignment(args.assignment).path)
+    print(f"wrote {path}: the secret seed of the held-out rows (ships only in the Gradescope bundle); "
+          f"next: `sparkgrade verify {args.assignment} --record`, then set the thresholds from the values it prints")
+    return 0
+
+
 def cmd_verify(args) -> int:
     from autograder.verify import verify
 
@@ -286,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", required=True, help="the column to predict")
     p.add_argument("--positive", help="for a classification: the label value that counts as 1.0")
     p.set_defaults(func=cmd_new)
+    p = sub.add_parser("secret", help="write the secret seed of an assignment's drawn held-out rows (hidden/heldout.toml)")
+    p.add_argument("assignment")
+    p.set_defaults(func=cmd_secret)
     p = sub.add_parser("verify", help="grade every reference solution and stub (and mutants) and print a table")
     p.add_argument("assignments", nargs="*")
     p.add_argument("--mutants", action="store_true", help="also grade every mutant")

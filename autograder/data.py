@@ -4,7 +4,9 @@ Held-out features never hold the label, a column it is computed from (``[data] l
 a target view's features file (``[data.views.<name>]``), that view's sources: each features file has
 exactly the columns its training rows offer, minus the target. The labels file holds all of them.
 
-The split is by a hash of the stable id (independent of partitioning). Prepared files are cached under
+The split is by a hash of the stable id (independent of partitioning). With ``[data] heldout = "synthetic"``
+the held-out rows are not the test fold's but rows drawn fresh from a model of the data set
+(:mod:`autograder.heldout`, with the assignment's secret seed): the test fold is only left out of training. Prepared files are cached under
 ``<cache>/<slug>-<key>/`` where the key covers the dataset checksum and the split settings, and they are
 written once (to a temporary folder, then renamed) so concurrent graders never see half a file.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.datasets import dataset_path
+from autograder.heldout import read_seed, synthesize
 from autograder.spec import AssignmentSpec
 
 LABEL = "label"
@@ -82,13 +85,26 @@ def _write_single(df, target: Path) -> None:
     shutil.rmtree(folder)
 
 
+def drawn_rows(spark, df, spec: AssignmentSpec, rows: int):
+    """``rows`` held-out rows drawn fresh from the rows of ``df`` (:func:`autograder.heldout.synthesize`), as
+    a DataFrame with ``df``'s schema: per class when the label is a class, else with the target."""
+    d = spec.data
+    source = df.toPandas()
+    by_class = bool(d.positive) or source[d.label].dtype == object
+    drawn = synthesize(source, rows=rows, seed=read_seed(spec.path), id_col=d.id_col, label=d.label,
+                       by_class=by_class)
+    columns = [drawn[c].astype(object).where(drawn[c].notna(), None).tolist() for c in df.columns]
+    return spark.createDataFrame(list(zip(*columns)), schema=df.schema)
+
+
 def cache_key(spec: AssignmentSpec, datasets_dir: Path | None = None, scale: int = 0) -> str:
     d = spec.data
     source = dataset_path(d.dataset, datasets_dir)
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     views = [[v.name, v.target, list(v.sources)] for v in d.views]
+    drawn = [d.heldout_rows, read_seed(spec.path)] if d.synthetic else []
     settings = json.dumps([digest, d.label, d.positive, d.id_col, d.folds, d.test_fold, d.salt, d.sample_rows, scale,
-                           list(d.label_sources), views])
+                           list(d.label_sources), views] + drawn)
     return hashlib.sha256(settings.encode()).hexdigest()[:12]
 
 
@@ -111,16 +127,19 @@ def prepare(spec: AssignmentSpec, spark_factory, cache_dir: Path, datasets_dir: 
     df = spark.read.parquet(str(dataset_path(d.dataset, datasets_dir)))
     if scale:
         df = generate_scaled(spark, df, scale, id_col=d.id_col, label_col=d.label)
-    if d.label:
-        label = F.col(d.label)
-        df = df.withColumn(LABEL, (label == F.lit(d.positive)).cast("double") if d.positive
-                           else label.cast("double"))
     missing = [c for c in (*d.label_sources, *(s for v in d.views for s in v.sources)) if c not in df.columns]
     if missing:
         raise ValueError(f"{spec.path / 'assignment.toml'}: [data] names columns that dataset {d.dataset!r} "
                          f"does not have: {', '.join(missing)} (columns: {', '.join(df.columns)})")
-    hidden_cols = list(dict.fromkeys([*d.label_columns, *(s for v in d.views for s in v.sources)]))
     train, test = split_train_test(df, id_col=d.id_col, test_fold=d.test_fold, folds=d.folds, salt=d.salt)
+    if d.synthetic:
+        test = drawn_rows(spark, df, spec, d.heldout_rows or test.count())
+    if d.label:
+        label = F.col(d.label)
+        as_label = (label == F.lit(d.positive)).cast("double") if d.positive else label.cast("double")
+        train, test = train.withColumn(LABEL, as_label), test.withColumn(LABEL, as_label)
+        df = df.withColumn(LABEL, as_label)
+    hidden_cols = list(dict.fromkeys([*d.label_columns, *(s for v in d.views for s in v.sources)]))
     staging = prepared.root.with_name(prepared.root.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     tmp = PreparedData(staging, views)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from autograder.build.templating import render
 from autograder.datasets import dataset_path
+from autograder.heldout import write_seed
 from autograder.errors import SparkgradeError
 
 SLUG = re.compile(r"^\d\d-[a-z0-9][a-z0-9-]*$")
@@ -74,4 +75,4 @@ def create(root: Path, slug: str, module: str, data: DataPlan) -> list[Path]:
     for path, template in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render(template, **values), encoding="utf-8")
-    return list(files)
+    return [*files, write_seed(folder)]

@@ -9,6 +9,7 @@ from pathlib import Path
 from autograder.checks import bounds
 from autograder.checks.fixtures import fixture_rows
 from autograder.datasets import dataset_path, verify_checksum
+from autograder.heldout import read_seed
 from autograder.mutants import load_mutants, solution_file
 from autograder.spec import AssignmentSpec
 
@@ -123,6 +124,23 @@ def interval_problems(spec: AssignmentSpec) -> list[str]:
     return found
 
 
+def heldout_problems(spec: AssignmentSpec) -> list[str]:
+    """Metric checks judged on held-out rows a public source labels (``heldout = "fold"``: the shipped data sets
+    are public, so anyone can look the labels up), and a synthetic held-out set without its secret seed."""
+    found = []
+    metric_checks = [c.name for c in spec.checks if c.kind == "metric"]
+    if metric_checks and not spec.data.synthetic:
+        found.append(f"metric checks {metric_checks} judge held-out rows taken from the public data set "
+                     f"{spec.data.dataset!r}, whose labels anyone can look up: set [data] heldout = \"synthetic\" "
+                     f"and run `sparkgrade secret {spec.slug}` (docs/authoring.md, Held-out rows)")
+    if spec.data.synthetic:
+        try:
+            read_seed(spec.path)
+        except (FileNotFoundError, ValueError) as exc:
+            found.append(str(exc))
+    return found
+
+
 def observation_problems(spec: AssignmentSpec) -> list[str]:
     """Checks on a task that measures something in the submission's process without saying whether their
     verdict uses it, and child-observed checks carrying more than the assignment's allowed share of points."""
@@ -215,6 +233,7 @@ def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     found += function_problems(spec)
     found += interval_problems(spec)
     found += observation_problems(spec)
+    found += heldout_problems(spec)
     found += todo_problems(spec)
     found += hidden_twin_problems(spec)
     for q in spec.questions:

@@ -5,14 +5,18 @@ prepares each assignment's data once per test session."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from autograder.data import held_out_columns, prepare
+from autograder.datasets import dataset_path
 from autograder.errors import SpecError
+from autograder.heldout import ID_BASE
 from autograder.harness.context import load_tasks_module
 from autograder.registry import discover, load_assignment, project_root
 from autograder.spec import parse_spec
@@ -102,6 +106,42 @@ def test_the_04_regressor_cannot_read_its_target(prepared_all):
     assert list(labels["id"]) == list(features["id"]) and labels["amount"].notna().all()
 
 
+SYNTHETIC = [slug for slug in SLUGS if load_assignment(slug).data.synthetic]
+
+
+@pytest.mark.parametrize("slug", SYNTHETIC)
+def test_drawn_held_out_rows_are_no_public_rows(prepared_all, slug):
+    """Issue 26: an assignment whose held-out rows are drawn has training rows that are the public rows
+    outside the test fold, and held-out rows that no public row equals, under ids no public row has."""
+    spec, data = load_assignment(slug), prepared_all[slug]
+    d = spec.data
+    public = pd.read_parquet(dataset_path(d.dataset))
+    train = pq.read_table(data.train).to_pandas()
+    held_out = pq.read_table(data.test_features).to_pandas()
+    labels = pq.read_table(data.test_labels).to_pandas()
+    assert set(train[d.id_col]) <= set(public[d.id_col])
+    assert len(held_out) == (d.heldout_rows or len(public) - len(train))
+    assert held_out[d.id_col].min() >= ID_BASE and list(labels[d.id_col]) == list(held_out[d.id_col])
+    shared = [c for c in held_out.columns if c != d.id_col]
+    assert held_out[shared].merge(public[shared], on=shared).empty
+    assert set(labels["label"]) == {0.0, 1.0}
+
+
+@pytest.mark.parametrize("slug", [s for s in SLUGS if load_assignment(s).data.synthetic
+                                  or any(c.kind == "metric" for c in load_assignment(s).checks)])
+def test_every_metric_is_judged_on_drawn_rows(slug):
+    """No metric check is judged on rows whose labels a public data set gives away."""
+    assert load_assignment(slug).data.synthetic
+
+
+def test_prepare_without_the_secret_seed_says_how_to_make_one(spark, tmp_path):
+    spec = load_assignment("02-pipelines")
+    copy = tmp_path / spec.slug
+    shutil.copytree(spec.path, copy, ignore=shutil.ignore_patterns("heldout.toml", "__pycache__"))
+    with pytest.raises(FileNotFoundError, match=f"sparkgrade secret {spec.slug}"):
+        prepare(load_assignment(copy), lambda: spark, tmp_path / "cache")
+
+
 def _raw(**data):
     return {"slug": "x", "title": "t", "module": "x.py", "data": {"dataset": "credit", **data},
             "questions": [], "tasks": [], "checks": []}
@@ -113,6 +153,8 @@ def _raw(**data):
     ({"label": "status", "views": {"regression": {"target": "t", "sources": []}}}, "at least one column"),
     ({"label": "status", "views": {"regression": {"sources": ["amount"]}}}, "target: is required"),
     ({"label": "status", "views": {"regression": {"target": "t", "sources": ["amount"], "x": 1}}}, "unknown key"),
+    ({"label": "status", "heldout": "fresh"}, "must be one of fold, synthetic"),
+    ({"heldout": "synthetic"}, "needs a label"),
 ])
 def test_data_keys_are_validated(data, problem):
     with pytest.raises(SpecError, match=problem):

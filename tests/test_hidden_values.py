@@ -175,3 +175,21 @@ def student_visible_text(report) -> str:
     mine = view(report, "student", release="published")
     return "\n".join([render("feedback/report.md.j2", view=mine), json.dumps(mine),
                       json.dumps(to_gradescope(report))])
+
+
+@pytest.mark.slow
+def test_a_metric_beyond_the_reference_interval_is_flagged_not_trusted(grader, tmp_path):
+    """The flag end to end on real Spark: with a recorded interval whose good end lies below what the
+    reference reaches on the drawn rows, the reference's q3_auc keeps its points and is flagged (no
+    submission can look a drawn row's label up, so this is how a too-good result looks)."""
+    shutil.copytree(ROOT / "assignments" / "02-pipelines", tmp_path / "02-pipelines")
+    recorded = tmp_path / "02-pipelines" / "hidden" / "reference_metrics.json"
+    entry = json.loads(recorded.read_text(encoding="utf-8"))["q3_auc"]
+    entry.update(value=entry["low"] - 0.05, low=entry["low"] - 0.08, high=entry["low"] - 0.02)
+    recorded.write_text(json.dumps({"q3_auc": entry}), encoding="utf-8")
+    spec = load_assignment(tmp_path / "02-pipelines")
+    report = grader.grade(spec, ROOT / "solutions" / "02-pipelines" / "pipelines.py")
+    auc = report.by_name()["q3_auc"]
+    assert auc.status is Status.PASSED and report.score == 15.0, report.to_json()
+    assert [c.name for c in report.flagged] == ["q3_auc"]
+    assert "reference" in auc.flag, auc.flag

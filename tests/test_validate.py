@@ -158,3 +158,17 @@ def test_a_hidden_twin_that_is_visible_or_worth_less_is_reported(copy02):
     found = _problems(copy02)
     assert any("'q1_ratio_values_hidden' mirrors ['q1_ratio_values'] on hidden inputs but is visible" in p for p in found)
     assert any("'q1_ratio_values_hidden' (0.25 points) is worth less than its public twins" in p for p in found)
+
+
+def test_a_metric_on_rows_a_public_data_set_labels_is_refused(copy02):
+    """Issue 26: the shipped data sets are public; a metric check needs drawn held-out rows."""
+    toml = copy02 / "assignments" / "02-pipelines" / "assignment.toml"
+    _edit(toml, 'heldout = "synthetic"', 'heldout = "fold"')
+    found = _problems(copy02)
+    assert any("q3_auc" in p and "look up" in p and 'heldout = "synthetic"' in p for p in found), found
+
+
+def test_drawn_held_out_rows_need_their_secret_seed(copy02):
+    (copy02 / "assignments" / "02-pipelines" / "hidden" / "heldout.toml").unlink()
+    found = _problems(copy02)
+    assert any("heldout.toml is missing" in p and "sparkgrade secret 02-pipelines" in p for p in found), found

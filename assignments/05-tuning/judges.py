@@ -1,15 +1,22 @@
 """Assignment-specific checks of assignment 05 (run by the grader on saved artifacts).
 
-They read the metadata Spark saved for the unfitted CrossValidator and the plain values the tasks saved;
-no student model is loaded in the grader's process.
+They read the metadata Spark saved for the unfitted CrossValidator and the tuned model, the plain values the
+submission returned, and the grader's own scorings of the saved models (in a process that never imported the
+submission); no student model is loaded in the grader's process.
 """
 
 import itertools
 import json
 import math
 
+import numpy as np
+import pyarrow.parquet as pq
+
 from autograder.checks import sdk
-from autograder.checks.context import MissingArtifact
+from autograder.checks.context import MissingArtifact, ScoreRequest
+from autograder.checks.formulas import compute, larger_is_better, positive_score
+from autograder.checks.outputs import predictions
+from autograder.harness.context import load_tasks_module
 from autograder.checks.pipeline import StageInfo, is_stage, leaves, tuned_dir
 from autograder.checks.sdk import Param
 from autograder.harness.artifacts import stage_metadata
@@ -103,49 +110,151 @@ def grid(ctx, check):
     return CheckResult.passed(f"{len(combos)} points: " + " x ".join(f"{k} {want[k]}" for k in sorted(want)))
 
 
+TESTED = "tuned-on-test"        # the sealed tuned model scored by the grader on the test rows
+REFITTED = "refit-on-test"      # its estimator refitted by the grader on the tuning rows, on the same rows
+LEAK_TOLERANCE = 1e-6           # probability difference allowed between the two (summation order only)
+
+
+def _tuned_metadata(ctx, task):
+    """The sealed tuned model's own metadata: avgMetrics, the grid (decoded) and the evaluator's metric."""
+    folder = ctx.task_dir(task) / "stage"
+    try:
+        meta = stage_metadata(folder)
+        evaluator = stage_metadata(folder / "evaluator")
+    except (OSError, ValueError) as exc:
+        raise MissingArtifact(f"the tuned model returned by tune_and_test() cannot be read back: {exc}") from None
+    metrics = [float(m) for m in meta.get("avgMetrics") or meta.get("validationMetrics") or []]
+    raw_maps = {**meta.get("defaultParamMap", {}), **meta.get("paramMap", {})}.get("estimatorParamMaps") or []
+    maps = [[{"parent": e["parent"], "name": e["name"],
+              "value": json.loads(e["value"]) if str(e.get("isJson", "true")).lower() == "true" else e["value"]}
+             for e in raw] for raw in raw_maps]
+    params = {**evaluator.get("defaultParamMap", {}), **evaluator.get("paramMap", {})}
+    return {"metrics": metrics, "maps": maps, "metric": str(params.get("metricName", "")),
+            "evaluator": str(evaluator.get("class", ""))}
+
+
+def _best_index(metrics, larger_better):
+    pick = max if larger_better else min
+    return pick(range(len(metrics)), key=lambda j: metrics[j])
+
+
+def _test_rows(ctx):
+    """The grader's SQL of test_df's rows (tasks.test_rows_sql over the public training rows)."""
+    tasks = load_tasks_module(ctx.spec.path)
+    return tasks.test_rows_sql(pq.read_schema(ctx.data.train).names, ctx.spec.data.id_col)
+
+
+def _tested_request(ctx, check):
+    return ScoreRequest(model=ctx.task_dir(check.tasks[0]) / "stage", data=ctx.data.train,
+                        out=ctx.scores / TESTED, rows=_test_rows(ctx))
+
+
+def no_test_leak_score_requests(ctx, check):
+    """The sealed tuned model on test_df's rows, and the grader's own fit of its saved estimator with the best
+    grid point on the tuning rows (tasks.tuning_rows), on the same rows."""
+    try:
+        tuned = _tuned_metadata(ctx, check.tasks[0])
+    except MissingArtifact:
+        return []
+    if not tuned["metrics"] or len(tuned["metrics"]) != len(tuned["maps"]):
+        return []
+    best = tuned["maps"][_best_index(tuned["metrics"], larger_is_better(tuned["metric"]))]
+    tasks = load_tasks_module(ctx.spec.path)
+    refit = ScoreRequest(model=ctx.task_dir(check.tasks[0]) / "stage" / "estimator", data=ctx.data.train,
+                         out=ctx.scores / REFITTED, fit=ctx.data.train, where=tasks.tuning_rows(ctx.spec.data.id_col),
+                         fit_params=json.dumps(best), rows=_test_rows(ctx))
+    return [_tested_request(ctx, check), refit]
+
+
+def _scores(ctx, out, model_dir):
+    """id -> score of the positive class (or the prediction) from a grader's scoring, or a message."""
+    outcome = ctx.scored(ctx.scores / out)
+    if outcome.get("status") != "ok":
+        return None, outcome.get("message") or outcome.get("status")
+    frame = predictions(ctx, ctx.scores / out, model_dir)
+    if "prediction" not in frame.columns:
+        return None, "its output has no prediction column"
+    return frame, ""
+
+
 def no_test_leak(ctx, check):
-    """The tuned model never saw the test split: none of its canary category, no more rows than given."""
-    run = ctx.value(check.tasks[0], "run")
-    labels, canary = _labels_seen(ctx, check.tasks[0]), run.get("canary")
-    if not labels:
-        return CheckResult.failed("the best model has no fitted StringIndexer, so what it was fitted on cannot be "
-                                  "verified; keep the feature stages inside the tuned pipeline")
+    """The tuned model is what fitting its own estimator with the best grid point on the tuning rows gives
+    (the grader fits it, in a process that never imported the submission, and compares the predictions on
+    test_df's rows); and no StringIndexer of it learnt the canary category only test rows have."""
+    canary = load_tasks_module(ctx.spec.path).CANARY
+    labels = _labels_seen(ctx, check.tasks[0])
     if canary in labels:
         return CheckResult.failed("the tuned model was fitted on rows of the test split: its StringIndexer learned "
                                   "a category that only the test rows have",
                                   hint="fit the tuner on train_df only; use test_df once, to evaluate the result")
-    seen, given = run.get("rows_seen"), run.get("tuning_rows")
-    if seen is not None and given is not None and seen > given:
-        return CheckResult.failed(f"the best model was fitted on {seen} rows, more than the {given} training rows",
-                                  hint="fit the tuner on train_df only")
-    return CheckResult.passed(f"fitted on the {seen if seen is not None else given} training rows only; no test row "
-                              "reached tuning")
+    model_dir = ctx.task_dir(check.tasks[0]) / "stage"
+    tested, problem = _scores(ctx, TESTED, model_dir)
+    if tested is None:
+        return CheckResult.failed(f"the tuned model could not score test_df's rows after reloading: {problem}")
+    refitted, problem = _scores(ctx, REFITTED, model_dir / "estimator")
+    if refitted is None:
+        return CheckResult.failed(f"the tuned model's estimator, fitted by the grader with the best grid point on "
+                                  f"train_df, could not score test_df's rows: {problem}")
+    id_col = ctx.spec.data.id_col
+    tested, refitted = tested.sort_values(id_col), refitted.sort_values(id_col)
+    if list(tested[id_col]) != list(refitted[id_col]):
+        return CheckResult.failed(f"the tuned model scored {len(tested)} of test_df's rows and the grader's own fit "
+                                  f"{len(refitted)}: the tuned model drops rows (keep every row: handleInvalid='keep')")
+    mine, theirs = positive_score(tested), positive_score(refitted)
+    if not np.allclose(mine, theirs, rtol=0, atol=LEAK_TOLERANCE, equal_nan=True):
+        worst = float(np.nanmax(np.abs(mine - theirs)))
+        return CheckResult.failed(f"the tuned model is not the one fitting its estimator with the best grid point on "
+                                  f"train_df gives (its scores on test_df's rows differ by up to {worst:.3g}): it was "
+                                  "fitted on other rows", hint="fit the tuner on train_df only; use test_df once, "
+                                                               "to evaluate the result")
+    return CheckResult.passed(f"fitted on train_df only: the grader's own fit with the best grid point predicts the "
+                              f"same on all {len(tested)} test rows; no test row reached tuning")
 
 
-@sdk.takes(Param("tolerance", float, "relative tolerance of the test metric", default=1e-9))
+def test_metric_score_requests(ctx, check):
+    return [_tested_request(ctx, check)]
+
+
+@sdk.takes(Param("tolerance", float, "absolute tolerance of the test metric", default=1e-6))
 def test_metric(ctx, check):
-    """The test metric returned is the tuner's evaluator on the best model's predictions for test_df."""
-    run = ctx.value(check.tasks[0], "run")
-    got, want = run.get("student_test_metric"), run.get("harness_test_metric")
+    """The test metric returned is the tuner's evaluator on the best model's predictions for test_df: the
+    grader scores the sealed model on the same rows and computes that metric itself."""
+    got = ctx.value(check.tasks[0], "run").get("student_test_metric")
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         return CheckResult.failed(f"tune_and_test() returned {got!r} as the test metric; expected a number")
-    if not _close(got, want, float(check.params.get("tolerance", 1e-9))):
-        return CheckResult.failed(f"the test metric returned is {got:.6f}; the tuner's evaluator gives {want:.6f} on "
-                                  "the best model's predictions for test_df",
+    tuned = _tuned_metadata(ctx, check.tasks[0])
+    tested, problem = _scores(ctx, TESTED, ctx.task_dir(check.tasks[0]) / "stage")
+    if tested is None:
+        return CheckResult.failed(f"the tuned model could not score test_df's rows after reloading: {problem}")
+    id_col = ctx.spec.data.id_col
+    train = ctx.read_parquet(ctx.data.train)[[id_col, "label"]]
+    offset = load_tasks_module(ctx.spec.path).CANARY_ID_OFFSET
+    tested = tested.assign(_source=tested[id_col] % offset)
+    joined = tested.merge(train.rename(columns={id_col: "_source"}), on="_source")
+    try:
+        want = compute(joined, tuned["metric"])
+    except ValueError as exc:
+        return CheckResult.failed(f"the tuner's evaluator measures {tuned['metric']!r}, which the grader cannot "
+                                  f"recompute: {exc}")
+    if not math.isclose(float(got), want, rel_tol=0, abs_tol=float(check.params.get("tolerance", 1e-6))):
+        return CheckResult.failed(f"the test metric returned is {got:.6f}; the tuner's evaluator ({tuned['metric']}) "
+                                  f"gives {want:.6f} on the best model's predictions for test_df",
                                   hint="evaluate cv_model.transform(test_df) with tuner.getEvaluator()")
     return CheckResult.passed(f"test metric {got:.4f}, measured once on the test rows")
 
 
 def best(ctx, check):
     """The best grid point is the one with the best average validation metric, both in the fitted model
-    and in best_params()."""
-    run = ctx.value(check.tasks[0], "run")
+    and in best_params(); and best_params() of the probe names the point its swapped metrics make best.
+    Every expectation comes from the sealed model's own metadata."""
+    tuned = _tuned_metadata(ctx, check.tasks[0])
     answer = ctx.value(check.tasks[1])
-    metrics, maps = run["metrics"], run["maps"]
+    metrics, maps = tuned["metrics"], tuned["maps"]
     if not metrics or len(metrics) != len(maps):
         return CheckResult.failed(f"{len(metrics)} validation metrics for {len(maps)} grid points")
-    pick = max if run["larger_better"] else min
-    i = pick(range(len(metrics)), key=lambda j: metrics[j])
+    larger_better = larger_is_better(tuned["metric"])
+    pick = max if larger_better else min
+    i = _best_index(metrics, larger_better)
     winner = {p["name"]: p["value"] for p in maps[i]}
     fitted = {stage.uid: stage.params for stage, _ in _leaves(ctx, check.tasks[0], "tuned model")}
     model_values = [fitted.get(p["parent"], {}).get(p["name"]) for p in maps[i]]
@@ -154,15 +263,17 @@ def best(ctx, check):
                                   f"it has {model_values}")
     if not isinstance(answer, dict) or set(answer) != set(winner) or not all(
             _close(answer[k], winner[k]) for k in winner):
-        direction = "largest" if run["larger_better"] else "smallest"
+        direction = "largest" if larger_better else "smallest"
         return CheckResult.failed(f"best_params() returned {answer!r}; the grid point with the {direction} average "
                                   f"validation metric ({metrics[i]:.4f}) is {winner}")
     try:
         probe = ctx.value(check.tasks[1], "probe")
     except MissingArtifact:             # every grid point had the same metric: nothing to swap
         probe = None
-    if probe is not None:
-        swapped = probe["metrics"]
+    if probe is not None and len(set(metrics)) > 1:
+        order = sorted(range(len(metrics)), key=lambda j: metrics[j])
+        swapped = list(metrics)
+        swapped[order[0]], swapped[order[-1]] = metrics[order[-1]], metrics[order[0]]
         top = pick(swapped)
         tied = [{p["name"]: p["value"] for p in maps[k]} for k in range(len(swapped)) if swapped[k] == top]
         other, got = tied[0], probe.get("answer")

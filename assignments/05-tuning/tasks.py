@@ -28,15 +28,27 @@ def tuning_rows(id_col: str) -> str:
     return f"{split_part(id_col)} < 2"
 
 
+CANARY_COLUMNS = ("home", "job")
+
+
+def test_rows_sql(columns, id_col: str, view: str = "rows") -> str:
+    """The SQL of the test rows over ``view`` (the public training rows, ``columns`` in order): part 2, plus
+    a canary copy of every tenth of them (id + CANARY_ID_OFFSET, CANARY_COLUMNS set to CANARY). The child
+    builds test_df with it, and the grader scores the sealed models on the same rows with it."""
+    part = split_part(id_col)
+    copied = ", ".join(f"`{c}` + {CANARY_ID_OFFSET} AS `{c}`" if c == id_col else
+                       f"'{CANARY}' AS `{c}`" if c in CANARY_COLUMNS else f"`{c}`" for c in columns)
+    return (f"SELECT * FROM {view} WHERE {part} = 2 UNION ALL "
+            f"SELECT {copied} FROM {view} WHERE {part} = 2 AND `{id_col}` % 10 = 0")
+
+
 def splits(ctx):
     """(tuning rows, test rows with canaries): 2/6 and 1/6 of the public training rows, by a hash of id."""
     train = ctx.dataframe("train")
     tune_rows = train.filter(F.expr(tuning_rows(ctx.id_col)))
-    test = train.filter(F.expr(f"{split_part(ctx.id_col)} = 2"))
-    canaries = (test.filter(F.col(ctx.id_col) % 10 == 0)
-                .withColumn(ctx.id_col, F.col(ctx.id_col) + F.lit(CANARY_ID_OFFSET))
-                .withColumn("home", F.lit(CANARY)).withColumn("job", F.lit(CANARY)))
-    return tune_rows, test.unionByName(canaries)
+    train.createOrReplaceTempView("sparkgrade_tuning_source")
+    test = train.sparkSession.sql(test_rows_sql(train.columns, ctx.id_col, "sparkgrade_tuning_source"))
+    return tune_rows, test
 
 
 # ------------------------------------------------------------------------------------------- evaluators
@@ -94,32 +106,6 @@ def _tuner(ctx):
     return tuner
 
 
-def _stage_param(model, uid, name):
-    """The value of param ``name`` on the fitted stage with ``uid`` (models keep their estimator's uid)."""
-    for stage in getattr(model, "stages", [model]):
-        if stage.uid == uid and stage.hasParam(name):
-            return stage.getOrDefault(stage.getParam(name))
-    return None
-
-
-def _labels_seen(model):
-    """Every category the fitted StringIndexers learned."""
-    labels = []
-    for stage in getattr(model, "stages", []):
-        if hasattr(stage, "labelsArray"):
-            labels += [label for group in stage.labelsArray for label in group]
-    return labels
-
-
-def _rows_seen(model):
-    """Rows the final classifier was fitted on (from its training summary), or None."""
-    last = getattr(model, "stages", [model])[-1]
-    try:
-        return int(last.summary.predictions.count()) if last.hasSummary else None
-    except Exception:  # noqa: BLE001 - a model without a training summary
-        return None
-
-
 def tuned(ctx):
     """tune_and_test(tuner, tuning rows, test rows); saves the fitted model and what it shows."""
     tuner = _tuner(ctx)
@@ -131,24 +117,13 @@ def tuned(ctx):
     if not (hasattr(cv_model, "avgMetrics") or hasattr(cv_model, "validationMetrics")):
         raise TaskFailed(f"tune_and_test() should return the fitted CrossValidatorModel first, got "
                          f"{type(cv_model).__qualname__}")
-    metrics = [float(m) for m in getattr(cv_model, "avgMetrics", None) or cv_model.validationMetrics]
-    maps = cv_model.getEstimatorParamMaps()
-    best = cv_model.bestModel
-    evaluator = cv_model.getEvaluator()
+    # Only what the submission returned crosses to the grader: the model as Spark saves it, and the number.
+    # The grader reads the metrics, grid and best model from the saved model, and scores it on the same
+    # test rows itself (judges.py).
     ctx.save_stage(cv_model)
     ctx.save_sample_predictions(cv_model)
-    ctx.save_value({
-        "metrics": metrics,
-        "larger_better": bool(evaluator.isLargerBetter()),
-        "maps": [[{"parent": p.parent, "name": p.name, "value": v} for p, v in m.items()] for m in maps],
-        "best_model_values": [[_stage_param(best, p.parent, p.name) for p in m] for m in maps],
-        "student_test_metric": test_metric if isinstance(test_metric, (int, float)) else repr(test_metric),
-        "harness_test_metric": float(evaluator.evaluate(best.transform(test))),
-        "labels_seen": _labels_seen(best),
-        "rows_seen": _rows_seen(best),
-        "tuning_rows": tune_rows.count(),
-        "canary": CANARY,
-    }, "run")
+    ctx.save_value({"student_test_metric": test_metric if isinstance(test_metric, (int, float))
+                    else repr(test_metric)}, "run")
     return cv_model
 
 
@@ -183,7 +158,8 @@ def _probe(cv_model, tune_rows):
 
 def best(ctx):
     """best_params(cv_model) as plain data; also best_params() of a probe whose best and worst validation
-    metrics are swapped and whose best model is refitted with the new winner's params."""
+    metrics are swapped and whose best model is refitted with the new winner's params (the grader works out
+    the answer the probe calls for from the sealed model's own metrics, not from what is saved here)."""
     cv_model = ctx.resolve("@tuned")
     find = ctx.student("best_params")
     ctx.save_value(find(cv_model))
@@ -196,4 +172,4 @@ def best(ctx):
             answer, error = None, f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
         else:
             error = None
-        ctx.save_value({"metrics": swapped, "answer": answer, "error": error}, "probe")
+        ctx.save_value({"answer": answer, "error": error}, "probe")

@@ -28,7 +28,10 @@ class ScoreRequest:
     function, if given), run it on the Parquet rows at ``data`` and leave its predictions under ``out``.
 
     ``fit``: ``model`` is an unfitted estimator, fitted first on the Parquet rows at ``fit`` (only those
-    matching the grader's SQL condition ``where``, if given). ``probe``: instead of scoring, the scoring
+    matching the grader's SQL condition ``where``, if given), with ``fit_params`` (JSON: a list of
+    ``{"parent": stage uid, "name": param, "value": value}``, as Spark saves a grid point) set on its stages.
+    ``rows``: the grader's SQL query over the view ``rows`` (the Parquet rows at ``data``): only its result
+    is scored. ``probe``: instead of scoring, the scoring
     child runs the assignment's ``tasks.py`` function of that name, which drives the submission in
     processes of its own (see :mod:`autograder.harness.scorer`) and leaves what it observed under ``out``.
 
@@ -42,8 +45,10 @@ class ScoreRequest:
     fit: str | None = None
     where: str | None = None
     probe: str | None = None
+    fit_params: str | None = None
+    rows: str | None = None
 
-    OPTIONAL = ("loader", "fit", "where", "probe")
+    OPTIONAL = ("loader", "fit", "where", "probe", "fit_params", "rows")
 
     def __post_init__(self):
         for name in ("model", "data", "out") + (("fit",) if self.fit is not None else ()):

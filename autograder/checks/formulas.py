@@ -12,6 +12,12 @@ if TYPE_CHECKING:   # imported where used: the grader stays small while the chil
 BINARY = {"areaUnderROC", "areaUnderPR"}
 MULTICLASS = {"accuracy", "f1", "weightedPrecision", "weightedRecall"}
 REGRESSION = {"rmse", "mse", "mae", "r2"}
+SMALLER_IS_BETTER = {"rmse", "mse", "mae"}
+
+
+def larger_is_better(metric: str) -> bool:
+    """Whether a larger value of an evaluator's metric is better (Spark's ``isLargerBetter``)."""
+    return metric not in SMALLER_IS_BETTER
 
 
 def positive_score(frame: pd.DataFrame) -> np.ndarray:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import sys
 import time
 from pathlib import Path
@@ -54,11 +55,29 @@ def tuning_model(metadata: dict) -> bool:
     return name.startswith(TUNING_MODELS) and name.endswith(("CrossValidatorModel", "TrainValidationSplitModel"))
 
 
-def load_model(path: Path, spark=None, fit: str | None = None, where: str | None = None):
+def set_params(estimator, fit_params: str | None):
+    """Set a grid point (JSON ``[{"parent": uid, "name": ..., "value": ...}]``, as Spark saves one) on the
+    stages of ``estimator`` (nested pipelines included) that have those uids."""
+    stages, todo = {}, [estimator]
+    while todo:
+        stage = todo.pop()
+        stages[stage.uid] = stage
+        todo += list(stage.getStages()) if hasattr(stage, "getStages") else []
+    for entry in json.loads(fit_params or "[]"):
+        stage = stages.get(entry["parent"])
+        if stage is None or not stage.hasParam(entry["name"]):
+            raise ValueError(f"the saved estimator has no stage {entry['parent']} with param {entry['name']}")
+        stage.set(stage.getParam(entry["name"]), entry["value"])
+    return estimator
+
+
+def load_model(path: Path, spark=None, fit: str | None = None, where: str | None = None,
+               fit_params: str | None = None):
     """(model, its facts for the grader). A Spark tuning model is read as its ``bestModel`` (all its
     transform uses), with its metrics from its metadata: its estimator, evaluator and sub-models, which
     may name the submission's own Python classes, are never loaded. With ``fit``, the saved stage is an
-    unfitted estimator, fitted here on the Parquet rows at ``fit`` that match ``where`` (the grader's SQL)."""
+    unfitted estimator, fitted here on the Parquet rows at ``fit`` that match ``where`` (the grader's SQL),
+    with the grid point ``fit_params`` set on its stages."""
     metadata = stage_metadata(path)
     if tuning_model(metadata):
         best, _ = load_model(Path(path) / "bestModel")
@@ -67,6 +86,7 @@ def load_model(path: Path, spark=None, fit: str | None = None, where: str | None
         return best, {"class": name, "metrics": [float(m) for m in metrics]}
     model = stage_class(metadata).load(str(path))
     if fit:
+        set_params(model, fit_params)
         rows = spark.read.parquet(fit)
         model = model.fit(rows.where(where) if where else rows)
     return model, model_facts(model)
@@ -170,14 +190,17 @@ def main(job_path: str) -> int:
                     model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
                     facts = model_facts(model)
                 else:
-                    key = (request["model"], request.get("fit"), request.get("where"))
+                    key = (request["model"], request.get("fit"), request.get("where"), request.get("fit_params"))
                     if key not in models:
                         models[key] = load_model(Path(request["model"]), spark, request.get("fit"),
-                                                 request.get("where"))
+                                                 request.get("where"), request.get("fit_params"))
                     model, facts = models[key]
                 write_json(out / "model.json", facts)
                 touched_data = True
                 data = spark.read.parquet(request["data"])
+                if request.get("rows"):
+                    data.createOrReplaceTempView("rows")
+                    data = spark.sql(request["rows"])
                 write_predictions(model.transform(data), out / "predictions", job.id_col)
                 status, message = "ok", ""
         except ProbeFailed as exc:

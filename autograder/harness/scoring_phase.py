@@ -111,6 +111,7 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
                              "hidden": is_hidden, "loader": request.get("loader"),
                              "timeout_s": min(PROBE_TIMEOUT_S if probe else REQUEST_TIMEOUT_S, limit_s),
                              "fit": str(fit) if fit else None, "where": request.get("where"),
+                             "fit_params": request.get("fit_params"), "rows": request.get("rows"),
                              "probe": f"{inp / 'assignment' / 'tasks.py'}:{probe.split(':', 1)[-1]}" if probe else None,
                              # a probe runs the submission in processes of its own, never in the scorer
                              "needs_submission": bool(request.get("loader") or (custom and not probe))})

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 SAVE_MODES = ("stage", "model", "dataframe", "value", "none")
 OBSERVED = ("grader", "child")
+HELDOUT_KINDS = ("fold", "synthetic")
 TASK_ARGS = ("spark", "train", "sample", "fixture:", "path:", "@", "value:")
 
 
@@ -42,6 +43,16 @@ class DataSpec:
     sample_rows: int = 40
     label_sources: tuple[str, ...] = ()
     views: tuple[TargetView, ...] = ()
+    # "fold": the held-out rows are the dataset's own rows in the test fold (anyone with the public data set
+    # can look up their labels). "synthetic": they are drawn fresh (autograder.heldout) with the secret seed in
+    # hidden/heldout.toml; the test fold is then only left out of the training rows.
+    heldout: str = "fold"
+    heldout_rows: int = 0           # synthetic: how many rows to draw (0: as many as the test fold has)
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the held-out rows are drawn fresh rather than taken from the public data set."""
+        return self.heldout == "synthetic"
 
     @property
     def label_columns(self) -> tuple[str, ...]:

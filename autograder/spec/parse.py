@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Collection, Mapping
 
 from autograder.errors import SpecError
-from autograder.spec.model import (OBSERVED, SAVE_MODES, TASK_ARGS, VISIBILITIES, AssignmentSpec, BoxSpec,
+from autograder.spec.model import (HELDOUT_KINDS, OBSERVED, SAVE_MODES, TASK_ARGS, VISIBILITIES, AssignmentSpec, BoxSpec,
                                    CheckSpec, DataSpec, QuestionSpec, TargetView, TaskSpec)
 from autograder.spec.reader import TableReader, frozen
 
@@ -18,7 +18,7 @@ from autograder.spec.reader import TableReader, frozen
 def _data(path: Path, raw: Mapping[str, Any]) -> DataSpec:
     r = TableReader(path, "data", raw)
     r.reject_unknown({"dataset", "label", "positive", "id_col", "folds", "test_fold", "salt", "sample_rows",
-                      "label_sources", "views"})
+                      "label_sources", "views", "heldout", "heldout_rows"})
     folds = int(r.number("folds", 5, minimum=2))
     test_fold = int(r.number("test_fold", 0))
     if test_fold >= folds:
@@ -30,6 +30,9 @@ def _data(path: Path, raw: Mapping[str, Any]) -> DataSpec:
         r.fail("label_sources", "needs a label: these are the columns the label is computed from")
     if id_col in label_sources:
         r.fail("label_sources", f"must not name the id column {id_col!r}")
+    heldout = r.choice("heldout", HELDOUT_KINDS, "fold")
+    if heldout == "synthetic" and not label:
+        r.fail("heldout", "\"synthetic\" draws rows per label value or with the target: it needs a label")
     return DataSpec(
         dataset=r.get("dataset", str),
         label=label,
@@ -41,6 +44,8 @@ def _data(path: Path, raw: Mapping[str, Any]) -> DataSpec:
         sample_rows=int(r.number("sample_rows", 40, minimum=1)),
         label_sources=label_sources,
         views=_views(path, r.get("views", dict, {}), id_col),
+        heldout=heldout,
+        heldout_rows=int(r.number("heldout_rows", 0, minimum=0)),
     )
 
 

@@ -1,8 +1,9 @@
 """Hostile (02): the held-out labels looked up in the public data set. The credit rows are public and `id`
-is their row number, so the held-out rows are the ids missing from train_df; this submission embeds the ids
-of the held-out rows whose status is "bad" and appends a custom stage that overwrites the model's
-probability with them (built-in stages could do the same with a SQLTransformer). Its AUC on the held-out
-rows is 1.0: far beyond the reference's interval, so the metric check is flagged for the instructor."""
+is their row number, so the test fold is the ids missing from train_df; this submission embeds the ids of
+the test fold's rows whose status is "bad" and appends a custom stage that overwrites the model's
+probability with them (built-in stages could do the same with a SQLTransformer). On the real test fold its
+AUC was 1.0. The held-out rows are now drawn fresh (autograder/heldout.py): no held-out id is a public row
+number, every looked-up probability is 0, and the AUC is 0.5."""
 
 from pyspark import keyword_only
 from pyspark.ml import Pipeline, Transformer
