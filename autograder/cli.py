@@ -187,6 +187,18 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_dataset_add(args) -> int:
+    from autograder.dataset_add import add
+
+    added = add(Path(args.file), args.label, args.source, args.license, name=args.name, replace=args.replace)
+    print(f"wrote {added.path} ({added.rows} rows x {added.columns} columns, {added.missing} missing cells; "
+          f"label `{added.label}`: {added.balance}) and its entry in checksums.json")
+    print("add this row to the table in datasets/README.md:")
+    print(added.readme_row(args.source, args.license))
+    print(f"next: `sparkgrade new SLUG --module NAME.py --dataset {added.path.stem} --label {added.label}`")
+    return 0
+
+
 def cmd_secret(args) -> int:
     from autograder.heldout import write_seed
 
@@ -295,6 +307,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", required=True, help="the column to predict")
     p.add_argument("--positive", help="for a classification: the label value that counts as 1.0")
     p.set_defaults(func=cmd_new)
+    p = sub.add_parser("dataset", help="data sets under datasets/ (`sparkgrade dataset add FILE ...`)")
+    dsub = p.add_subparsers(dest="dataset_command", required=True)
+    p = dsub.add_parser("add", help="add a CSV, Parquet or JSON-lines file as a data set (checksums.json keeps the others)")
+    p.add_argument("file")
+    p.add_argument("--label", required=True, help="the label column")
+    p.add_argument("--source", required=True, help="where the rows come from (a generated set: its script and seed)")
+    p.add_argument("--license", required=True, help="the terms the rows are under")
+    p.add_argument("--name", help="the data set's name (default: the file's name, snake_cased)")
+    p.add_argument("--replace", action="store_true", help="replace an existing data set of that name")
+    p.set_defaults(func=cmd_dataset_add)
     p = sub.add_parser("secret", help="write the secret seed of an assignment's drawn held-out rows (hidden/heldout.toml)")
     p.add_argument("assignment")
     p.set_defaults(func=cmd_secret)

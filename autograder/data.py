@@ -90,6 +90,7 @@ def drawn_rows(spark, df, spec: AssignmentSpec, rows: int):
     a DataFrame with ``df``'s schema: per class when the label is a class, else with the target."""
     d = spec.data
     source = df.toPandas()
+    source = source[source[d.label].notna()]            # a held-out row always has its label
     by_class = bool(d.positive) or source[d.label].dtype == object
     drawn = synthesize(source, rows=rows, seed=read_seed(spec.path), id_col=d.id_col, label=d.label,
                        by_class=by_class)

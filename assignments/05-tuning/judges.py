@@ -115,12 +115,13 @@ REFITTED = "refit-on-test"      # its estimator refitted by the grader on the tu
 LEAK_TOLERANCE = 1e-6           # probability difference allowed between the two (summation order only)
 
 
-def _tuned_metadata(ctx, task):
-    """The sealed tuned model's own metadata: avgMetrics, the grid (decoded) and the evaluator's metric."""
-    folder = ctx.task_dir(task) / "stage"
+def _tuned_metadata(ctx, check):
+    """The sealed tuned model's own metadata (the check's first task): avgMetrics and the grid (decoded); and
+    the metric of the tuner's evaluator (the unfitted tuner, the check's last task), as Spark saved them."""
+    folder = ctx.task_dir(check.tasks[0]) / "stage"
     try:
         meta = stage_metadata(folder)
-        evaluator = stage_metadata(folder / "evaluator")
+        evaluator = stage_metadata(ctx.task_dir(check.tasks[-1]) / "stage" / "evaluator")
     except (OSError, ValueError) as exc:
         raise MissingArtifact(f"the tuned model returned by tune_and_test() cannot be read back: {exc}") from None
     metrics = [float(m) for m in meta.get("avgMetrics") or meta.get("validationMetrics") or []]
@@ -153,7 +154,7 @@ def no_test_leak_score_requests(ctx, check):
     """The sealed tuned model on test_df's rows, and the grader's own fit of its saved estimator with the best
     grid point on the tuning rows (tasks.tuning_rows), on the same rows."""
     try:
-        tuned = _tuned_metadata(ctx, check.tasks[0])
+        tuned = _tuned_metadata(ctx, check)
     except MissingArtifact:
         return []
     if not tuned["metrics"] or len(tuned["metrics"]) != len(tuned["maps"]):
@@ -222,7 +223,7 @@ def test_metric(ctx, check):
     got = ctx.value(check.tasks[0], "run").get("student_test_metric")
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         return CheckResult.failed(f"tune_and_test() returned {got!r} as the test metric; expected a number")
-    tuned = _tuned_metadata(ctx, check.tasks[0])
+    tuned = _tuned_metadata(ctx, check)
     tested, problem = _scores(ctx, TESTED, ctx.task_dir(check.tasks[0]) / "stage")
     if tested is None:
         return CheckResult.failed(f"the tuned model could not score test_df's rows after reloading: {problem}")
@@ -247,7 +248,7 @@ def best(ctx, check):
     """The best grid point is the one with the best average validation metric, both in the fitted model
     and in best_params(); and best_params() of the probe names the point its swapped metrics make best.
     Every expectation comes from the sealed model's own metadata."""
-    tuned = _tuned_metadata(ctx, check.tasks[0])
+    tuned = _tuned_metadata(ctx, check)
     answer = ctx.value(check.tasks[1])
     metrics, maps = tuned["metrics"], tuned["maps"]
     if not metrics or len(metrics) != len(maps):
