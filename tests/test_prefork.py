@@ -4,7 +4,6 @@ server is gone."""
 
 import os
 import signal
-import sys
 import textwrap
 import time
 from pathlib import Path

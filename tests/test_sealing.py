@@ -4,7 +4,6 @@ verdicts from what the grader observes (real child processes, no Spark needed)."
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap

@@ -113,7 +113,7 @@ def test_setup_uses_a_virtual_environment_and_run_autograder_its_python(built):
     for script in ("setup.sh", "run_autograder"):
         proc = subprocess.run(["bash", "-n", str(result.bundle_dir / script)], capture_output=True, text=True)
         assert proc.returncode == 0, (script, proc.stderr)
-    assert f'"$PY" -m venv --clear "$VENV"' in setup and f'VENV="${{SPARKGRADE_VENV:-{VENV}}}"' in setup
+    assert '"$PY" -m venv --clear "$VENV"' in setup and f'VENV="${{SPARKGRADE_VENV:-{VENV}}}"' in setup
     assert "python3 -m pip" not in setup and '"$VENV/bin/python" -m pip install -q -r requirements.txt' in setup
     assert "apt_install python3.11 python3.11-venv" in setup and 'apt_install "python$VERSION-venv"' in setup
     assert f"MIN_MINOR={min_python().split('.')[1]}" in setup

@@ -8,7 +8,6 @@ import ast
 import re
 import sys
 
-import nbformat
 import pytest
 from nbformat import v4
 
