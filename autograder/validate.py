@@ -124,6 +124,26 @@ def interval_problems(spec: AssignmentSpec) -> list[str]:
     return found
 
 
+def preprocess_problems(spec: AssignmentSpec) -> list[str]:
+    """A preprocessing function (``params.preprocess``, ``predict_sample = "name"``) that no question asks
+    for, and a pipeline input task (``params.input_task``) the check does not list or that saves no DataFrame."""
+    found, asked = [], {f for q in spec.questions for f in q.functions}
+    tasks = {t.name: t for t in spec.tasks}
+    named = [(f"check '{c.name}'", c.params.get("preprocess")) for c in spec.checks]
+    named += [(f"task '{t.name}' (predict_sample)", t.predict_sample) for t in spec.tasks
+              if isinstance(t.predict_sample, str)]
+    found += [f"{where} applies {name}(), which no question lists in its functions (the stub and the notebook "
+              "would not carry it)" for where, name in named if isinstance(name, str) and name not in asked]
+    for c in spec.checks:
+        source = c.params.get("input_task") if c.kind == "pipeline" else None
+        if source and source not in c.tasks:
+            found.append(f"check '{c.name}': input_task '{source}' must be in its tasks (so it runs first)")
+        elif source and tasks[source].save != "dataframe":
+            found.append(f"check '{c.name}': input_task '{source}' must save = \"dataframe\" (its rows are the "
+                         "pipeline's input)")
+    return found
+
+
 def heldout_problems(spec: AssignmentSpec) -> list[str]:
     """Metric checks judged on held-out rows a public source labels (``heldout = "fold"``: the shipped data sets
     are public, so anyone can look the labels up), and a synthetic held-out set without its secret seed."""
@@ -234,6 +254,7 @@ def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     found += interval_problems(spec)
     found += observation_problems(spec)
     found += heldout_problems(spec)
+    found += preprocess_problems(spec)
     found += todo_problems(spec)
     found += hidden_twin_problems(spec)
     for q in spec.questions:

@@ -31,7 +31,8 @@ class ScoreRequest:
     matching the grader's SQL condition ``where``, if given), with ``fit_params`` (JSON: a list of
     ``{"parent": stage uid, "name": param, "value": value}``, as Spark saves a grid point) set on its stages.
     ``rows``: the grader's SQL query over the view ``rows`` (the Parquet rows at ``data``): only its result
-    is scored. ``probe``: instead of scoring, the scoring
+    is scored. ``preprocess``: a function of the submission, ``f(df) -> df``, applied to the rows before the
+    model scores them (the submission is imported for it, after every request that does not need it). ``probe``: instead of scoring, the scoring
     child runs the assignment's ``tasks.py`` function of that name, which drives the submission in
     processes of its own (see :mod:`autograder.harness.scorer`) and leaves what it observed under ``out``.
 
@@ -47,8 +48,9 @@ class ScoreRequest:
     probe: str | None = None
     fit_params: str | None = None
     rows: str | None = None
+    preprocess: str | None = None
 
-    OPTIONAL = ("loader", "fit", "where", "probe", "fit_params", "rows")
+    OPTIONAL = ("loader", "fit", "where", "probe", "fit_params", "rows", "preprocess")
 
     def __post_init__(self):
         for name in ("model", "data", "out") + (("fit",) if self.fit is not None else ()):
@@ -169,18 +171,29 @@ class JudgeContext:
         return self.judges("judges")
 
     def train_columns(self) -> list[str]:
-        import pyarrow.parquet as pq
-
-        return list(pq.read_schema(self.data.train).names)
+        return self.frame_columns(self.data.train)
 
     def train_types(self) -> dict[str, Any]:
-        """Column -> Spark data type of the training rows, from the Parquet schema (no JVM); a type Spark
-        cannot take from Arrow is left out."""
-        import pyarrow.parquet as pq
+        """Column -> Spark data type of the training rows, from the Parquet schema (no JVM)."""
+        return self.frame_types(self.data.train)
+
+    @staticmethod
+    def _schema(path: Path):
+        import pyarrow.dataset as ds
+
+        return ds.dataset(str(path), format="parquet").schema
+
+    def frame_columns(self, path: Path) -> list[str]:
+        """The column names of the Parquet file or folder at ``path`` (a task's saved DataFrame, the rows)."""
+        return list(self._schema(path).names)
+
+    def frame_types(self, path: Path) -> dict[str, Any]:
+        """Column -> Spark data type of the Parquet file or folder at ``path``, from its schema (no JVM); a
+        type Spark cannot take from Arrow is left out."""
         from pyspark.sql.pandas.types import from_arrow_type
 
         types = {}
-        for f in pq.read_schema(self.data.train):
+        for f in self._schema(path):
             try:
                 types[f.name] = from_arrow_type(f.type)
             except Exception:  # noqa: BLE001 - an Arrow type without a Spark counterpart

@@ -5,6 +5,7 @@ the saved model declares (``checks.outputs``), whatever their names."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from autograder.checks import bounds
@@ -26,11 +27,14 @@ PARAMS = (
           choices=tuple(sorted(BINARY)) + tuple(sorted(MULTICLASS)) + tuple(sorted(REGRESSION))),
     Param("min", float, "the lowest passing value"),
     Param("max", float, "the highest passing value (at least one of min and max is required)"),
+    Param("preprocess", str, "a student function f(df) -> df applied to the held-out rows before the model scores "
+          "them (the shape 'preprocess, then fit a pipeline'); it must keep every row"),
 )
 
 
 def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[ScoreRequest]:
-    return [ctx.model_request(check, check.tasks[0], ctx.data.test_features)]
+    request = ctx.model_request(check, check.tasks[0], ctx.data.test_features)
+    return [replace(request, preprocess=check.params.get("preprocess"))]
 
 
 def held_out(ctx: JudgeContext, check: CheckSpec, label: str = "hidden",

@@ -25,6 +25,8 @@ PARAMS = (
     Param("model_class", str, "with loader: the short class name the loader must return"),
     Param("same_metrics", bool, "with loader: the loaded model keeps the saved model's validation metrics",
           default=False),
+    Param("preprocess", str, "a student function f(df) -> df applied to the rows before the reloaded model scores "
+          "them (give the model task predict_sample = the same name)"),
 )
 
 
@@ -35,14 +37,14 @@ def saved_path(ctx: JudgeContext, check: CheckSpec):
 
 def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[ScoreRequest]:
     saved = saved_path(ctx, check)
-    loader = check.params.get("loader")
+    loader, pre = check.params.get("loader"), check.params.get("preprocess")
     if loader:
         held_out = ctx.data.test_features
         if not ctx.data.test_features.exists():     # a handout has no held-out rows: the public sample
             held_out = ctx.data.sample              # stands in (sparkgrade check, grader.export)
-        return [ScoreRequest(saved, held_out, ctx.score_dir(check, "loader"), loader=loader),
-                ScoreRequest(saved, held_out, ctx.score_dir(check, "reader"))]
-    return [ScoreRequest(saved, ctx.data.sample, ctx.score_dir(check, "reload"))]
+        return [ScoreRequest(saved, held_out, ctx.score_dir(check, "loader"), loader=loader, preprocess=pre),
+                ScoreRequest(saved, held_out, ctx.score_dir(check, "reader"), preprocess=pre)]
+    return [ScoreRequest(saved, ctx.data.sample, ctx.score_dir(check, "reload"), preprocess=pre)]
 
 
 def _differences(before, after, id_col: str, show_ids: bool) -> str | None:

@@ -296,6 +296,8 @@ PARAMS = (
     Param("all_used", bool, "every column a stage writes is read by a later stage (the last stage aside)",
           default=False),
     Param("artifact", str, "the saved folder of the task to read", default="stage"),
+    Param("input_task", str, "with wiring: the task whose saved DataFrame (save = \"dataframe\") is the pipeline's "
+          "input, e.g. the student's preprocessing of the training rows; default: the training rows"),
 )
 
 
@@ -319,8 +321,16 @@ def judge_structure(ctx: JudgeContext, task: str, params: dict[str, Any]) -> Che
     if isinstance(read, CheckResult):
         return read
     top, stages = read
-    problems = structure_problems(top, stages, params, ctx.train_columns(), module=ctx.spec.module_name,
-                                  spark=lambda: ctx.spark, data_types=ctx.train_types())
+    source = param_value(PARAMS, params, "input_task")
+    if source:
+        try:
+            columns, types = ctx.frame_columns(ctx.task_dir(source) / "data"), ctx.frame_types(ctx.task_dir(source) / "data")
+        except (OSError, ValueError) as exc:
+            return CheckResult.failed(f"the rows task '{source}' saved (the pipeline's input) cannot be read: {exc}")
+    else:
+        columns, types = ctx.train_columns(), ctx.train_types()
+    problems = structure_problems(top, stages, params, columns, module=ctx.spec.module_name,
+                                  spark=lambda: ctx.spark, data_types=types)
     if problems:
         return CheckResult.failed("; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
     return CheckResult.passed(f"{top.name}: {_describe(stages)}")

@@ -107,12 +107,18 @@ class TaskContext:
         except NotPlainData as exc:
             raise TaskFailed(f"the returned value cannot be graded: {exc}") from None
 
-    def save_sample_predictions(self, model: Any) -> None:
-        """Predictions of an in-memory model on the public sample (compared after reload)."""
+    def save_sample_predictions(self, model: Any, prepare: Any = None) -> None:
+        """Predictions of an in-memory model on the public sample (compared after reload); with ``prepare``
+        (the submission's preprocessing function), on ``prepare(sample)``."""
         if not hasattr(model, "transform"):
             raise TaskFailed(f"expected a fitted model with transform(), got {type(model).__qualname__}")
-        write_predictions(model.transform(self.dataframe("sample")), Path(self.path("sample_predictions")),
-                          self.id_col)
+        rows = self.dataframe("sample")
+        if prepare is not None:
+            rows = prepare(rows)
+            if not hasattr(rows, "columns") or not hasattr(rows, "select"):
+                raise TaskFailed(f"the preprocessing function returned a {type(rows).__qualname__}, expected a "
+                                 "DataFrame")
+        write_predictions(model.transform(rows), Path(self.path("sample_predictions")), self.id_col)
 
     def submission_entry(self, target: str, args: list[str]) -> list[str]:
         """Arguments that run an entry point of the submission in a fresh process (see

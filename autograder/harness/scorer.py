@@ -115,6 +115,16 @@ def student_loaded_model(loaded, loader: str, path: Path):
     return model
 
 
+def preprocessed(loaded, name: str, data):
+    """``data`` after the submission's preprocessing function ``name`` (``f(df) -> df``)."""
+    if loaded is None:
+        raise RuntimeError("the submission was not loaded in the scoring process")
+    rows = loaded.lookup(name)(data)
+    if not hasattr(rows, "columns") or not hasattr(rows, "select"):
+        raise TypeError(f"{name}() returned a {type(rows).__qualname__}, not a DataFrame")
+    return rows
+
+
 def model_facts(model) -> dict:
     """Raw facts about a loaded model for the grader: its class and, for tuned models, the validation
     metrics it kept."""
@@ -201,6 +211,8 @@ def main(job_path: str) -> int:
                 if request.get("rows"):
                     data.createOrReplaceTempView("rows")
                     data = spark.sql(request["rows"])
+                if request.get("preprocess"):
+                    data = preprocessed(loaded, request["preprocess"], data)
                 write_predictions(model.transform(data), out / "predictions", job.id_col)
                 status, message = "ok", ""
         except ProbeFailed as exc:

@@ -112,9 +112,11 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
                              "timeout_s": min(PROBE_TIMEOUT_S if probe else REQUEST_TIMEOUT_S, limit_s),
                              "fit": str(fit) if fit else None, "where": request.get("where"),
                              "fit_params": request.get("fit_params"), "rows": request.get("rows"),
+                             "preprocess": request.get("preprocess"),
                              "probe": f"{inp / 'assignment' / 'tasks.py'}:{probe.split(':', 1)[-1]}" if probe else None,
                              # a probe runs the submission in processes of its own, never in the scorer
-                             "needs_submission": bool(request.get("loader") or (custom and not probe))})
+                             "needs_submission": bool(request.get("loader") or request.get("preprocess")
+                                                      or (custom and not probe))})
     notes = []
     if skipped:
         notes.append(f"{len(skipped)} scoring request(s) were refused (labels or an output outside the "

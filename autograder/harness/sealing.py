@@ -96,7 +96,7 @@ class TaskPlan:
     name: str
     timeout_s: float
     save: str = "none"
-    predict_sample: bool = False
+    predict_sample: bool | str = False      # a name: the student function applied to the sample first
     needs: tuple[str, ...] = ()
     label: str = ""
     outputs: tuple[str, ...] = ()      # further outputs a claimed success must leave
@@ -112,7 +112,7 @@ class TaskPlan:
         deps |= set(task.get("needs", []))
         label = task.get("label") or (f"{task['call']}()" if task.get("call") else f"task '{task['name']}'")
         return cls(name=task["name"], timeout_s=float(task["timeout_s"]), save=task.get("save") or "none",
-                   predict_sample=bool(task.get("predict_sample")), needs=tuple(sorted(deps)), label=label,
+                   predict_sample=task.get("predict_sample") or False, needs=tuple(sorted(deps)), label=label,
                    outputs=tuple(task.get("outputs", ())), call=task.get("call"), function=task.get("function"),
                    args=tuple(task.get("args", ())), kwargs=dict(task.get("kwargs", {})))
 

@@ -79,7 +79,8 @@ def _store(ctx: TaskContext, task: TaskPlan, result) -> None:
     elif mode == "value":
         ctx.save_value(result)
     if task.predict_sample:
-        ctx.save_sample_predictions(result)
+        prepare = task.predict_sample if isinstance(task.predict_sample, str) else None
+        ctx.save_sample_predictions(result, ctx.student(prepare) if prepare else None)
 
 
 def run_task(ctx: TaskContext, task: TaskPlan, tasks_module) -> None:

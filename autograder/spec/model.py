@@ -81,7 +81,7 @@ class TaskSpec:
     kwargs: Mapping[str, Any]
     save: str
     timeout_s: float
-    predict_sample: bool
+    predict_sample: bool | str      # True, or a student function f(df) -> df applied to the sample first
     needs: tuple[str, ...] = ()     # tasks whose results this one uses (besides its @ arguments)
     # What the task measures in the submission's own process besides the student's outputs (a job count, a
     # setting read back): a fact the submission could forge. Empty: it saves only what the student returned.

@@ -111,7 +111,7 @@ def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
         kwargs=frozen(r.get("kwargs", dict, {})),
         save=r.choice("save", SAVE_MODES, "none"),
         timeout_s=r.number("timeout_s", 120.0, minimum=1.0),
-        predict_sample=r.get("predict_sample", bool, False),
+        predict_sample=r.get("predict_sample", (bool, str), False),
         needs=r.strings("needs"),
         measures=r.get("measures", str, ""),
     )
