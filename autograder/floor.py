@@ -33,7 +33,7 @@ class FloorContext(TaskContext):
     def save_value(self, value, name: str = "value") -> None:
         pass
 
-    def save_sample_predictions(self, model) -> None:
+    def save_sample_predictions(self, model, prepare=None) -> None:
         pass
 
 
