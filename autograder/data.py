@@ -105,7 +105,7 @@ def cache_key(spec: AssignmentSpec, datasets_dir: Path | None = None, scale: int
     views = [[v.name, v.target, list(v.sources)] for v in d.views]
     drawn = [d.heldout_rows, read_seed(spec.path)] if d.synthetic else []
     settings = json.dumps([digest, d.label, d.positive, d.id_col, d.folds, d.test_fold, d.salt, d.sample_rows, scale,
-                           list(d.label_sources), views] + drawn)
+                           list(d.label_sources), views] + drawn + ([] if d.train_label else ["no train label"]))
     return hashlib.sha256(settings.encode()).hexdigest()[:12]
 
 
@@ -145,6 +145,8 @@ def prepare(spec: AssignmentSpec, spark_factory, cache_dir: Path, datasets_dir: 
     shutil.rmtree(staging, ignore_errors=True)
     tmp = PreparedData(staging, views)
     test = test.orderBy(d.id_col)
+    if not d.train_label:                   # students build the label: the training rows do not carry it
+        train = train.drop(LABEL)
     _write_single(train.orderBy(d.id_col), tmp.train)
     _write_single(train.orderBy(d.id_col).limit(d.sample_rows), tmp.sample)
     _write_single(test.select(*held_out_columns(spec, df.columns)), tmp.test_features)

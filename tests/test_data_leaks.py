@@ -159,3 +159,25 @@ def _raw(**data):
 def test_data_keys_are_validated(data, problem):
     with pytest.raises(SpecError, match=problem):
         parse_spec(Path("/a/x/assignment.toml"), _raw(**data))
+
+
+def test_students_may_build_the_label_themselves(spark, tmp_path):
+    """[data] train_label = false: the training rows and the sample carry no `label` column (the raw label
+    column stays, to build it from), the held-out labels are the grader's as always, and the handout README
+    says so."""
+    from autograder.build.templating import render
+
+    copy = tmp_path / "02-pipelines"
+    shutil.copytree(load_assignment("02-pipelines").path, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    toml = copy / "assignment.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('heldout = "synthetic"', 'train_label = false\nheldout = "synthetic"', 1),
+                    encoding="utf-8")
+    spec = load_assignment(copy)
+    assert spec.data.train_label is False
+    data = prepare(spec, lambda: spark, tmp_path / "cache")
+    assert "label" not in columns(data.train) and "label" not in columns(data.sample)
+    assert spec.data.label in columns(data.train)
+    assert "label" in columns(data.test_labels) and spec.data.label not in columns(data.test_features)
+    text = render("handout/README.md.j2", spec=spec, notebook_name="n.ipynb", questions=[], public_points=0,
+                  train_file="data/train.parquet", min_python="3.11", train_rows=1, about="")
+    assert "no `label` column: building it from `status` is part of the work" in text

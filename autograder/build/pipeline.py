@@ -78,6 +78,18 @@ def _question_rows(spec: AssignmentSpec) -> list[dict]:
             for q in spec.questions]
 
 
+def assignment_readme(spec: AssignmentSpec) -> str:
+    """The assignment's own ``README.md`` (its goal, data and rules, for students), headings moved two levels
+    down to sit under the handout README's "About this assignment", its title line left out; "" if none."""
+    path = spec.path / "README.md"
+    if not path.is_file():
+        return ""
+    lines = path.read_text(encoding="utf-8").strip().splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return "\n".join("##" + line if line.startswith("#") else line for line in lines).strip()
+
+
 def build_handout(spec: AssignmentSpec, data: PreparedData, dest: Path) -> None:
     """What students get: stub module, notebook, public checks, training data, README, CI workflow."""
     import pyarrow.parquet as pq
@@ -109,7 +121,8 @@ def build_handout(spec: AssignmentSpec, data: PreparedData, dest: Path) -> None:
     (dest / "README.md").write_text(render("handout/README.md.j2", spec=spec, notebook_name=notebook_name,
                                            questions=rows, public_points=public_points,
                                            train_file="data/train.parquet", min_python=min_python(),
-                                           train_rows=pq.read_metadata(data.train).num_rows), encoding="utf-8")
+                                           train_rows=pq.read_metadata(data.train).num_rows,
+                                           about=assignment_readme(spec)), encoding="utf-8")
     (dest / ".gitignore").write_text(render("handout/gitignore.j2"), encoding="utf-8")
     workflow = dest / ".github" / "workflows" / "check.yml"
     workflow.parent.mkdir(parents=True)

@@ -48,6 +48,8 @@ class DataSpec:
     # hidden/heldout.toml; the test fold is then only left out of the training rows.
     heldout: str = "fold"
     heldout_rows: int = 0           # synthetic: how many rows to draw (0: as many as the test fold has)
+    train_label: bool = True        # the grader adds the double `label` column to the training rows (false:
+                                    # students build the label themselves; the held-out labels are the same)
 
     @property
     def synthetic(self) -> bool:

@@ -18,7 +18,7 @@ from autograder.spec.reader import TableReader, frozen
 def _data(path: Path, raw: Mapping[str, Any]) -> DataSpec:
     r = TableReader(path, "data", raw)
     r.reject_unknown({"dataset", "label", "positive", "id_col", "folds", "test_fold", "salt", "sample_rows",
-                      "label_sources", "views", "heldout", "heldout_rows"})
+                      "label_sources", "views", "heldout", "heldout_rows", "train_label"})
     folds = int(r.number("folds", 5, minimum=2))
     test_fold = int(r.number("test_fold", 0))
     if test_fold >= folds:
@@ -46,6 +46,7 @@ def _data(path: Path, raw: Mapping[str, Any]) -> DataSpec:
         views=_views(path, r.get("views", dict, {}), id_col),
         heldout=heldout,
         heldout_rows=int(r.number("heldout_rows", 0, minimum=0)),
+        train_label=r.get("train_label", bool, True),
     )
 
 
