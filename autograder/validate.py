@@ -8,6 +8,7 @@ from pathlib import Path
 
 from autograder.checks import bounds
 from autograder.checks.fixtures import fixture_rows
+from autograder.checks.pipeline import rule_problems
 from autograder.datasets import dataset_path, verify_checksum
 from autograder.heldout import read_seed
 from autograder.mutants import load_mutants, solution_file
@@ -144,6 +145,12 @@ def preprocess_problems(spec: AssignmentSpec) -> list[str]:
     return found
 
 
+def rule_table_problems(spec: AssignmentSpec) -> list[str]:
+    """Rules of pipeline checks (``params.params``) that are malformed tables."""
+    return [f"check '{c.name}': params.params '{key}': {problem}" for c in spec.checks if c.kind == "pipeline"
+            for key, want in dict(c.params.get("params", {})).items() for problem in rule_problems(want)]
+
+
 def heldout_problems(spec: AssignmentSpec) -> list[str]:
     """Metric checks judged on held-out rows a public source labels (``heldout = "fold"``: the shipped data sets
     are public, so anyone can look the labels up), and a synthetic held-out set without its secret seed."""
@@ -255,6 +262,7 @@ def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     found += observation_problems(spec)
     found += heldout_problems(spec)
     found += preprocess_problems(spec)
+    found += rule_table_problems(spec)
     found += todo_problems(spec)
     found += hidden_twin_problems(spec)
     for q in spec.questions:

@@ -172,3 +172,14 @@ def test_drawn_held_out_rows_need_their_secret_seed(copy02):
     (copy02 / "assignments" / "02-pipelines" / "hidden" / "heldout.toml").unlink()
     found = _problems(copy02)
     assert any("heldout.toml is missing" in p and "sparkgrade secret 02-pipelines" in p for p in found), found
+
+
+def test_a_malformed_param_rule_table_is_reported(copy02):
+    toml = copy02 / "assignments" / "02-pipelines" / "assignment.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert "[[checks]]\nname = \"q2_stages\"" in text
+    toml.write_text(text + '\n[[checks]]\nname = "q9_rule"\nquestion = "q2"\nkind = "pipeline"\npoints = 1\n'
+                    'tasks = ["pipeline"]\nparams = { type = "Pipeline", params = { "LogisticRegression.maxIter" = '
+                    '{ most = 5 } } }\n', encoding="utf-8")
+    found = _problems(copy02)
+    assert any("q9_rule" in p and "takes equals, any_of, min, max; got most" in p for p in found), found

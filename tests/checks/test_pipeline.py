@@ -334,3 +334,21 @@ def test_all_used_reports_a_stage_output_no_later_stage_reads(spark, tmp_path):
     assert any("income_imp" in p for p in structure_problems(top, flat, {"all_used": True}, COLUMNS))
     top, flat = saved(tmp_path, good_stages(), "good")
     assert unused_outputs(flat) == []
+
+
+def test_param_rules_require_a_list_param_exactly_and_bound_a_number(spark, tmp_path):
+    """Issue 28.4: a list param can be required (TOML gives tuples, Spark's metadata lists) and a number
+    bounded; the messages say the rule in words."""
+    from types import MappingProxyType
+
+    top, flat = saved(tmp_path, good_stages())
+    rules = {"VectorAssembler.inputCols": MappingProxyType({"equals": ("age", "income_imp", "home_vec")}),
+             "LogisticRegression.maxIter": MappingProxyType({"min": 10, "max": 100}),
+             "StringIndexer.handleInvalid": ("keep", "skip")}
+    assert structure_problems(top, flat, {"params": rules}, COLUMNS) == []
+    rules = {"VectorAssembler.inputCols": MappingProxyType({"equals": ("income_imp", "age", "home_vec")}),
+             "LogisticRegression.maxIter": MappingProxyType({"max": 50})}
+    assert structure_problems(top, flat, {"params": rules}, COLUMNS) == [
+        'VectorAssembler has inputCols=["age", "income_imp", "home_vec"], expected exactly '
+        '["income_imp", "age", "home_vec"]',
+        "LogisticRegression has maxIter=100, expected at most 50"]
