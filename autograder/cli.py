@@ -212,7 +212,7 @@ def cmd_verify(args) -> int:
     from autograder.verify import verify
 
     return verify([load_assignment(a) for a in args.assignments] if args.assignments else None,
-                   _spark_options(args), mutants=args.mutants, record=args.record,
+                   _spark_options(args), mutants=args.mutants, record=args.record, engine_kind=args.engine,
                    questions=tuple(args.question or ()))
 
 
@@ -328,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "submission beyond them is flagged for the instructor")
     p.add_argument("--question", action="append",
                    help="only this question's checks and tasks (repeatable): a fast loop while writing one")
+    p.add_argument("--engine", choices=("connect", "local"), default="connect",
+                   help="connect (default): grade the assignments that run on Spark Connect on one warm local "
+                        "server, as a class run does; local: every submission in cold local Spark, as on Gradescope")
     _add_spark_args(p)
     p.set_defaults(func=cmd_verify)
     return parser

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.batch import engine
 from autograder.checks import bounds
+from autograder.engine.prefork import fork_server
 from autograder.mutants import load_mutants, solution_file, write_mutant
 from autograder.registry import discover, project_root
 from autograder.results import GradeReport, Status
@@ -135,11 +138,30 @@ def record_intervals(specs: list[AssignmentSpec], results: list[Expectation]) ->
 
 
 def verify(specs: list[AssignmentSpec] | None, options: SparkOptions, mutants: bool = False,
-           record: bool = False, questions: tuple[str, ...] = ()) -> int:
+           record: bool = False, questions: tuple[str, ...] = (), engine_kind: str = "connect") -> int:
+    """Grade every reference, stub (and mutants) and print the tables. With ``engine_kind`` "connect", the
+    assignments that run on Spark Connect are graded on one warm local server, as a class run grades them
+    (started once for all of them); the others, and every one with "local", in cold local Spark."""
     root = project_root()
     specs = specs or [load_spec(p) for p in discover(root)]
-    grader = Grader(spark_options=options)
-    results = [r for spec in specs for r in verify_assignment(grader, spec, root, mutants, questions)]
+    results = []
+    with contextlib.ExitStack() as stack:
+        graders: dict[bool, Grader] = {}
+
+        def grader_for(spec: AssignmentSpec) -> Grader:
+            warm = engine_kind == "connect" and spec.spark_connect
+            if warm not in graders:
+                if warm:
+                    child_options, work_root, server = stack.enter_context(engine("connect", options))
+                    starter = stack.enter_context(fork_server(enabled=True))
+                    graders[warm] = Grader(spark_options=child_options, work_root=work_root, starter=starter,
+                                           server=server)
+                else:
+                    graders[warm] = Grader(spark_options=options)
+            return graders[warm]
+
+        for spec in specs:
+            results += verify_assignment(grader_for(spec), spec, root, mutants, questions)
     print(table(results))
     values = values_table(specs, results)
     if values:
