@@ -115,6 +115,18 @@ def student_loaded_model(loaded, loader: str, path: Path):
     return model
 
 
+def request_rows(spark, request: dict, loaded=None):
+    """The rows a request scores: the Parquet at ``data``, narrowed by the grader's SQL ``rows`` (over the
+    view ``rows``), then passed through the submission's ``preprocess`` function, if the request names one."""
+    data = spark.read.parquet(request["data"])
+    if request.get("rows"):
+        data.createOrReplaceTempView("rows")
+        data = spark.sql(request["rows"])
+    if request.get("preprocess"):
+        data = preprocessed(loaded, request["preprocess"], data)
+    return data
+
+
 def preprocessed(loaded, name: str, data):
     """``data`` after the submission's preprocessing function ``name`` (``f(df) -> df``)."""
     if loaded is None:
@@ -207,12 +219,7 @@ def main(job_path: str) -> int:
                     model, facts = models[key]
                 write_json(out / "model.json", facts)
                 touched_data = True
-                data = spark.read.parquet(request["data"])
-                if request.get("rows"):
-                    data.createOrReplaceTempView("rows")
-                    data = spark.sql(request["rows"])
-                if request.get("preprocess"):
-                    data = preprocessed(loaded, request["preprocess"], data)
+                data = request_rows(spark, request, loaded)
                 write_predictions(model.transform(data), out / "predictions", job.id_col)
                 status, message = "ok", ""
         except ProbeFailed as exc:

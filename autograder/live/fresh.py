@@ -111,7 +111,7 @@ def _score_main(job_path: str) -> None:
     """Child side: the student's objects into ``__main__`` (where the saved metadata names their classes),
     then each request: load the model (Spark's reader or the student's loader), predict, write Parquet."""
     from autograder.harness.artifacts import write_predictions
-    from autograder.harness.scorer import load_model, model_facts, student_loaded_model
+    from autograder.harness.scorer import load_model, model_facts, request_rows, student_loaded_model
     from autograder.spark import SparkOptions, build_session
 
     job = read_json(Path(job_path))
@@ -144,9 +144,11 @@ def _score_main(job_path: str) -> None:
                 model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
                 facts = model_facts(model)
             else:
-                model, facts = load_model(Path(request["model"]), spark, request.get("fit"), request.get("where"))
+                model, facts = load_model(Path(request["model"]), spark, request.get("fit"), request.get("where"),
+                                          request.get("fit_params"))
             write_json(out / "model.json", facts)
-            write_predictions(model.transform(spark.read.parquet(request["data"])), out / "predictions", job["id_col"])
+            write_predictions(model.transform(request_rows(spark, request, loaded)), out / "predictions",
+                              job["id_col"])
             status, message = "ok", ""
         except BaseException as exc:  # noqa: BLE001 - recorded for the judge
             status, message = "raised", first_line(exc)
