@@ -16,9 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
+from autograder.live.fresh import Standbys
 from autograder.results import GradeReport, Status
 from autograder.writers import console
 
@@ -109,9 +111,14 @@ def quiet_session(log: str | Path | None = None):
 class Notebook:
     """The checker of one handout notebook (``Notebook("02-pipelines", "pipelines.ipynb")``)."""
 
-    def __init__(self, assignment: str, path: str | Path):
+    def __init__(self, assignment: str, path: str | Path, standby: bool = True):
         self.assignment = assignment
         self.path = Path(path)
+        # A fresh scoring process kept ready while the student works (``standby``): a persistence check then
+        # only loads and predicts, its interpreter and JVM already up. Without it, one starts per check.
+        self._standbys = Standbys(Path(tempfile.mkdtemp(prefix="sparkgrade-standby-"))) if standby else None
+        if self._standbys is not None:
+            self._standbys.start()
 
     def _spec(self):
         from autograder.registry import load_assignment
@@ -122,7 +129,7 @@ class Notebook:
         from autograder.live import check_live
 
         namespace = namespace if namespace is not None else _caller_namespace(3)
-        report = check_live(self._spec(), namespace, _session(namespace), questions)
+        report = check_live(self._spec(), namespace, _session(namespace), questions, standbys=self._standbys)
         return Results(report, footer="Checked on the functions as defined in this kernel (run a cell again after "
                                       "editing it). Before you submit: grader.export() checks the saved notebook "
                                       "exactly as the autograder does.")

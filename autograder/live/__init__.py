@@ -28,7 +28,7 @@ from pathlib import Path
 
 from autograder.checks.context import JudgeContext
 from autograder.data import PreparedData
-from autograder.live.fresh import score_in_fresh_process, student_objects
+from autograder.live.fresh import Standbys, score_in_fresh_process, student_objects
 from autograder.live.judging import judge
 from autograder.live.tasks import run_tasks
 from autograder.results import GradeReport
@@ -47,8 +47,9 @@ def live_data(spec: AssignmentSpec, spark) -> PreparedData:
 
 
 def check_live(spec: AssignmentSpec, namespace: dict, spark, questions: tuple[str, ...] = (),
-               keep: Path | None = None) -> GradeReport:
-    """The public checks of ``questions`` (all when empty) on the objects in ``namespace``, with ``spark``."""
+               keep: Path | None = None, standbys: Standbys | None = None) -> GradeReport:
+    """The public checks of ``questions`` (all when empty) on the objects in ``namespace``, with ``spark``;
+    a check that needs a fresh process takes the one ``standbys`` keeps ready, if given."""
     started = time.monotonic()
     checks = tuple(c for c in spec.public_checks() if not questions or c.question in questions)
     unknown = set(questions) - {q.name for q in spec.questions}
@@ -65,7 +66,7 @@ def check_live(spec: AssignmentSpec, namespace: dict, spark, questions: tuple[st
         run = run_tasks(live_spec, spec.tasks_for(checks), namespace, spark, data, workdir / "artifacts")
         ctx = JudgeContext(spec=live_spec, artifacts=workdir / "artifacts", scores=workdir / "scores", data=data,
                            spark_factory=lambda: spark)
-        results, notes = judge(live_spec, checks, ctx, run, namespace, workdir)
+        results, notes = judge(live_spec, checks, ctx, run, namespace, workdir, standbys)
     finally:
         if keep is not None:
             shutil.copytree(workdir, keep, dirs_exist_ok=True)

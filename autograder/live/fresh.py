@@ -78,10 +78,78 @@ def student_objects(namespace: dict) -> tuple[bytes, list[str]]:
     return _Pickler.dumps(kept), notes
 
 
+class Standby:
+    """A fresh scoring process started ahead of need: Python, pyspark and a local SparkSession already up,
+    nothing of the student's yet, waiting for one job on its standard input. It is as fresh as a process
+    started on demand (it has seen nothing of the kernel), but the interpreter and JVM start-up (most of
+    a persistence check's time) are over when the check comes. It scores one job, then exits; if the kernel
+    goes away its input closes and it exits too."""
+
+    def __init__(self, log: Path):
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(log, "wb")
+        code = "from autograder.live.fresh import _standby_main; _standby_main()"
+        self.process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=self._log,
+                                        stderr=subprocess.STDOUT, cwd=os.getcwd(), env=_child_env())
+
+    def run(self, job: Path, timeout_s: float) -> str:
+        """Hand it the job and wait: "done", "timeout" (it is killed) or "dead" (it had exited before)."""
+        try:
+            pipe = self.process.stdin
+            if pipe is None or self.process.poll() is not None:
+                return "dead"
+            pipe.write(f"{job}\n".encode())
+            pipe.close()
+            self.process.wait(timeout=timeout_s)
+            return "done"
+        except OSError:
+            return "dead"
+        except subprocess.TimeoutExpired:
+            return "timeout"
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+
+
+class Standbys:
+    """Keeps one :class:`Standby` ready: ``take()`` hands out the ready one and starts the next."""
+
+    def __init__(self, folder: Path):
+        self.folder, self._count = folder, 0
+        self._ready: Standby | None = None
+
+    def _new(self) -> Standby:
+        self._count += 1
+        return Standby(self.folder / f"standby-{self._count}.log")
+
+    def start(self) -> None:
+        """Start the standby process unless one is ready."""
+        self._ready = self._ready or self._new()
+
+    def take(self) -> Standby:
+        taken, self._ready = self._ready or self._new(), self._new()
+        return taken
+
+    def close(self) -> None:
+        if self._ready is not None:
+            self._ready.close()
+            self._ready = None
+
+
+def _child_env() -> dict:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+
+
 def score_in_fresh_process(requests: list[dict], namespace: dict, id_col: str, workdir: Path,
-                           timeout_s: float = SCORING_TIMEOUT_S) -> list[str]:
+                           timeout_s: float = SCORING_TIMEOUT_S, standby: Standby | None = None) -> list[str]:
     """Score ``requests`` (as the checks ask: model folder, data, out folder, optional loader) in one
-    plain subprocess that has the student's functions and classes but none of this kernel's state."""
+    plain subprocess that has the student's functions and classes but none of this kernel's state (a
+    :class:`Standby` started ahead, if given and alive; else one started now)."""
     payload, notes = student_objects(namespace)
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "objects.pkl").write_bytes(payload)
@@ -94,10 +162,14 @@ def score_in_fresh_process(requests: list[dict], namespace: dict, id_col: str, w
         jobs.append({**r, "model": str(copy if model.is_dir() else model)})
     job = workdir / "score-job.json"
     write_json(job, {"objects": str(workdir / "objects.pkl"), "requests": jobs, "id_col": id_col})
+    outcome = standby.run(job, timeout_s) if standby is not None else "dead"
+    if outcome == "timeout":
+        return notes + [f"the fresh scoring process did not finish within {timeout_s:g} s"]
+    if outcome == "done":
+        return notes
     log = workdir / "scorer.log"
     code = "import sys; from autograder.live.fresh import _score_main; _score_main(sys.argv[1])"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                                     os.environ.get("PYTHONPATH")]))}
+    env = _child_env()
     with open(log, "wb") as fh:
         try:
             subprocess.run([sys.executable, "-c", code, str(job)], stdout=fh, stderr=subprocess.STDOUT,
@@ -107,15 +179,29 @@ def score_in_fresh_process(requests: list[dict], namespace: dict, id_col: str, w
     return notes
 
 
-def _score_main(job_path: str) -> None:
+def _fresh_session():
+    from autograder.spark import SparkOptions, build_session
+
+    return build_session(SparkOptions(app_name="sparkgrade-fresh-process"))
+
+
+def _standby_main() -> None:
+    """Standby side: start the session, then wait for one job path on standard input (none: exit)."""
+    spark = _fresh_session()
+    line = sys.stdin.readline().strip()
+    if not line:
+        os._exit(0)
+    _score_main(line, spark)
+
+
+def _score_main(job_path: str, spark=None) -> None:
     """Child side: the student's objects into ``__main__`` (where the saved metadata names their classes),
     then each request: load the model (Spark's reader or the student's loader), predict, write Parquet."""
     from autograder.harness.artifacts import write_predictions
     from autograder.harness.scorer import load_model, model_facts, request_rows, student_loaded_model
-    from autograder.spark import SparkOptions, build_session
 
     job = read_json(Path(job_path))
-    spark = build_session(SparkOptions(app_name="sparkgrade-fresh-process"))
+    spark = spark or _fresh_session()
     main = sys.modules["__main__"]
     main.__dict__["spark"] = spark
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from autograder.checks import CHECK_KINDS, judge_check
 from autograder.checks.context import JudgeContext
 from autograder.data import PreparedData
-from autograder.live.fresh import score_in_fresh_process
+from autograder.live.fresh import Standbys, score_in_fresh_process
 from autograder.live.tasks import LiveRun, _student_names, task_label
 from autograder.results import CheckResult
 from autograder.spec import AssignmentSpec, CheckSpec
@@ -44,7 +44,7 @@ def _task_problem(spec: AssignmentSpec, run: LiveRun, check: CheckSpec) -> Check
 
 
 def judge(spec: AssignmentSpec, checks: tuple[CheckSpec, ...], ctx: JudgeContext, run: LiveRun,
-          namespace: dict, workdir: Path) -> tuple[list[CheckResult], list[str]]:
+          namespace: dict, workdir: Path, standbys: Standbys | None = None) -> tuple[list[CheckResult], list[str]]:
     """Every check's verdict from the artifacts, by the same judges the autograder uses."""
     from autograder.runner import unique_requests
 
@@ -57,7 +57,8 @@ def judge(spec: AssignmentSpec, checks: tuple[CheckSpec, ...], ctx: JudgeContext
         stand_in = str(held_out_stand_in(spec, ctx.data, workdir))
         requests = [{**r, "data": stand_in} if r["data"] == held_out else r for r in requests]
     if requests:
-        notes += score_in_fresh_process(requests, namespace, spec.data.id_col, workdir / "fresh")
+        notes += score_in_fresh_process(requests, namespace, spec.data.id_col, workdir / "fresh",
+                                        standby=standbys.take() if standbys is not None else None)
     results = []
     for check in checks:
         t0 = time.monotonic()
