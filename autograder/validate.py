@@ -8,7 +8,7 @@ from pathlib import Path
 
 from autograder.checks import bounds
 from autograder.checks.fixtures import fixture_rows
-from autograder.checks.pipeline import rule_problems
+from autograder.checks.param_rules import rule_problems
 from autograder.datasets import dataset_path, verify_checksum
 from autograder.heldout import read_seed
 from autograder.mutants import load_mutants, solution_file

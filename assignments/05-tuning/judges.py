@@ -67,6 +67,14 @@ def _stage_classes(ctx, task):
     return {stage.uid: stage.name for stage, _ in _leaves(ctx, task, "tuner")}
 
 
+def _grid(meta):
+    """The estimatorParamMaps of a saved tuner's metadata, each entry's value decoded as Spark wrote it."""
+    raw_maps = {**meta.get("defaultParamMap", {}), **meta.get("paramMap", {})}.get("estimatorParamMaps") or []
+    return [[{"parent": e["parent"], "name": e["name"],
+              "value": json.loads(e["value"]) if str(e.get("isJson", "true")).lower() == "true" else e["value"]}
+             for e in raw] for raw in raw_maps]
+
+
 def _labels_seen(ctx, task):
     """Every category the best model's fitted StringIndexers learned (from their saved data, with pandas)."""
     labels = []
@@ -85,16 +93,12 @@ def _labels_seen(ctx, task):
 def grid(ctx, check):
     """The saved estimatorParamMaps are the full cross product of the values asked for, on the right stages."""
     meta = ctx.metadata(check.tasks[0])
-    raw_maps = {**meta.get("defaultParamMap", {}), **meta.get("paramMap", {})}.get("estimatorParamMaps") or []
+    raw_maps = _grid(meta)
     classes = _stage_classes(ctx, check.tasks[0])
     want = {k: [v for v in values] for k, values in check.params["grid"].items()}
     combos = []
     for i, raw in enumerate(raw_maps):
-        point = {}
-        for entry in raw:
-            key = f"{classes.get(entry['parent'], '?')}.{entry['name']}"
-            value = json.loads(entry["value"]) if str(entry.get("isJson", "true")).lower() == "true" else entry["value"]
-            point[key] = value
+        point = {f"{classes.get(e['parent'], '?')}.{e['name']}": e["value"] for e in raw}
         if set(point) != set(want):
             return CheckResult.failed(f"grid point {i} sets {', '.join(sorted(point)) or 'nothing'}; every point "
                                       f"should set exactly {', '.join(sorted(want))}")
@@ -125,10 +129,7 @@ def _tuned_metadata(ctx, check):
     except (OSError, ValueError) as exc:
         raise MissingArtifact(f"the tuned model returned by tune_and_test() cannot be read back: {exc}") from None
     metrics = [float(m) for m in meta.get("avgMetrics") or meta.get("validationMetrics") or []]
-    raw_maps = {**meta.get("defaultParamMap", {}), **meta.get("paramMap", {})}.get("estimatorParamMaps") or []
-    maps = [[{"parent": e["parent"], "name": e["name"],
-              "value": json.loads(e["value"]) if str(e.get("isJson", "true")).lower() == "true" else e["value"]}
-             for e in raw] for raw in raw_maps]
+    maps = _grid(meta)
     params = {**evaluator.get("defaultParamMap", {}), **evaluator.get("paramMap", {})}
     return {"metrics": metrics, "maps": maps, "metric": str(params.get("metricName", "")),
             "evaluator": str(evaluator.get("class", ""))}
