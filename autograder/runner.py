@@ -165,10 +165,12 @@ class Grader:
         if requests:
             budget = max(spec.time_limit_s - (time.monotonic() - started), min(90.0, spec.time_limit_s / 3))
             t0, detail = time.monotonic(), Timings()
-            with self.child_session(len(requests)) as spark:
+            # The child that runs the submission's own code gets a Spark session of its own.
+            with self.child_session(len(requests)) as spark, self.child_session(len(requests)) as own:
                 scoring, scoring_notes = run_scoring_phase(area, data, spec.module_name, staged.path, requests,
                                                            spark, spec.data.id_col, budget, spec.memory_mb,
-                                                           hidden, self.starter, detail, abort=abort)
+                                                           hidden, self.starter, detail, abort=abort,
+                                                           submission_spark=own)
             timings.add("scoring phase (a fresh process)", time.monotonic() - t0)
             timings.rows += child_rows(detail.rows)
             notes += scoring_notes

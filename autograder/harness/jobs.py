@@ -65,7 +65,8 @@ class StudentJob:
 @dataclass(frozen=True)
 class ScoringJob:
     """The scoring child's job: score ``requests`` one at a time as the grader orders them through
-    ``control``, writing into ``scores``; ``submission`` is imported only when a request needs its code."""
+    ``control``, writing into ``scores``. ``role`` "submission": import ``submission`` and run only the parts
+    of the requests that need its code; "grader": never import it (see :mod:`autograder.harness.scorer`)."""
 
     submission: Path | None
     module_name: str
@@ -77,9 +78,11 @@ class ScoringJob:
     train: str | None = None        # the public training data (``train_df`` for the submission's code)
     memory_mb: int = 2048
     load_timeout_s: float = LOAD_TIMEOUT_S
+    role: str = "grader"            # "submission": the parts that import it; "grader": everything else
 
     def to_dict(self) -> dict[str, Any]:
         return {"submission": str(self.submission) if self.submission else None, "module_name": self.module_name,
+                "role": self.role,
                 "spark": self.spark.to_dict(), "id_col": self.id_col, "requests": [dict(r) for r in self.requests],
                 "memory_mb": self.memory_mb, "scores": str(self.scores), "train": self.train,
                 "control": str(self.control), "load_timeout_s": self.load_timeout_s}
@@ -91,5 +94,5 @@ class ScoringJob:
                    module_name=d["module_name"], id_col=d["id_col"],
                    scores=Path(d["scores"]), control=Path(d["control"]),
                    requests=tuple(dict(r) for r in d.get("requests", ())), train=d.get("train"),
-                   memory_mb=int(d.get("memory_mb", 2048)),
+                   memory_mb=int(d.get("memory_mb", 2048)), role=str(d.get("role", "grader")),
                    load_timeout_s=float(d.get("load_timeout_s", LOAD_TIMEOUT_S)))

@@ -1,14 +1,18 @@
 """Scoring phase, child side: ``python -m autograder.harness.scorer <job.json>`` (the grader's driver is
 :mod:`autograder.harness.scoring_phase`).
 
-It loads saved models from disk with Spark's own readers (a tuning model: only its best model; an
-unfitted estimator is fitted first on the rows the grader names) or, for a loader check, with the
-submission's loader function, and writes their predictions on the requested data as Parquet, one request
-at a time as the grader orders them, each under its own time limit. A probe request runs an assignment's
-``tasks.py`` function instead, which starts the submission in processes of its own and records what it
-observes of them (a server's answers over HTTP, a stream's sink across kills it times). The submission's
-code is imported into this process only when a request needs it (custom stages, its loader), after every
-request that does not.
+A scoring job has one of two roles. The **grader** role never imports the submission: it loads saved
+models from disk with Spark's own readers (a tuning model: only its best model; an unfitted estimator is
+fitted first on the rows the grader names), writes their predictions on the requested data as Parquet,
+and writes the facts the checks judge from the saved files. The **submission** role runs, in a process of
+its own before that one, only what needs the submission's code (:func:`run_submission_part`): its
+``preprocess`` function, its loader, and a model's leading stages up to its last stage of the
+submission's own classes; the grader role then runs every stage after those, on the rows that part left
+(:func:`score_given`). So no score is computed in a process the submission's code ran in, whatever that
+code patches there. A probe request runs an assignment's ``tasks.py`` function instead, which starts the
+submission in processes of its own and records what it observes of them (a server's answers over HTTP,
+a stream's sink across kills it times). Requests are run one at a time as the grader orders them, each
+under its own time limit.
 The data given here never carries labels: held-out requests get a copy of the hidden *features* only, and
 their error messages never quote the data (only the exception type and Spark's error condition). Ends
 with ``os._exit`` like the student phase.
@@ -23,12 +27,13 @@ import sys
 import time
 from pathlib import Path
 
-from autograder.harness.artifacts import read_json, stage_metadata, write_json, write_predictions
+from autograder.harness.artifacts import HarnessError, read_json, stage_metadata, write_json, write_predictions
 from autograder.harness.child_runtime import (TaskTimeout, alive, arm, disarm, finish, handout_names, harness_error,
                                               jvm_broken, limit_python_memory, memory_message, pickle_by_value,
                                               revive, stop_running_work)
 from autograder.harness.jobs import REQUEST_TIMEOUT_S, ScoringJob
 from autograder.harness.processes import ProbeFailed
+from autograder.harness.saved_models import leaf_stages, python_class_name, saved_facts, split_at, tuning_model
 from autograder.harness.sealing import await_order, report_ready
 from autograder.spark import build_session
 from autograder.submission import load_submission
@@ -36,23 +41,11 @@ from autograder.submission import load_submission
 
 def stage_class(metadata: dict):
     """The Python class of a saved stage, from the ``class`` Spark recorded in its metadata."""
-    name = str(metadata.get("class", ""))
-    if name.startswith("org.apache.spark.ml."):
-        name = "pyspark.ml." + name[len("org.apache.spark.ml."):]
+    name = python_class_name(metadata)
     module_name, _, cls_name = name.rpartition(".")
     if not module_name:
         raise ValueError(f"the saved metadata names no class ({name!r})")
     return getattr(importlib.import_module(module_name), cls_name)
-
-
-TUNING_MODELS = ("org.apache.spark.ml.tuning.", "pyspark.ml.tuning.")
-TUNING_METRICS = ("avgMetrics", "validationMetrics")
-
-
-def tuning_model(metadata: dict) -> bool:
-    """Whether saved metadata is Spark's own CrossValidatorModel or TrainValidationSplitModel."""
-    name = str(metadata.get("class", ""))
-    return name.startswith(TUNING_MODELS) and name.endswith(("CrossValidatorModel", "TrainValidationSplitModel"))
 
 
 def set_params(estimator, fit_params: str | None):
@@ -81,9 +74,7 @@ def load_model(path: Path, spark=None, fit: str | None = None, where: str | None
     metadata = stage_metadata(path)
     if tuning_model(metadata):
         best, _ = load_model(Path(path) / "bestModel")
-        metrics = next((metadata[k] for k in TUNING_METRICS if metadata.get(k)), [])
-        name = str(metadata["class"]).replace("org.apache.spark.ml.", "pyspark.ml.")
-        return best, {"class": name, "metrics": [float(m) for m in metrics]}
+        return best, saved_facts(path)
     model = stage_class(metadata).load(str(path))
     if fit:
         set_params(model, fit_params)
@@ -137,6 +128,58 @@ def preprocessed(loaded, name: str, data):
     return rows
 
 
+def save_again(model, target: Path, what: str) -> Path:
+    """Save a model this process holds (the submission's loader's, or one fitted here) with its own writer,
+    so that the process that never imports the submission reads it from files."""
+    if not hasattr(model, "write"):
+        raise TypeError(f"{what} is a {type(model).__qualname__}, which cannot be saved with .write(); "
+                        "return the model Spark's reader gives")
+    model.write().overwrite().save(str(target))
+    return target
+
+
+def run_submission_part(spark, loaded, request: dict, out: Path) -> None:
+    """The part of a request that needs the submission's code, in a process that imported it: the rows
+    (through its ``preprocess`` function), the model (its loader's, saved again; or one fitted on the
+    saved estimator, saved) and the leading stages up to its last stage of its own classes. Leaves
+    ``out/rows`` (and ``out/model``) for :func:`score_given`, which runs the rest elsewhere."""
+    rows = request_rows(spark, request, loaded)
+    path = Path(request["model"])
+    if request.get("loader"):
+        path = save_again(student_loaded_model(loaded, request["loader"], path), out / "model",
+                          f"what {request['loader']}(path) returned")
+    elif request.get("fit"):
+        fitted, _ = load_model(path, spark, request["fit"], request.get("where"), request.get("fit_params"))
+        path = save_again(fitted, out / "model", "the model fitted from the saved estimator")
+    for stage in leading_stages(path):
+        rows = stage.transform(rows)
+    rows.write.mode("overwrite").parquet(str(out / "rows"))
+
+
+def leading_stages(path: Path) -> list:
+    """The leaf stages of the saved model at ``path`` up to its last one of the submission's own classes,
+    each loaded from its own folder (the submission's classes through the module it was loaded as)."""
+    leaves = leaf_stages(path)
+    return [stage_class(stage_metadata(leaf)).load(str(leaf)) for leaf in leaves[:split_at(path)]]
+
+
+def score_given(spark, request: dict, loaded: dict):
+    """(transformed rows, model facts) for a request whose submission part ran elsewhere
+    (:func:`run_submission_part`, sealed at ``request["given"]``): only the stages after the split, all
+    Spark's own, read here with Spark's readers (``loaded``: those already read, by folder), on the rows
+    that part left; the facts from the files."""
+    given = Path(request["given"])
+    path = given / "model" if request.get("loader") or request.get("fit") else Path(request["model"])
+    key = str(path)
+    if key not in loaded:
+        leaves = leaf_stages(path)
+        loaded[key] = [stage_class(stage_metadata(leaf)).load(str(leaf)) for leaf in leaves[split_at(path):]]
+    rows = spark.read.parquet(str(given / "rows"))
+    for stage in loaded[key]:
+        rows = stage.transform(rows)
+    return rows, saved_facts(path)
+
+
 def model_facts(model) -> dict:
     """Raw facts about a loaded model for the grader: its class and, for tuned models, the validation
     metrics it kept."""
@@ -180,7 +223,8 @@ def main(job_path: str) -> int:
     scores, control = job.scores, job.control
     requests = {Path(r["out"]).name: r for r in job.requests}
     loaded = None
-    models: dict[str, object] = {}      # loaded once per saved model read with Spark's reader
+    models: dict[tuple, tuple] = {}     # loaded once per saved model read with Spark's reader
+    suffixes: dict[str, list] = {}      # the stages after the submission's own, once per saved model
     broken, restarts = False, 0
     seq = 0
     report_ready(scores, seq)
@@ -190,6 +234,7 @@ def main(job_path: str) -> int:
             restarts += 1
             spark = revive(options, restarts, fresh_jvm=broken)
             models.clear()
+            suffixes.clear()
         broken = False
         out = Path(request["out"])
         write_json(out / "outcome.json", {"status": "started"})
@@ -197,31 +242,35 @@ def main(job_path: str) -> int:
         t0 = time.monotonic()
         touched_data = False
         try:
-            if request.get("needs_submission") and loaded is None and job.submission:
+            if job.role == "submission" and loaded is None:
                 loaded = _load_student(job, spark)
                 if not alive(spark):                    # its top-level code stopped the session
                     restarts += 1
                     spark = revive(options, restarts)
-                    models.clear()
             arm(timeout)
             if request.get("probe"):
                 run_probe(request["probe"], spark, job, request, out)
-                status, message = "ok", ""
+            elif job.role == "submission":
+                touched_data = True
+                run_submission_part(spark, loaded, request, out)
             else:
-                if request.get("loader"):
-                    model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
-                    facts = model_facts(model)
+                if request.get("given"):
+                    touched_data = True
+                    scored, facts = score_given(spark, request, suffixes)
+                elif request.get("needs_submission"):
+                    raise HarnessError("a request that needs the submission's code reached the scoring process "
+                                       "that never imports it, without its part done elsewhere")
                 else:
                     key = (request["model"], request.get("fit"), request.get("where"), request.get("fit_params"))
                     if key not in models:
                         models[key] = load_model(Path(request["model"]), spark, request.get("fit"),
                                                  request.get("where"), request.get("fit_params"))
                     model, facts = models[key]
+                    touched_data = True
+                    scored = model.transform(request_rows(spark, request))
                 write_json(out / "model.json", facts)
-                touched_data = True
-                data = request_rows(spark, request, loaded)
-                write_predictions(model.transform(data), out / "predictions", job.id_col)
-                status, message = "ok", ""
+                write_predictions(scored, out / "predictions", job.id_col)
+            status, message = "ok", ""
         except ProbeFailed as exc:
             status, message = "raised", str(exc)[:2000]
         except TaskTimeout:

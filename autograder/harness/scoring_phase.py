@@ -1,25 +1,26 @@
 """Scoring phase, grader side: copies the data each request needs into the child's area (the hidden
-features only for the duration of this phase), refuses any request for the labels, runs the scoring child
-(:mod:`autograder.harness.scorer`) in the sandbox and seals each request's output as it ends."""
+features only for the duration of this phase), refuses any request for the labels, runs the scoring
+children (:mod:`autograder.harness.scorer`: first the one that runs the submission's own code, then the
+one that never imports it) in the sandbox and seals each request's output as it ends."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 
 from autograder.box import oom_kills
-from autograder.harness.artifacts import stage_metadata, write_json
+from autograder.harness.artifacts import write_json
 from autograder.harness.jobs import REQUEST_TIMEOUT_S, ScoringJob
-from autograder.harness.scorer import tuning_model
+from autograder.harness.saved_models import custom_classes
 from autograder.harness.sealing import TaskPlan, TaskSequencer
 from autograder.harness.student_phase import copy_input
 from autograder.sandbox import Jail, needs_network, run_child
 from autograder.spark import SparkOptions
 from autograder.timings import sequence_rows
 
-SPARK_CLASS_PREFIXES = ("org.apache.spark.", "pyspark.ml.")
 PROBE_TIMEOUT_S = 240.0     # a probe's time limit: it starts the submission's processes and waits on them
 
 
@@ -31,38 +32,22 @@ def _within(path: Path, folder: Path) -> bool:
         return False
 
 
-def custom_classes(model: Path) -> list[str]:
-    """Classes in a saved model's metadata (nested stages included) that are not Spark's own: loading
-    such a model needs the submission's code. Of Spark's own tuning model only the best model counts:
-    the scorer loads nothing else of it (:func:`autograder.harness.scorer.load_model`)."""
-    try:
-        if tuning_model(stage_metadata(Path(model))):
-            return custom_classes(Path(model) / "bestModel")
-    except (OSError, ValueError):
-        pass
-    found = []
-    for part in sorted(Path(model).rglob("metadata/part-*")):
-        try:
-            name = str(stage_metadata(part.parent.parent).get("class", ""))
-        except (OSError, ValueError):
-            continue
-        if not name.startswith(SPARK_CLASS_PREFIXES):
-            found.append(name)
-    return found
-
-
 def run_scoring_phase(area, data, module_name: str, submission: Path, requests: list[dict], spark: dict,
                       id_col: str, limit_s: float, memory_mb: int, hidden: tuple = (), starter=None, timings=None,
-                      abort=None):
+                      abort=None, submission_spark: dict | None = None):
     """Score saved models in a sandboxed child; returns (ChildRun, notes). ``data`` is the grader's
     :class:`autograder.data.PreparedData`; ``submission`` is the staged file (copied by the student
     phase into the area already, else copied here); ``starter``: a fork server for the child.
 
     Every request's ``out`` names a folder of one grader-side scores folder: the child writes into a
     folder of that name in its area, and each request's folder is sealed into ``out`` as it ends (see
-    :mod:`autograder.harness.sealing`). Requests whose models are made only of Spark's own classes are
-    scored first, before the submission's code is imported at all (it is needed only for custom stages
-    and the submission's own loader), so nothing the submission runs can touch their results."""
+    :mod:`autograder.harness.sealing`).
+
+    Scoring takes two children. What needs the submission's code (its custom stages up to the last one,
+    its loader, its preprocessing function) runs first, in a child that imports it, with its own Spark
+    session (``submission_spark``; default ``spark``); its outputs are sealed. Every prediction is then
+    made in a second child that never imports the submission, from Spark's own readers and those sealed
+    rows (:mod:`autograder.harness.scorer`), so nothing the submission patches can touch a score."""
     inp = area.input
     scores = area.output("scores")
     staged = inp / submission.name
@@ -126,36 +111,103 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
     train_copy = str(mapping[os.path.realpath(data.train)][0])
     if not Path(train_copy).exists():
         copy_input(Path(data.train), Path(train_copy))
-    load_timeout = min(120.0, max(10.0, limit_s / 3))
-    # Stable: Spark-only first, then probes (the submission runs beside the scorer), then what imports it.
-    ordered = sorted(job_requests, key=lambda r: (r["needs_submission"], bool(r["probe"])))
-    plans = [TaskPlan(name=Path(r["out"]).name, label="scoring",
-                      outputs=("observed.json",) if r["probe"] else ("predictions",),
-                      timeout_s=r["timeout_s"] + (load_timeout if r["needs_submission"] else 0.0))
-             for r in ordered]
-    area.open_for_child(scores)
-    sequencer = TaskSequencer(artifacts=scores, control=inp / "control-scoring", sealed=sealed, order=plans,
-                              load_timeout_s=load_timeout, memory_events=oom_kills, abort=abort)
-    sequencer.start()
-    job = ScoringJob(submission=staged, module_name=module_name, spark=SparkOptions.from_dict(spark), id_col=id_col,
-                     scores=scores, control=sequencer.control, requests=tuple(ordered), train=train_copy,
-                     memory_mb=memory_mb, load_timeout_s=load_timeout)
-    job_file = inp / "score-job.json"
-    write_json(job_file, job.to_dict())
-    jail = Jail(area.iso, area, writable=(scores, area.home, area.tmp), hidden=tuple(hidden),
-                network=needs_network(spark))
+    child = _ScoringChild(area, staged, module_name, id_col, memory_mb, train_copy, hidden, starter, timings, abort)
+    started = time.monotonic()
+    run = None
     try:
-        run = run_child("autograder.harness.scorer", job_file, area.home, limit_s, memory_mb, jail=jail,
-                        watch=sequencer, starter=starter)
-        run.keep_log(area.root.parent / "scorer.log")
+        parts = [r for r in job_requests if r["needs_submission"] and not r["probe"]]
+        if parts:
+            run, part_notes = _submission_parts(child, parts, sealed, submission_spark or spark, limit_s)
+            notes += part_notes
+        rest = [r for r in job_requests if not r["needs_submission"] or r["probe"]]
+        if rest:
+            budget = limit_s - (time.monotonic() - started) if parts else limit_s
+            run, grader_notes = child.run("grader", rest, area.output("scores"), sealed, spark,
+                                          max(budget, min(90.0, limit_s / 3)))
+            notes += grader_notes
     finally:
         shutil.rmtree(inp / "hidden", ignore_errors=True)
-    sequencer.settle()
-    sequencer.interrupted(f"{run.describe(limit_s, memory_mb)}", run.cause)
-    notes += sequencer.notes
-    if timings is not None:
-        timings.rows += sequence_rows(sequencer, "child start to ready (interpreter, Spark)", "request")
-    area.seal(scores)
-    if run.ended_abnormally and not run.during:
-        run = replace(run, during="while scoring the saved models")
     return run, notes
+
+
+def _submission_parts(child: "_ScoringChild", parts: list[dict], sealed: Path, spark: dict, limit_s: float):
+    """Run the parts of ``parts`` that need the submission's code in a child that imports it; each request
+    whose part succeeded then names its sealed output (``given``) for the grader's child, and every other
+    one gets that part's verdict as its own. Returns (ChildRun, notes)."""
+    area = child.area
+    own = sealed.with_name(sealed.name + "-submission")
+    out = area.output("submission-parts")
+    first: dict[tuple, str] = {}        # requests that differ only in their out folder share one part
+    for request in parts:
+        first.setdefault(_part_key(request), Path(request["out"]).name)
+    run, notes = child.run("submission", [{**r, "out": str(out / Path(r["out"]).name)} for r in parts
+                                          if first[_part_key(r)] == Path(r["out"]).name], out, own, spark, limit_s)
+    for request in parts:
+        name = first[_part_key(request)]
+        verdict = child.verdicts.get(name) or {"status": "not run", "message": "the scoring process that runs the "
+                                               "submission's own code ended before it reached this model"}
+        if verdict.get("status") == "ok":
+            copy = area.input / "submission-parts" / name
+            if not copy.exists():
+                copy_input(own / name, copy)
+            request["given"], request["needs_submission"] = str(copy), False
+        else:
+            write_json(sealed / Path(request["out"]).name / "outcome.json", verdict)
+    if run is not None and run.ended_abnormally:
+        notes.append(f"running the submission's own code for scoring: {run.describe(limit_s, child.memory_mb)}")
+    return run, notes
+
+
+def _part_key(request: dict) -> tuple:
+    """What makes the submission's part of two requests the same work."""
+    return tuple(request.get(k) for k in ("model", "data", "rows", "preprocess", "loader", "fit", "where",
+                                           "fit_params"))
+
+
+class _ScoringChild:
+    """Runs one scoring child (of either role) in the sandbox and seals each request's output as it ends."""
+
+    def __init__(self, area, staged: Path, module_name: str, id_col: str, memory_mb: int, train: str, hidden,
+                 starter, timings, abort):
+        self.area, self.staged, self.module_name, self.id_col = area, staged, module_name, id_col
+        self.memory_mb, self.train, self.hidden, self.starter = memory_mb, train, tuple(hidden), starter
+        self.timings, self.abort = timings, abort
+        self.verdicts: dict[str, dict] = {}
+
+    def run(self, role: str, requests: list[dict], scores: Path, sealed: Path, spark: dict, limit_s: float):
+        area, inp = self.area, self.area.input
+        load_timeout = min(120.0, max(10.0, limit_s / 3))
+        importing = role == "submission"
+        # Stable: Spark-only first, then probes (the submission runs beside the scorer).
+        ordered = sorted(requests, key=lambda r: bool(r["probe"]))
+        plans = [TaskPlan(name=Path(r["out"]).name, label="scoring",
+                          outputs=(("observed.json",) if r["probe"] else
+                                   ("rows",) + (("model",) if r.get("loader") or r.get("fit") else ()) if importing
+                                   else ("predictions",)),
+                          timeout_s=r["timeout_s"] + (load_timeout if importing else 0.0))
+                 for r in ordered]
+        area.open_for_child(scores)
+        sequencer = TaskSequencer(artifacts=scores, control=inp / f"control-{role}", sealed=sealed, order=plans,
+                                  load_timeout_s=load_timeout, memory_events=oom_kills, abort=self.abort)
+        sequencer.start()
+        job = ScoringJob(submission=self.staged if importing else None, module_name=self.module_name,
+                         spark=SparkOptions.from_dict(spark), id_col=self.id_col, scores=scores,
+                         control=sequencer.control, requests=tuple(ordered), train=self.train, role=role,
+                         memory_mb=self.memory_mb, load_timeout_s=load_timeout)
+        job_file = inp / f"score-job-{role}.json"
+        write_json(job_file, job.to_dict())
+        jail = Jail(area.iso, area, writable=(scores, area.home, area.tmp), hidden=self.hidden,
+                    network=needs_network(spark))
+        run = run_child("autograder.harness.scorer", job_file, area.home, limit_s, self.memory_mb, jail=jail,
+                        watch=sequencer, starter=self.starter)
+        run.keep_log(area.root.parent / f"scorer-{role}.log")
+        sequencer.settle()
+        sequencer.interrupted(f"{run.describe(limit_s, self.memory_mb)}", run.cause)
+        self.verdicts.update(sequencer.verdicts)
+        if self.timings is not None:
+            what = "the submission's own stages" if importing else "request"
+            self.timings.rows += sequence_rows(sequencer, f"child start to ready ({role} role)", what)
+        area.seal(scores)
+        if run.ended_abnormally and not run.during:
+            run = replace(run, during="while scoring the saved models")
+        return run, list(sequencer.notes)

@@ -3,8 +3,8 @@ a Python object the submission attached to it (an evaluator of its own) never im
 
 import json
 
-from autograder.harness.scorer import load_model, tuning_model
-from autograder.harness.scoring_phase import custom_classes
+from autograder.harness.saved_models import custom_classes, tuning_model
+from autograder.harness.scorer import load_model
 
 
 def _saved(folder, cls, **extra):
