@@ -8,11 +8,11 @@ import json
 import math
 
 from autograder.checks import sdk
-from autograder.checks.context import MissingArtifact
+from autograder.checks.context import MissingArtifact, ScoreRequest
 from autograder.checks.outputs import declared_outputs
 from autograder.checks.pipeline import leaves
 from autograder.checks.sdk import Param
-from autograder.harness.artifacts import stage_metadata
+from autograder.harness.artifacts import read_json, stage_metadata
 from autograder.results import CheckResult
 
 MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
@@ -113,6 +113,22 @@ def centers(ctx, check):
     return CheckResult.passed(f"{len(got)} centres in mm and g, each the mean of its cluster (within {tol:g})")
 
 
+def importances_score_requests(ctx, check):
+    """The saved forest pipeline on the public sample, with the metadata of the forest's features column
+    (its slot names)."""
+    stage = ctx.task_dir(check.tasks[1]) / "stage"
+    try:
+        forests = [(info, folder) for info, folder in leaves(stage) if info.name.endswith("ClassificationModel")]
+    except (OSError, ValueError):
+        return []
+    if not forests:
+        return []
+    params = stage_metadata(forests[-1][1])
+    features = (params.get("paramMap") or {}).get("featuresCol") or (params.get("defaultParamMap") or {}).get(
+        "featuresCol", "features")
+    return [ScoreRequest(model=stage, data=ctx.data.sample, out=ctx.score_dir(check, "slots"), metadata_of=features)]
+
+
 def _column_of(slot, columns):
     for col in sorted(columns, key=len, reverse=True):
         if slot == col or slot.startswith(col + "_"):
@@ -150,11 +166,17 @@ def forest_weights(stage_dir) -> list[float] | None:
 def importances(ctx, check):
     """forest_importances() gives each data column the sum of the forest's importances over its slots. The
     importances come from the fitted forest as it was saved when its fit ended (the check's second task),
-    never from the live model the student's function was given (which it could change)."""
+    never from the live model the student's function was given (which it could change); the slot names
+    from that saved pipeline's features column on the public sample, transformed where the submission is
+    never imported (:func:`importances_score_requests`)."""
     answer = ctx.value(check.tasks[0], "answer")
-    truth = ctx.value(check.tasks[0], "truth")
     columns = list(check.params["columns"])
-    slots = {a["idx"]: a["name"] for group in truth["attrs"].values() for a in group}
+    scored = ctx.scored(ctx.score_dir(check, "slots"))
+    if scored.get("status") != "ok":
+        return CheckResult.failed("the saved forest pipeline could not score the public sample in a fresh process: "
+                                  f"{scored.get('message') or scored.get('status')}")
+    attrs = read_json(ctx.score_dir(check, "slots") / "column_metadata.json").get("ml_attr", {}).get("attrs", {})
+    slots = {a["idx"]: a["name"] for group in attrs.values() for a in group}
     weights = forest_weights(ctx.task_dir(check.tasks[1]) / "stage")
     if weights is None:
         return CheckResult.failed("the saved forest pipeline has no fitted RandomForestClassificationModel")

@@ -32,7 +32,9 @@ class ScoreRequest:
     ``{"parent": stage uid, "name": param, "value": value}``, as Spark saves a grid point) set on its stages.
     ``rows``: the grader's SQL query over the view ``rows`` (the Parquet rows at ``data``): only its result
     is scored. ``preprocess``: a function of the submission, ``f(df) -> df``, applied to the rows before the
-    model scores them (the submission is imported for it, after every request that does not need it). ``probe``: instead of scoring, the scoring
+    model scores them (in a process of its own: see :mod:`autograder.harness.scorer`). ``metadata_of``: also
+    leave the metadata Spark attaches to that output column (``column_metadata.json``: for an assembled
+    vector, its slot names), read where the submission is never imported. ``probe``: instead of scoring, the scoring
     child runs the assignment's ``tasks.py`` function of that name, which drives the submission in
     processes of its own (see :mod:`autograder.harness.scorer`) and leaves what it observed under ``out``.
 
@@ -49,8 +51,9 @@ class ScoreRequest:
     fit_params: str | None = None
     rows: str | None = None
     preprocess: str | None = None
+    metadata_of: str | None = None
 
-    OPTIONAL = ("loader", "fit", "where", "probe", "fit_params", "rows", "preprocess")
+    OPTIONAL = ("loader", "fit", "where", "probe", "fit_params", "rows", "preprocess", "metadata_of")
 
     def __post_init__(self):
         for name in ("model", "data", "out") + (("fit",) if self.fit is not None else ()):

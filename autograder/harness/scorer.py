@@ -180,6 +180,13 @@ def score_given(spark, request: dict, loaded: dict):
     return rows, saved_facts(path)
 
 
+def column_metadata(df, column: str) -> dict:
+    """The metadata Spark attached to ``column`` of ``df`` (an assembled vector's slot names, ``ml_attr``)."""
+    if column not in df.columns:
+        raise ValueError(f"the model's output has no column '{column}'")
+    return dict(df.schema[column].metadata or {})
+
+
 def model_facts(model) -> dict:
     """Raw facts about a loaded model for the grader: its class and, for tuned models, the validation
     metrics it kept."""
@@ -269,6 +276,8 @@ def main(job_path: str) -> int:
                     touched_data = True
                     scored = model.transform(request_rows(spark, request))
                 write_json(out / "model.json", facts)
+                if request.get("metadata_of"):
+                    write_json(out / "column_metadata.json", column_metadata(scored, request["metadata_of"]))
                 write_predictions(scored, out / "predictions", job.id_col)
             status, message = "ok", ""
         except ProbeFailed as exc:

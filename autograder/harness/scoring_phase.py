@@ -97,7 +97,7 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
                              "timeout_s": min(PROBE_TIMEOUT_S if probe else REQUEST_TIMEOUT_S, limit_s),
                              "fit": str(fit) if fit else None, "where": request.get("where"),
                              "fit_params": request.get("fit_params"), "rows": request.get("rows"),
-                             "preprocess": request.get("preprocess"),
+                             "preprocess": request.get("preprocess"), "metadata_of": request.get("metadata_of"),
                              "probe": f"{inp / 'assignment' / 'tasks.py'}:{probe.split(':', 1)[-1]}" if probe else None,
                              # a probe runs the submission in processes of its own, never in the scorer
                              "needs_submission": bool(request.get("loader") or request.get("preprocess")

@@ -198,7 +198,8 @@ def _score_main(job_path: str, spark=None) -> None:
     """Child side: the student's objects into ``__main__`` (where the saved metadata names their classes),
     then each request: load the model (Spark's reader or the student's loader), predict, write Parquet."""
     from autograder.harness.artifacts import write_predictions
-    from autograder.harness.scorer import load_model, model_facts, request_rows, student_loaded_model
+    from autograder.harness.scorer import (column_metadata, load_model, model_facts, request_rows,
+                                          student_loaded_model)
 
     job = read_json(Path(job_path))
     spark = spark or _fresh_session()
@@ -233,8 +234,10 @@ def _score_main(job_path: str, spark=None) -> None:
                 model, facts = load_model(Path(request["model"]), spark, request.get("fit"), request.get("where"),
                                           request.get("fit_params"))
             write_json(out / "model.json", facts)
-            write_predictions(model.transform(request_rows(spark, request, loaded)), out / "predictions",
-                              job["id_col"])
+            scored = model.transform(request_rows(spark, request, loaded))
+            if request.get("metadata_of"):
+                write_json(out / "column_metadata.json", column_metadata(scored, request["metadata_of"]))
+            write_predictions(scored, out / "predictions", job["id_col"])
             status, message = "ok", ""
         except BaseException as exc:  # noqa: BLE001 - recorded for the judge
             status, message = "raised", first_line(exc)
