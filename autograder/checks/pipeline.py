@@ -20,6 +20,7 @@ from autograder.checks.lineage import OUTPUT_PARAMS, SqlProblem, Trace, column_p
 from autograder.checks.param_rules import describe_rule, param_ok
 from autograder.checks.params import Param, param_value
 from autograder.harness.artifacts import stage_metadata
+from autograder.harness.saved_models import stage_folders
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
@@ -114,17 +115,6 @@ def _info(meta: dict[str, Any]) -> StageInfo:
     return StageInfo(cls=str(meta.get("class", "?")), uid=str(meta.get("uid", "?")), params=params)
 
 
-def _stage_folder(stage_dir: Path, index: int, uid: str) -> Path:
-    """The folder of stage ``index``: ``<index>_<uid>``, the index zero-padded to the width of the count."""
-    suffix = f"_{uid}"
-    folder = Path(stage_dir) / "stages"
-    for p in sorted(folder.iterdir()) if folder.is_dir() else ():
-        prefix = p.name[: -len(suffix)] if p.name.endswith(suffix) else ""
-        if prefix.isdigit() and int(prefix) == index:
-            return p
-    raise FileNotFoundError(f"stage {index} ({uid}) of the saved pipeline has no folder")
-
-
 def leaves(stage_dir: Path) -> list[tuple[StageInfo, Path]]:
     """The leaf stages under a saved stage, in order, each with its folder: nested Pipelines and
     PipelineModels expanded at any depth (a pipeline of Spark's own class only)."""
@@ -134,10 +124,7 @@ def leaves(stage_dir: Path) -> list[tuple[StageInfo, Path]]:
     uids = meta.get("paramMap", {}).get("stageUids") or meta.get("stageUids")
     if top.name not in PIPELINES or not top.is_spark or uids is None:
         return [(top, stage_dir)]
-    found: list[tuple[StageInfo, Path]] = []
-    for i, uid in enumerate(uids):
-        found += leaves(_stage_folder(stage_dir, i, uid))
-    return found
+    return [leaf for folder in stage_folders(stage_dir, meta) for leaf in leaves(folder)]
 
 
 def flatten(stage_dir: Path) -> tuple[StageInfo, list[StageInfo]]:

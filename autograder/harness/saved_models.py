@@ -52,21 +52,22 @@ def custom_classes(model: Path) -> list[str]:
     return found
 
 
-def _stage_folders(model: Path, metadata: dict) -> list[Path]:
-    """The stage folders of a saved PipelineModel, in order (``stages/<index>_<uid>``, as Spark and PySpark
-    both write them), checked against the uids its metadata lists."""
-    uids = (metadata.get("paramMap") or {}).get("stageUids")
+def stage_folders(model: Path, metadata: dict) -> list[Path]:
+    """The stage folders of a saved pipeline, in order: ``stages/<index>_<uid>`` for each uid its metadata
+    lists, the index zero-padded to the width of the count (as Spark and PySpark both write them)."""
+    uids = (metadata.get("paramMap") or {}).get("stageUids") or metadata.get("stageUids")
     if not isinstance(uids, list):
-        raise ValueError(f"the saved pipeline at {model.name} lists no stageUids in its metadata")
-    folders = {}
-    for entry in (model / "stages").iterdir() if (model / "stages").is_dir() else ():
+        raise ValueError(f"the saved pipeline at {Path(model).name} lists no stageUids in its metadata")
+    found: dict[tuple[int, str], Path] = {}
+    folder = Path(model) / "stages"
+    for entry in sorted(folder.iterdir()) if folder.is_dir() else ():
         index, _, uid = entry.name.partition("_")
         if index.isdigit():
-            folders[int(index)] = (uid, entry)
-    if sorted(folders) != list(range(len(uids))) or any(folders[i][0] != uid for i, uid in enumerate(uids)):
-        raise ValueError(f"the saved pipeline at {model.name} has stage folders that do not match the "
-                         f"{len(uids)} stages its metadata lists")
-    return [folders[i][1] for i in range(len(uids))]
+            found.setdefault((int(index), uid), entry)
+    missing = [f"{i} ({uid})" for i, uid in enumerate(uids) if (i, uid) not in found]
+    if missing:
+        raise FileNotFoundError(f"stage {missing[0]} of the saved pipeline at {Path(model).name} has no folder")
+    return [found[(i, uid)] for i, uid in enumerate(uids)]
 
 
 def leaf_stages(model: Path) -> list[Path]:
@@ -77,7 +78,7 @@ def leaf_stages(model: Path) -> list[Path]:
     if tuning_model(metadata):
         return leaf_stages(model / "bestModel")
     if str(metadata.get("class", "")) in PIPELINE_MODELS:
-        return [leaf for stage in _stage_folders(model, metadata) for leaf in leaf_stages(stage)]
+        return [leaf for stage in stage_folders(model, metadata) for leaf in leaf_stages(stage)]
     return [model]
 
 

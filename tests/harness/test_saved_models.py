@@ -68,5 +68,5 @@ def test_a_tuning_model_splits_its_best_model(tmp_path):
 def test_stage_folders_that_do_not_match_the_metadata_are_refused(tmp_path):
     root = _pipeline(tmp_path / "m", [("a", ASSEMBLER), ("b", LR)])
     (root / "stages" / "1_b").rename(root / "stages" / "1_x")
-    with pytest.raises(ValueError, match="do not match the 2 stages"):
+    with pytest.raises(FileNotFoundError, match=r"stage 1 \(b\) of the saved pipeline at m has no folder"):
         leaf_stages(root)
