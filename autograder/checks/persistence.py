@@ -22,7 +22,7 @@ PARAMS = (
     Param("model_task", str, "the task whose in-memory predictions on the public sample the reloaded model "
           "must reproduce (without loader)"),
     Param("loader", str, "the student's own load function, run in a fresh process on a copy of the saved folder"),
-    Param("model_class", str, "with loader: the short class name the loader must return"),
+    Param("model_class", str, "with loader: the short name of the Spark class the loader must return"),
     Param("same_metrics", bool, "with loader: the loaded model keeps the saved model's validation metrics",
           default=False),
     Param("preprocess", str, "a student function f(df) -> df applied to the rows before the reloaded model scores "
@@ -113,9 +113,11 @@ def _judge_loader(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
                                   f"wrote, failed: {by_loader.get('message') or by_loader.get('status')}")
     facts = _facts(own)
     want = check.params.get("model_class")
-    got = str(facts.get("class", "?")).rsplit(".", 1)[-1]
-    if want and got != want:
-        return CheckResult.failed(f"{loader}(path) returned a {got}, expected a {want}")
+    full = str(facts.get("class", "?"))
+    got = full.rsplit(".", 1)[-1]
+    if want and (got != want or not full.startswith("pyspark.ml.")):
+        return CheckResult.failed(f"{loader}(path) returned a {full if got == want else got}, expected Spark's own "
+                                  f"{want}")
     if check.params.get("same_metrics"):
         kept = _facts(reader).get("metrics", [])
         if [round(float(m), 9) for m in facts.get("metrics", [])] != [round(float(m), 9) for m in kept]:
