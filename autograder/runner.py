@@ -142,6 +142,7 @@ class Grader:
         hidden = (self.cache_dir, data.root, spec.path, project_root(), workdir)
         started, detail = time.monotonic(), Timings()
         with self.child_session(len(tasks)) as spark:
+            launch = dict(spark)
             plans = [_task_plan(t) for t in tasks]
             run, phase_notes = run_student_phase(area, spec.path, spec.module_name, staged.path,
                                                  {"train": data.train, "sample": data.sample},
@@ -157,7 +158,7 @@ class Grader:
                   for p in (problems[:MAX_LOAD_PROBLEMS] if isinstance(problems, list) else [])]
         remove_tree(artifacts, ignore_errors=True)        # only sealed copies count; the scorer sees none
         ctx = JudgeContext(spec=declared, artifacts=sealed_folder(area), scores=scores, data=data,
-                           spark_factory=self.spark)
+                           spark_factory=self.spark, launch=launch)
         box = self.box
         ready = [c for c in checks if not task_problem(ctx, declared, c, run, box)]
         requests = unique_requests([r for c in ready if CHECK_KINDS[c.kind].score_requests

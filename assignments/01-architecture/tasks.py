@@ -2,7 +2,8 @@
 
 Each task calls one student function on the session or on public data and saves plain values or a small
 DataFrame for the grader's checks. Nothing here trusts what the student returns: it is converted to
-plain numbers first, and every probe (job counts, partition ids) is measured by the harness itself.
+plain numbers first. Partition layouts are written by Spark itself as files (one per partition) for the
+grader to read; only the job count of prepare_features is measured in this process.
 """
 
 import time
@@ -95,22 +96,38 @@ def configure_hidden(ctx):
 
 
 def _configure(ctx, target):
-    from pyspark.sql import functions as F
-
     root = ctx.spark
     before = root.conf.get(SHUFFLE)
     session = root.newSession()
     try:
         returned = ctx.student("configure_session")(session, target)
-        effective = int(session.conf.get(SHUFFLE))
-        grouped = session.range(64).groupBy((F.col("id") % 8).alias("k")).count()
-        used = grouped.rdd.getNumPartitions()
+        _grouped_layout(session, ctx.path("session_layout"))
     finally:
         after = root.conf.get(SHUFFLE)
+        _grouped_layout(root, ctx.path("root_layout"))     # the root session as the call left it
         if after != before:
             root.conf.set(SHUFFLE, before)
-    ctx.save_value({"returned": returned, "effective": effective, "groupby_partitions": used,
-                    "root_unchanged": after == before})
+    ctx.save_value({"returned": _plain(returned), "root_before": int(before)})
+
+
+def _grouped_layout(session, folder):
+    """A groupBy on ``session`` written by Spark as text, one file per partition it used (empty ones
+    included): the grader counts the files, so the partitions a session really uses are Spark's own output,
+    not a value read back in this process."""
+    from pyspark.sql import functions as F
+
+    grouped = session.range(0, 1000, numPartitions=2).groupBy((F.col("id") % 1000).alias("k")).count()
+    grouped.select(F.col("k").cast("string")).rdd.map(lambda row: row[0]).saveAsTextFile(folder)
+
+
+def partition_layout(df, column, folder):
+    """``df``'s rows written by Spark as text, one file per partition (empty ones included), each line the
+    value of ``column`` (``<null>`` for a null): the grader reads the partition count and where each key
+    landed from the files."""
+    from pyspark.sql import functions as F
+
+    keys = df.select(F.coalesce(F.col(column).cast("string"), F.lit("<null>")))
+    keys.rdd.map(lambda row: row[0]).saveAsTextFile(folder)
 
 
 def facts(ctx):
@@ -261,14 +278,9 @@ def prepare_hidden(ctx):
 
 
 def partitions(ctx):
-    """repartition_by_key(train, 6, "job"): partition count, keys spread over several partitions, rows."""
-    from pyspark.sql import functions as F
-
+    """repartition_by_key(train, 6, "job"): its partitions, as files Spark writes (judged by the grader)."""
     train = ctx.dataframe("train")
     out = _dataframe(ctx.student("repartition_by_key")(train, PARTITIONS, PARTITION_KEY), "repartition_by_key",
                      [PARTITION_KEY])
-    placed = out.select(F.col(PARTITION_KEY), F.spark_partition_id().alias("pid")).distinct()
-    spread = placed.groupBy(PARTITION_KEY).count().filter(F.col("count") > 1).collect()
-    ctx.save_value({"partitions": out.rdd.getNumPartitions(), "expected_partitions": PARTITIONS,
-                    "split_keys": sorted(str(r[PARTITION_KEY]) for r in spread),
-                    "rows": out.count(), "train_rows": train.count()})
+    partition_layout(out, PARTITION_KEY, ctx.path("layout"))
+    ctx.save_value({"expected_partitions": PARTITIONS})

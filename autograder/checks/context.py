@@ -100,6 +100,7 @@ class JudgeContext:
     scores: Path
     data: PreparedData
     spark_factory: Callable[[], Any]
+    launch: Mapping[str, Any] | None = None     # the Spark options the grader started the student child with
     _spark: Any = field(default=None, repr=False)
 
     @property

@@ -17,9 +17,9 @@ def lazy(ctx, check):
 
 
 def colocated(ctx, check):
-    """Every value of the key lives in exactly one partition (hash partitioning by the key)."""
-    saved = ctx.value(check.tasks[0])
-    split = saved["split_keys"]
+    """Every value of the key lives in exactly one partition (hash partitioning by the key), read from the
+    files Spark wrote, one per partition."""
+    split = ctx.public_judges().split_keys(ctx, check)
     if split:
         return CheckResult.failed(f"rows with the same key are spread over several partitions for "
                                   f"{len(split)} key value(s) ({', '.join(split[:5])}); partition by the column")
@@ -42,9 +42,10 @@ def _credit(ctx):
 
 
 def configure(ctx, check):
-    """configure_session(new_session, n) with the hidden n: returned, effective and used n; root untouched."""
+    """configure_session(new_session, n) with the hidden n: returned n, the session uses n partitions, the root
+    session is untouched (from the partitions Spark used)."""
     n = int(hidden_fixture(ctx, "configure_hidden")[0]["partitions"])
-    return judge_value(ctx, check, {"returned": n, "effective": n, "groupby_partitions": n, "root_unchanged": True})
+    return ctx.public_judges().configure_verdict(ctx, check, n)
 
 
 def labeled_points(ctx, check):
