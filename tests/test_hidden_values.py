@@ -147,11 +147,38 @@ def test_hidden_fixtures_ship_in_the_bundle_never_in_the_handout(tmp_path, grade
     assert any("is the hidden data file hidden/fixtures/" in leak for leak in leaks), leaks
 
 
+@pytest.fixture(scope="module")
+def case_reports(request, tmp_path_factory):
+    """Each assignment's cases graded as one class through the batch path (two workers), on the test
+    session's warm Spark Connect server where the assignment allows it, else with local Spark; graded on
+    first use, then kept: {assignment: {student: report}}."""
+    from autograder.batch import grade_class
+    from autograder.spark import SparkOptions
+
+    graded: dict[str, dict] = {}
+
+    def reports(slug: str) -> dict:
+        if slug not in graded:
+            spec = load_assignment(slug)
+            root = tmp_path_factory.mktemp(f"cases-{slug}")
+            klass = root / "class"
+            klass.mkdir()
+            for case in (c for c in CASES if c["assignment"] == slug):
+                shutil.copyfile(ROOT / "tests" / "hostile" / case["file"], klass / case["file"])
+            server = request.getfixturevalue("connect_server") if spec.spark_connect else None
+            options = SparkOptions(remote=server.url) if server else SparkOptions()
+            result = grade_class(spec, klass, root / "graded", options, workers=2, progress=False,
+                                 work_root=server.work_root if server else None)
+            graded[slug] = result.reports
+        return graded[slug]
+
+    return reports
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
-def test_answers_from_a_public_fixture_lose_the_hidden_points(grader, case):
-    spec = load_assignment(case["assignment"])
-    report = grader.grade(spec, ROOT / "tests" / "hostile" / case["file"])
+def test_answers_from_a_public_fixture_lose_the_hidden_points(case_reports, case):
+    report = case_reports(case["assignment"])[Path(case["file"]).stem]
     verdicts = report.by_name()
     passed = sorted(n for n, c in verdicts.items() if c.status is Status.PASSED)
     assert passed == sorted(case["passes"]), report.to_json()
