@@ -94,5 +94,5 @@ def saved_facts(model: Path) -> dict:
     """Raw facts about a saved model, read from its files: its class (Python name) and, for a tuning model,
     the validation metrics it kept."""
     metadata = stage_metadata(Path(model))
-    metrics = next((metadata[k] for k in TUNING_METRICS if metadata.get(k)), []) if tuning_model(metadata) else []
+    metrics: list = next((metadata[k] for k in TUNING_METRICS if metadata.get(k)), []) if tuning_model(metadata) else []
     return {"class": python_class_name(metadata), "metrics": [float(m) for m in metrics]}
