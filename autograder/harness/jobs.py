@@ -66,7 +66,8 @@ class StudentJob:
 class ScoringJob:
     """The scoring child's job: score ``requests`` one at a time as the grader orders them through
     ``control``, writing into ``scores``. ``role`` "submission": import ``submission`` and run only the parts
-    of the requests that need its code; "grader": never import it (see :mod:`autograder.harness.scorer`)."""
+    of the requests that need its code; "grader": never import it (its probes start it in processes of
+    their own; see :mod:`autograder.harness.scorer`)."""
 
     submission: Path | None
     module_name: str

@@ -190,7 +190,9 @@ class _ScoringChild:
         sequencer = TaskSequencer(artifacts=scores, control=inp / f"control-{role}", sealed=sealed, order=plans,
                                   load_timeout_s=load_timeout, memory_events=oom_kills, abort=self.abort)
         sequencer.start()
-        job = ScoringJob(submission=self.staged if importing else None, module_name=self.module_name,
+        # The grader role gets the submission's path only for probes, which start it in processes of their
+        # own (autograder.harness.entry); the role itself never imports it.
+        job = ScoringJob(submission=self.staged, module_name=self.module_name,
                          spark=SparkOptions.from_dict(spark), id_col=self.id_col, scores=scores,
                          control=sequencer.control, requests=tuple(ordered), train=self.train, role=role,
                          memory_mb=self.memory_mb, load_timeout_s=load_timeout)
