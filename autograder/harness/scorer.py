@@ -5,9 +5,9 @@ A scoring job has one of two roles. The **grader** role never imports the submis
 models from disk with Spark's own readers (a tuning model: only its best model; an unfitted estimator is
 fitted first on the rows the grader names), writes their predictions on the requested data as Parquet,
 and writes the facts the checks judge from the saved files. The **submission** role runs, in a process of
-its own before that one, only what needs the submission's code (:func:`run_submission_part`): its
-``preprocess`` function, its loader, and a model's leading stages up to its last stage of the
-submission's own classes; the grader role then runs every stage after those, on the rows that part left
+its own before that one, only what needs the submission's code (:func:`submission_model`,
+:func:`run_submission_part`): its ``preprocess`` function, its loader, and a model's leading stages up to
+its last stage of the submission's own classes; the grader role then runs every stage after those, on the rows that part left
 (:func:`score_given`). So no score is computed in a process the submission's code ran in, whatever that
 code patches there. A probe request runs an assignment's ``tasks.py`` function instead, which starts the
 submission in processes of its own and records what it observes of them (a server's answers over HTTP,
@@ -138,19 +138,26 @@ def save_again(model, target: Path, what: str) -> Path:
     return target
 
 
-def run_submission_part(spark, loaded, request: dict, out: Path) -> None:
-    """The part of a request that needs the submission's code, in a process that imported it: the rows
-    (through its ``preprocess`` function), the model (its loader's, saved again; or one fitted on the
-    saved estimator, saved) and the leading stages up to its last stage of its own classes. Leaves
-    ``out/rows`` (and ``out/model``) for :func:`score_given`, which runs the rest elsewhere."""
-    rows = request_rows(spark, request, loaded)
+def submission_model(spark, loaded, request: dict, out: Path) -> Path:
+    """The folder of the model a request scores, for the process that imported the submission: the saved
+    one, or the one its loader returns (or a fit of a saved estimator with its classes), saved again under
+    ``out/model`` so that the process that never imports it reads it from files."""
     path = Path(request["model"])
     if request.get("loader"):
-        path = save_again(student_loaded_model(loaded, request["loader"], path), out / "model",
+        return save_again(student_loaded_model(loaded, request["loader"], path), out / "model",
                           f"what {request['loader']}(path) returned")
-    elif request.get("fit"):
+    if request.get("fit"):
         fitted, _ = load_model(path, spark, request["fit"], request.get("where"), request.get("fit_params"))
-        path = save_again(fitted, out / "model", "the model fitted from the saved estimator")
+        return save_again(fitted, out / "model", "the model fitted from the saved estimator")
+    return path
+
+
+def run_submission_part(spark, loaded, request: dict, path: Path, out: Path) -> None:
+    """The rows part of a request that needs the submission's code, in a process that imported it: the
+    rows (through its ``preprocess`` function) through the leading stages of the model at ``path`` up to
+    its last stage of the submission's own classes. Leaves ``out/rows`` for :func:`score_given`, which
+    runs the rest elsewhere."""
+    rows = request_rows(spark, request, loaded)
     for stage in leading_stages(path):
         rows = stage.transform(rows)
     rows.write.mode("overwrite").parquet(str(out / "rows"))
@@ -258,8 +265,9 @@ def main(job_path: str) -> int:
             if request.get("probe"):
                 run_probe(request["probe"], spark, job, request, out)
             elif job.role == "submission":
+                path = submission_model(spark, loaded, request, out)     # its messages may be shown
                 touched_data = True
-                run_submission_part(spark, loaded, request, out)
+                run_submission_part(spark, loaded, request, path, out)
             else:
                 if request.get("given"):
                     touched_data = True

@@ -13,7 +13,7 @@ from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import functions as F
 
 from autograder.harness.saved_models import split_at
-from autograder.harness.scorer import run_submission_part, score_given
+from autograder.harness.scorer import run_submission_part, score_given, submission_model
 
 
 class Doubled(Transformer, HasInputCol, HasOutputCol, DefaultParamsReadable, DefaultParamsWritable):
@@ -40,7 +40,7 @@ def test_a_custom_stage_between_spark_stages_scores_like_the_whole_model(spark, 
 
     part = tmp_path / "part"
     request = {"model": str(saved), "data": str(data)}
-    run_submission_part(spark, None, request, part)
+    run_submission_part(spark, None, request, submission_model(spark, None, request, part), part)
     left = spark.read.parquet(str(part / "rows"))
     assert {"features", "doubled"} <= set(left.columns) and "probability" not in left.columns
 
