@@ -1,8 +1,9 @@
 """``sparkgrade new``: a commented skeleton of a new assignment, written from one data set.
 
-It writes ``assignments/<slug>/`` (the spec, the student's module, the mutants) and
-``solutions/<slug>/<module>`` (a working reference: impute, index, encode, assemble, then a logistic or
-linear regression), with three questions of the usual shape: the Pipeline's structure, a held-out metric
+It writes ``assignments/<slug>/`` (the spec, the mutants) and the assignment's single source,
+``solutions/<slug>/<module>``: a working reference (impute, index, encode, assemble, then a logistic or
+linear regression) whose solution regions give the student's stub (derived into ``assignments/<slug>/``
+and ignored by git). Three questions of the usual shape: the Pipeline's structure, a held-out metric
 and persistence. The reference already grades full marks; the TODOs are the instructor's prose and
 thresholds, and ``sparkgrade validate`` lists every TODO left. ``docs/authoring.md`` walks through it.
 """
@@ -17,6 +18,7 @@ from autograder.build.templating import render
 from autograder.datasets import dataset_path
 from autograder.heldout import write_seed
 from autograder.errors import SparkgradeError
+from autograder.single_source import refresh_stub
 
 SLUG = re.compile(r"^\d\d-[a-z0-9][a-z0-9-]*$")
 MODULE = re.compile(r"^[a-z_][a-z0-9_]*\.py$")
@@ -69,10 +71,21 @@ def create(root: Path, slug: str, module: str, data: DataPlan) -> list[Path]:
             raise SparkgradeError(f"{taken} already exists: choose another slug or remove it first")
     values = {"slug": slug, "module": module, "data": data}
     files = {folder / "assignment.toml": "new/assignment.toml.j2",
-             folder / module: "new/stub.py.j2",
              folder / "mutants" / "mutants.toml": "new/mutants.toml.j2",
              solution / module: "new/solution.py.j2"}
     for path, template in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render(template, **values), encoding="utf-8")
-    return [*files, write_seed(folder)]
+    stub = refresh_stub(folder, module)
+    assert stub is not None, "the skeleton's source has solution regions"
+    ignore_stub(root, stub)
+    return [*files, stub, write_seed(folder)]
+
+
+def ignore_stub(root: Path, stub: Path) -> None:
+    """Add the derived stub to the course's ``.gitignore`` (git keeps only its source)."""
+    ignore = root / ".gitignore"
+    line = "/" + stub.relative_to(root).as_posix()
+    text = ignore.read_text(encoding="utf-8") if ignore.is_file() else ""
+    if line not in text.splitlines():
+        ignore.write_text(text + ("" if not text or text.endswith("\n") else "\n") + line + "\n", encoding="utf-8")

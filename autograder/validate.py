@@ -12,6 +12,8 @@ from autograder.checks.param_rules import rule_problems
 from autograder.datasets import dataset_path, verify_checksum
 from autograder.heldout import read_seed
 from autograder.mutants import load_mutants, solution_file
+from autograder.regions import has_regions
+from autograder.starter import is_stub
 from autograder.spec import AssignmentSpec
 
 
@@ -186,6 +188,26 @@ def observation_problems(spec: AssignmentSpec) -> list[str]:
     return found
 
 
+def stub_form_problems(spec: AssignmentSpec, root: Path) -> list[str]:
+    """Functions a question asks for whose stub is not in the handout's stub form (a docstring and
+    ``raise NotImplementedError``): the handout would give the answer away, and an unfilled one could not
+    be told apart. Said in terms of the single source when there is one."""
+    stub, solution = spec.path / spec.module, solution_file(spec, root)
+    if not stub.is_file():
+        return []
+    try:
+        tree = ast.parse(stub.read_text(encoding="utf-8"))
+    except SyntaxError:
+        return []
+    wanted = {f for q in spec.questions for f in q.functions}
+    given = sorted(n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+                   and n.name in wanted and not is_stub(n))
+    single = solution.is_file() and has_regions(solution.read_text(encoding="utf-8"))
+    fix = (f"mark its body in {solution} with `# BEGIN SOLUTION` ... `# END SOLUTION`" if single else
+           "leave only its docstring and `raise NotImplementedError(...)` in the stub")
+    return [f"{name}() is asked for by a question but the student's stub already has a body: {fix}" for name in given]
+
+
 def todo_problems(spec: AssignmentSpec) -> list[str]:
     """TODO markers left for the instructor (``sparkgrade new`` writes them) in the spec and in the
     stub's docstring (the stub's own ``# TODO`` lines are the student's)."""
@@ -264,6 +286,7 @@ def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     found += preprocess_problems(spec)
     found += rule_table_problems(spec)
     found += todo_problems(spec)
+    found += stub_form_problems(spec, root)
     found += hidden_twin_problems(spec)
     for q in spec.questions:
         if not any(c.question == q.name for c in spec.checks):

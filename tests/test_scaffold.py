@@ -25,8 +25,8 @@ def fill_in(course: Path, slug: str, module: str) -> None:
     toml = course / "assignments" / slug / "assignment.toml"
     lines = [line.replace("TODO: ", "").replace("# TODO", "#") for line in toml.read_text(encoding="utf-8").splitlines()]
     toml.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    stub = course / "assignments" / slug / module
-    stub.write_text(stub.read_text(encoding="utf-8").replace("TODO (instructor): ", ""), encoding="utf-8")
+    source = course / "solutions" / slug / module      # the single source: the stub is derived from it
+    source.write_text(source.read_text(encoding="utf-8").replace("TODO (instructor): ", ""), encoding="utf-8")
 
 
 def test_new_writes_a_skeleton_whose_only_problems_are_the_instructor_s_to_do(course, capsys):
@@ -34,6 +34,8 @@ def test_new_writes_a_skeleton_whose_only_problems_are_the_instructor_s_to_do(co
                  "--positive", "bad"]) == 0
     assert "sparkgrade verify 07-loans --mutants --record" in capsys.readouterr().out
     spec = load_assignment("07-loans")
+    assert "/assignments/07-loans/loans.py" in (course / ".gitignore").read_text().splitlines()
+    assert (spec.path / "loans.py").read_text().count('raise NotImplementedError("') == 4    # derived
     assert [q.name for q in spec.questions] == ["q1", "q2", "q3"]
     assert {c.kind for c in spec.checks} == {"pipeline", "metric", "persistence"}
     found = problems(spec, course)

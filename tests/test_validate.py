@@ -42,8 +42,21 @@ def test_the_copy_is_valid(copy02):
 
 
 def test_missing_stub_function_is_reported(copy02):
-    _edit(copy02 / "assignments" / "02-pipelines" / "pipelines.py", "def build_pipeline(", "def build_pipe(")
-    assert [p for p in _problems(copy02) if "student stub" in p and "does not define build_pipeline" in p]
+    _edit(copy02 / "solutions" / "02-pipelines" / "pipelines.py", "def build_pipeline(", "def build_pipe(")
+    found = _problems(copy02)
+    assert [p for p in found if "student stub" in p and "does not define build_pipeline" in p]
+    assert [p for p in found if "reference solution" in p and "does not define build_pipeline" in p]
+
+
+def test_a_question_s_function_left_outside_a_solution_region_is_reported(copy02):
+    source = copy02 / "solutions" / "02-pipelines" / "pipelines.py"
+    text = source.read_text(encoding="utf-8")
+    start = text.index("def fit_pipeline(")
+    body = text[start:text.index("def save_model(")]
+    source.write_text(text.replace(body, body.replace("    # BEGIN SOLUTION\n", "").replace("    # END SOLUTION\n", "")))
+    assert _problems(copy02) == [
+        "fit_pipeline() is asked for by a question but the student's stub already has a body: mark its body in "
+        f"{source} with `# BEGIN SOLUTION` ... `# END SOLUTION`"]
 
 
 def test_missing_task_function_is_reported(copy02):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Collection, Mapping
 
 from autograder.errors import SpecError
+from autograder.single_source import refresh_stub
 from autograder.spec.model import (HELDOUT_KINDS, OBSERVED, SAVE_MODES, TASK_ARGS, VISIBILITIES, AssignmentSpec, BoxSpec,
                                    CheckSpec, DataSpec, QuestionSpec, TargetView, TaskSpec)
 from autograder.spec.reader import TableReader, frozen
@@ -241,7 +242,7 @@ def _packages(r: "TableReader") -> tuple[str, ...]:
 
 
 def load_spec(path: Path, check_kinds: Collection[str] | None = None) -> AssignmentSpec:
-    """Read and validate one assignment.toml."""
+    """Read and validate one assignment.toml (and derive its stub from its single source, if it has one)."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -249,4 +250,6 @@ def load_spec(path: Path, check_kinds: Collection[str] | None = None) -> Assignm
         raise SpecError(path, "<file>", "does not exist; every assignment folder needs an assignment.toml")
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(path, "<syntax>", f"is not valid TOML ({exc})")
-    return parse_spec(path, raw, check_kinds)
+    spec = parse_spec(path, raw, check_kinds)
+    refresh_stub(spec.path, spec.module)      # a single-source assignment's stub follows its source
+    return spec

@@ -1,4 +1,7 @@
-"""Assignment 02 reference solution: Transformers, Estimators, Pipelines."""
+"""Assignment 02: Transformers, Estimators, Pipelines.
+
+Fill in every function marked TODO. Run the public checks with `sparkgrade check pipelines.py`.
+"""
 
 from pyspark import keyword_only
 from pyspark.ml import Pipeline, Transformer
@@ -14,9 +17,13 @@ WITH_NULLS = ["income", "assets", "debt"]
 NUMERIC = ["seniority", "time", "age", "expenses", "amount", "price"]
 
 
-class RatioTransformer(Transformer, HasOutputCol, DefaultParamsReadable, DefaultParamsWritable):
+""" # BEGIN PROMPT
+class RatioTransformer(Transformer):
+""" # END PROMPT
+class RatioTransformer(Transformer, HasOutputCol, DefaultParamsReadable, DefaultParamsWritable):  # SOLUTION NO PROMPT
     """outputCol = numeratorCol / denominatorCol, null where the denominator is 0 or null."""
 
+    # BEGIN SOLUTION NO PROMPT
     numeratorCol = Param(Params._dummy(), "numeratorCol", "numerator column", TypeConverters.toString)
     denominatorCol = Param(Params._dummy(), "denominatorCol", "denominator column", TypeConverters.toString)
 
@@ -31,14 +38,22 @@ class RatioTransformer(Transformer, HasOutputCol, DefaultParamsReadable, Default
     def getDenominatorCol(self):
         return self.getOrDefault(self.denominatorCol)
 
+    # END SOLUTION
     def _transform(self, dataset):
+        """ # BEGIN PROMPT
+        # TODO: declare the Params, a keyword-only __init__, and make the class persistable.
+        raise NotImplementedError("RatioTransformer is not written yet")
+        """ # END PROMPT
+        # BEGIN SOLUTION NO PROMPT
         num, den = F.col(self.getNumeratorCol()), F.col(self.getDenominatorCol())
         ratio = F.when(den != 0, num.cast("double") / den.cast("double"))
         return dataset.withColumn(self.getOutputCol(), ratio)
+        # END SOLUTION
 
 
 def build_pipeline():
-    """The unfitted credit-scoring Pipeline."""
+    """The unfitted credit-scoring Pipeline (seven stages, see the assignment)."""
+    # BEGIN SOLUTION
     ratio = RatioTransformer(numeratorCol="amount", denominatorCol="price", outputCol="loan_to_value")
     imputer = Imputer(inputCols=WITH_NULLS + ["loan_to_value"],
                       outputCols=[f"{c}_imp" for c in WITH_NULLS] + ["loan_to_value_imp"], strategy="median")
@@ -53,20 +68,27 @@ def build_pipeline():
     scaler = StandardScaler(inputCol="features", outputCol="scaled")
     lr = LogisticRegression(featuresCol="scaled", labelCol="label", maxIter=100, regParam=0.01)
     return Pipeline(stages=[ratio, imputer, indexer, encoder, assembler, scaler, lr])
+    # END SOLUTION
 
 
 def fit_pipeline(pipeline, train_df):
-    """Fit the pipeline on the training rows."""
+    """Fit the pipeline on the training rows and return the PipelineModel."""
+    # BEGIN SOLUTION
     return pipeline.fit(train_df)
+    # END SOLUTION
 
 
 def save_model(model, path):
     """Save the fitted model so that a fresh process can load it."""
+    # BEGIN SOLUTION
     model.write().overwrite().save(path)
+    # END SOLUTION
 
 
 def load_model(path):
     """Load a model saved by save_model."""
+    # BEGIN SOLUTION
     from pyspark.ml import PipelineModel
 
     return PipelineModel.load(path)
+    # END SOLUTION

@@ -1,4 +1,8 @@
-"""Assignment 03 reference solution: feature engineering at scale."""
+"""Assignment 03: feature engineering at scale.
+
+Fill in every function marked TODO. Run the public checks with `sparkgrade check 03 features.py`.
+Never create your own SparkSession and never read files: the grader passes you the DataFrames.
+"""
 
 from pyspark.ml import Pipeline
 from pyspark.ml.feature import (IDF, Bucketizer, HashingTF, Imputer, OneHotEncoder, RegexTokenizer,
@@ -13,7 +17,8 @@ TEXT_FEATURES = 64
 
 
 def build_feature_pipeline():
-    """The unfitted feature Pipeline (eleven stages, see the assignment)."""
+    """The unfitted feature Pipeline: eleven stages, in the order given in the assignment."""
+    # BEGIN SOLUTION
     clean = SQLTransformer(statement="SELECT *, coalesce(name, '') AS name_text FROM __THIS__")
     imputer = Imputer(inputCols=NUMERIC + ["year"], outputCols=[f"{c}_imp" for c in NUMERIC] + ["year_imp"],
                       strategy="median")
@@ -32,9 +37,13 @@ def build_feature_pipeline():
         outputCol="raw_features")
     scaler = StandardScaler(inputCol="raw_features", outputCol="features", withMean=False, withStd=True)
     return Pipeline(stages=[clean, imputer, era, indexer, encoder, tokenizer, remover, tf, idf, assembler, scaler])
+    # END SOLUTION
 
 
 def fit_and_transform(pipeline, train_df, test_df):
-    """Fit on the training rows only; return (model, transformed train, transformed test)."""
+    """Fit `pipeline` on the training rows only; return (model, model applied to train_df,
+    model applied to test_df)."""
+    # BEGIN SOLUTION
     model = pipeline.fit(train_df)
     return model, model.transform(train_df), model.transform(test_df)
+    # END SOLUTION

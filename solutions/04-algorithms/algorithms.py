@@ -1,4 +1,8 @@
-"""Assignment 04 reference solution: regression, classification and clustering algorithms."""
+"""Assignment 04: regression, classification and clustering algorithms.
+
+Fill in every function marked TODO. `feature_stages` is given (it is the credit feature pipeline of
+assignment 02). Run the public checks with `sparkgrade check 04 algorithms.py`.
+"""
 
 from pyspark.ml import Pipeline
 from pyspark.ml.classification import LogisticRegression, RandomForestClassifier
@@ -29,27 +33,34 @@ def feature_stages(numeric, scale=True):
 
 
 def build_regressor():
-    """Linear regression of log10(amount) on the other applicant columns."""
+    """Unfitted Pipeline: feature_stages (NUMERIC without amount) + LinearRegression of log_amount."""
+    # BEGIN SOLUTION
     numeric = [c for c in NUMERIC if c != "amount"]
     lin = LinearRegression(featuresCol="features", labelCol="log_amount", regParam=0.01, elasticNetParam=0.0,
                            solver="normal")
     return Pipeline(stages=feature_stages(numeric) + [lin])
+    # END SOLUTION
 
 
 def build_logistic():
-    """Binomial logistic regression on the scaled credit features."""
+    """Unfitted Pipeline: feature_stages(NUMERIC) + a binomial LogisticRegression."""
+    # BEGIN SOLUTION
     lr = LogisticRegression(featuresCol="features", labelCol="label", family="binomial", maxIter=100,
                             regParam=0.01, elasticNetParam=0.0)
     return Pipeline(stages=feature_stages(NUMERIC) + [lr])
+    # END SOLUTION
 
 
 def build_forest():
-    """A seeded random forest on the unscaled assembled features."""
+    """Unfitted Pipeline: feature_stages(NUMERIC, scale=False) + a seeded RandomForestClassifier on 'raw'."""
+    # BEGIN SOLUTION
     rf = RandomForestClassifier(featuresCol="raw", labelCol="label", numTrees=50, maxDepth=6, seed=42,
                                 featureSubsetStrategy="sqrt")
     return Pipeline(stages=feature_stages(NUMERIC, scale=False) + [rf])
+    # END SOLUTION
 
 
+# BEGIN SOLUTION NO PROMPT
 def _source_column(slot_name, inputs):
     """The data column behind one slot of the assembled vector (``home_vec_rent`` -> ``home``)."""
     for col in sorted(inputs, key=len, reverse=True):
@@ -61,8 +72,10 @@ def _source_column(slot_name, inputs):
     raise ValueError(f"no assembler input produced the slot {slot_name!r}")
 
 
+# END SOLUTION
 def forest_importances(model, df):
-    """Importance of each data column (one-hot slots summed), from the fitted forest."""
+    """{data column: importance} from the fitted forest pipeline, one-hot slots summed per column."""
+    # BEGIN SOLUTION
     assembler = next(s for s in model.stages if isinstance(s, VectorAssembler))
     forest = model.stages[-1]
     meta = model.transform(df).schema[forest.getFeaturesCol()].metadata["ml_attr"]["attrs"]
@@ -73,18 +86,23 @@ def forest_importances(model, df):
         col = _source_column(slots[i], assembler.getInputCols())
         out[col] = out.get(col, 0.0) + float(w)
     return out
+    # END SOLUTION
 
 
 def build_clusterer():
-    """KMeans with k=3 on the standardised penguin measurements."""
+    """Unfitted Pipeline: VectorAssembler (skip incomplete rows) -> StandardScaler -> KMeans(k=3, seed=4)."""
+    # BEGIN SOLUTION
     assembler = VectorAssembler(inputCols=MEASUREMENTS, outputCol="raw", handleInvalid="skip")
     scaler = StandardScaler(inputCol="raw", outputCol="scaled", withMean=True, withStd=True)
     kmeans = KMeans(featuresCol="scaled", k=3, seed=4)
     return Pipeline(stages=[assembler, scaler, kmeans])
+    # END SOLUTION
 
 
 def cluster_centers(model):
-    """Cluster centres in the original units (mm and g), one list per cluster."""
+    """The fitted cluster centres in the original units: one list of four numbers per cluster."""
+    # BEGIN SOLUTION
     scaler, kmeans = model.stages[1], model.stages[2]
     mean, std = scaler.mean.toArray(), scaler.std.toArray()
     return [[float(c[j] * std[j] + mean[j]) for j in range(len(c))] for c in kmeans.clusterCenters()]
+    # END SOLUTION

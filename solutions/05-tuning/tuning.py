@@ -1,4 +1,8 @@
-"""Assignment 05 reference solution: evaluators, grid search with cross-validation, clean test discipline."""
+"""Assignment 05: evaluators, grid search with cross-validation, clean test discipline.
+
+Fill in every function marked TODO. `feature_stages` is given. Run the public checks with
+`sparkgrade check 05 tuning.py`.
+"""
 
 from pyspark.ml import Pipeline
 from pyspark.ml.classification import LogisticRegression
@@ -28,7 +32,8 @@ def feature_stages():
 
 
 def build_evaluators():
-    """One evaluator per kind of model, with the metric asked for."""
+    """{"binary": ..., "multiclass": ..., "regression": ..., "clustering": ...} with the metrics asked for."""
+    # BEGIN SOLUTION
     return {
         "binary": BinaryClassificationEvaluator(labelCol="label", rawPredictionCol="rawPrediction",
                                                 metricName="areaUnderROC"),
@@ -38,10 +43,12 @@ def build_evaluators():
         "clustering": ClusteringEvaluator(featuresCol="features", predictionCol="prediction",
                                           metricName="silhouette", distanceMeasure="cosine"),
     }
+    # END SOLUTION
 
 
 def build_tuner():
-    """An unfitted CrossValidator over a 2x2 grid: expansion degree x regularisation strength."""
+    """An unfitted CrossValidator: pipeline estimator, 2x2 grid, binary evaluator, 3 folds."""
+    # BEGIN SOLUTION
     poly = PolynomialExpansion(inputCol="scaled", outputCol="features", degree=2)
     lr = LogisticRegression(featuresCol="features", labelCol="label", maxIter=50)
     pipeline = Pipeline(stages=feature_stages() + [poly, lr])
@@ -51,27 +58,37 @@ def build_tuner():
             .build())
     return CrossValidator(estimator=pipeline, estimatorParamMaps=grid, evaluator=build_evaluators()["binary"],
                           numFolds=3, seed=42, parallelism=2)
+    # END SOLUTION
 
 
 def tune_and_test(tuner, train_df, test_df):
-    """Tune on the training rows only; measure the chosen model once on the test rows."""
+    """Fit the tuner on train_df only; return (cv_model, the tuner's metric on test_df)."""
+    # BEGIN SOLUTION
     cv_model = tuner.fit(train_df)
     test_metric = tuner.getEvaluator().evaluate(cv_model.transform(test_df))
     return cv_model, test_metric
+    # END SOLUTION
 
 
 def best_params(cv_model):
-    """The winning grid point: {param name: value} of the map with the best average validation metric."""
+    """{param name: value} of the grid point with the best average validation metric."""
+    # BEGIN SOLUTION
     metrics = cv_model.avgMetrics
     pick = max if cv_model.getEvaluator().isLargerBetter() else min
     best = pick(range(len(metrics)), key=lambda i: metrics[i])
     return {param.name: value for param, value in cv_model.getEstimatorParamMaps()[best].items()}
+    # END SOLUTION
 
 
 def save_tuned(cv_model, path):
-    """Save the whole CrossValidatorModel (best model, grid and validation metrics)."""
+    """Save the whole CrossValidatorModel."""
+    # BEGIN SOLUTION
     cv_model.write().overwrite().save(path)
+    # END SOLUTION
 
 
 def load_tuned(path):
+    """Load a model saved by save_tuned."""
+    # BEGIN SOLUTION
     return CrossValidatorModel.load(path)
+    # END SOLUTION

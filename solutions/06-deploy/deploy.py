@@ -1,4 +1,9 @@
-"""Assignment 06 reference solution: export, batch, streaming and online scoring of a credit model."""
+"""Assignment 06: exporting and deploying a Spark model (batch, streaming, online).
+
+Fill in every function marked TODO. `build_pipeline` and `score` are given. Run the public checks with
+`sparkgrade check 06 deploy.py`; run the batch job yourself with
+`spark-submit --master "local[2]" deploy.py <input_path> <model_path> <output_path>`.
+"""
 
 import json
 import os
@@ -42,12 +47,16 @@ def score(model, df):
 
 
 def train_model(train_df):
-    """Fit the given pipeline on the training rows."""
+    """Fit build_pipeline() on the training rows; return the PipelineModel."""
+    # BEGIN SOLUTION
     return build_pipeline().fit(train_df)
+    # END SOLUTION
 
 
 def export_model(model, train_df, export_dir):
-    """Save the fitted model under export_dir/model and describe it in export_dir/metadata.json."""
+    """Write export_dir/model (the whole PipelineModel) and export_dir/metadata.json with the keys
+    spark_version, stages and input_schema (see the question)."""
+    # BEGIN SOLUTION
     os.makedirs(export_dir, exist_ok=True)
     model.write().overwrite().save(os.path.join(export_dir, "model"))
     request_columns = train_df.drop(*LABEL_COLUMNS)
@@ -58,17 +67,22 @@ def export_model(model, train_df, export_dir):
     }
     with open(os.path.join(export_dir, "metadata.json"), "w", encoding="utf-8") as fh:
         json.dump(metadata, fh, indent=2)
+    # END SOLUTION
 
 
 def score_batch(spark, input_path, model_path, output_path):
-    """Score the Parquet rows at input_path with the saved model; replace whatever output_path holds."""
+    """Read input_path (Parquet, INPUT_SCHEMA), score it with the model saved at model_path and write
+    id, prediction, p_bad to output_path as Parquet; a rerun must not add rows."""
+    # BEGIN SOLUTION
     model = PipelineModel.load(model_path)
     rows = spark.read.schema(INPUT_SCHEMA).parquet(input_path)
     score(model, rows).write.mode("overwrite").parquet(output_path)
+    # END SOLUTION
 
 
 def main(argv):
-    """spark-submit deploy.py <input_path> <model_path> <output_path>"""
+    """The batch job: argv = [input_path, model_path, output_path]. Return 0 on success."""
+    # BEGIN SOLUTION
     if len(argv) != 3:
         print("usage: spark-submit deploy.py <input_path> <model_path> <output_path>", file=sys.stderr)
         return 2
@@ -76,10 +90,13 @@ def main(argv):
     score_batch(spark, *argv)
     spark.stop()
     return 0
+    # END SOLUTION
 
 
 def start_stream(spark, input_dir, model_path, output_dir, checkpoint_dir, once=False):
-    """Score the Parquet files arriving in input_dir into a Parquet sink; restartable from its checkpoint."""
+    """Start and return a StreamingQuery scoring the Parquet files arriving in input_dir into a Parquet
+    sink at output_dir, checkpointed in checkpoint_dir; availableNow when once is true."""
+    # BEGIN SOLUTION
     model = PipelineModel.load(model_path)
     arrivals = spark.readStream.schema(INPUT_SCHEMA).option("maxFilesPerTrigger", 1).parquet(input_dir)
     writer = (score(model, arrivals).writeStream.format("parquet").outputMode("append")
@@ -90,10 +107,16 @@ def start_stream(spark, input_dir, model_path, output_dir, checkpoint_dir, once=
     else:
         writer = writer.trigger(processingTime="1 second")
     return writer.start()
+    # END SOLUTION
 
 
 def create_app(model_path):
-    """A FastAPI app that loads the model once and scores the applicants POSTed to /predict."""
+    """Return a FastAPI app that loads the model once and serves POST /predict (see the question)."""
+    """ # BEGIN PROMPT
+    # TODO: import FastAPI and pydantic here, declare the request models, load the model, add the routes
+    raise NotImplementedError("create_app is not written yet")
+    """ # END PROMPT
+    # BEGIN SOLUTION NO PROMPT
     from typing import List, Optional
 
     from fastapi import FastAPI
@@ -137,6 +160,7 @@ def create_app(model_path):
         return {"predictions": predict_rows(rows)}
 
     return app
+    # END SOLUTION
 
 
 # Run by spark-submit (not when this file is loaded as a module or runs as a notebook): the batch job.

@@ -56,7 +56,7 @@ def test_no_leak_in_handout(built, root, grader):
     assert scan(result.handout_dir, spec, root, data) == []
     hidden = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (data.test_features, data.test_labels)}
     solution = (root / "solutions" / spec.slug / spec.module).read_bytes()
-    fingerprint = b"def _transform(self, dataset):\n        num, den"
+    fingerprint = b"num, den = F.col(self.getNumeratorCol()), F.col(self.getDenominatorCol())"
     assert fingerprint in solution  # the fingerprint is real solution code, so its absence below means something
     with zipfile.ZipFile(result.handout_zip) as zf:
         for name in zf.namelist():
