@@ -176,10 +176,19 @@ def cmd_check(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from autograder.scaffold import create, plan
+    from autograder.scaffold import create, create_from_otter, plan
 
     root = project_root()
-    written = create(root, args.slug, args.module, plan(args.dataset, args.label, args.positive))
+    data = plan(args.dataset, args.label, args.positive)
+    if args.from_otter:
+        written, master = create_from_otter(root, args.slug, args.module, data, Path(args.from_otter))
+        for q in master.questions:
+            print(f"question {q.name}: {q.title!r}, functions {', '.join(q.functions) or 'none'}"
+                  + (f"; {q.tests} otter test cell(s) not imported: write its checks" if q.tests else ""))
+        for what in master.left_out:
+            print(f"left out: {what}")
+    else:
+        written = create(root, args.slug, args.module, data)
     for path in written:
         print(f"wrote {path.relative_to(root)}")
     print(f"next: fill in the TODOs (`sparkgrade validate {args.slug}` lists them), then "
@@ -306,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True, help="a data set under datasets/ (its name, without .parquet)")
     p.add_argument("--label", required=True, help="the column to predict")
     p.add_argument("--positive", help="for a classification: the label value that counts as 1.0")
+    p.add_argument("--from-otter", metavar="MASTER.ipynb",
+                   help="take the single source and the questions from an otter-grader master notebook "
+                        "(its solution regions; its tests are not taken: write the checks)")
     p.set_defaults(func=cmd_new)
     p = sub.add_parser("dataset", help="data sets under datasets/ (`sparkgrade dataset add FILE ...`)")
     dsub = p.add_subparsers(dest="dataset_command", required=True)

@@ -14,10 +14,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import tomli_w
+
 from autograder.build.templating import render
 from autograder.datasets import dataset_path
 from autograder.heldout import write_seed
 from autograder.errors import SparkgradeError
+from autograder.otter_master import Master, read_master
+from autograder.regions import derive_stub, has_regions
 from autograder.single_source import refresh_stub
 
 SLUG = re.compile(r"^\d\d-[a-z0-9][a-z0-9-]*$")
@@ -59,8 +63,8 @@ def plan(dataset: str, label: str, positive: str | None, id_col: str = "id") -> 
     return DataPlan(dataset, label, positive, numeric, categorical)
 
 
-def create(root: Path, slug: str, module: str, data: DataPlan) -> list[Path]:
-    """Write the skeleton under ``root``; refuses to overwrite anything. Returns the files written."""
+def _folders(root: Path, slug: str, module: str) -> tuple[Path, Path]:
+    """The new assignment's folder and its solution folder; refuses bad names and taken folders."""
     if not SLUG.match(slug):
         raise SparkgradeError(f"slug {slug!r}: use two digits, a dash and lowercase words (e.g. 07-loans)")
     if not MODULE.match(module):
@@ -69,13 +73,43 @@ def create(root: Path, slug: str, module: str, data: DataPlan) -> list[Path]:
     for taken in (folder, solution):
         if taken.exists():
             raise SparkgradeError(f"{taken} already exists: choose another slug or remove it first")
+    return folder, solution
+
+
+def create(root: Path, slug: str, module: str, data: DataPlan) -> list[Path]:
+    """Write the skeleton under ``root``; refuses to overwrite anything. Returns the files written."""
+    folder, solution = _folders(root, slug, module)
     values = {"slug": slug, "module": module, "data": data}
-    files = {folder / "assignment.toml": "new/assignment.toml.j2",
-             folder / "mutants" / "mutants.toml": "new/mutants.toml.j2",
-             solution / module: "new/solution.py.j2"}
-    for path, template in files.items():
+    return _write(root, folder, module, {folder / "assignment.toml": render("new/assignment.toml.j2", **values),
+                                         folder / "mutants" / "mutants.toml": render("new/mutants.toml.j2", **values),
+                                         solution / module: render("new/solution.py.j2", **values)})
+
+
+def create_from_otter(root: Path, slug: str, module: str, data: DataPlan, master: Path) -> tuple[list[Path], Master]:
+    """Write a new assignment whose single source and questions come from an otter master notebook; its
+    checks are the instructor's to write (otter's tests run in the student's kernel and are not taken)."""
+    folder, solution = _folders(root, slug, module)
+    read = read_master(master)
+    if not has_regions(read.source):
+        raise SparkgradeError(f"{master} marks no solution (`# BEGIN SOLUTION` ... `# END SOLUTION` in a function, "
+                              "or a line ending in `# SOLUTION`): the students' stub would be the whole reference")
+    questions = [{"name": q.name, "title": q.title, "functions": list(q.functions), "prompt": "\n" + q.prompt}
+                 for q in read.questions]
+    values = {"slug": slug, "module": module, "data": data, "master_name": master.name, "no_checks_yet": True,
+              "questions": read.questions, "questions_toml": tomli_w.dumps({"questions": questions}, multiline_strings=True)}
+    docstring = f'"""Assignment {slug}, from {master.name}. TODO (instructor): one line on what the student builds."""\n\n'
+    derive_stub(docstring + read.source, str(master))      # regions that do not pair up stop before any file is written
+    written = _write(root, folder, module, {folder / "assignment.toml": render("new/from_otter.toml.j2", **values),
+                                            folder / "mutants" / "mutants.toml": render("new/otter_mutants.toml.j2", **values),
+                                            solution / module: docstring + read.source})
+    return written, read
+
+
+def _write(root: Path, folder: Path, module: str, files: dict[Path, str]) -> list[Path]:
+    """Write ``files``, derive the stub from the single source, ignore it in git, draw the held-out seed."""
+    for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(template, **values), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     stub = refresh_stub(folder, module)
     assert stub is not None, "the skeleton's source has solution regions"
     ignore_stub(root, stub)
