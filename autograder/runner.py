@@ -144,11 +144,13 @@ class Grader:
         with self.child_session(len(tasks)) as spark:
             launch = dict(spark)
             plans = [_task_plan(t) for t in tasks]
-            run, phase_notes = run_student_phase(area, spec.path, spec.module_name, staged.path,
-                                                 {"train": data.train, "sample": data.sample},
-                                                 plans, spark, spec.data.id_col,
-                                                 spec.time_limit_s, spec.memory_mb, hidden, self.starter, detail,
-                                                 abort=abort, late=late_tasks(plans, checks))
+            watched = any(t.watched for t in tasks)
+            inputs = {"train": data.train, "sample": data.sample, **({"watched": data.train} if watched else {})}
+            run, phase_notes, reads = run_student_phase(area, spec.path, spec.module_name, staged.path, inputs,
+                                                        plans, spark, spec.data.id_col,
+                                                        spec.time_limit_s, spec.memory_mb, hidden, self.starter, detail,
+                                                        abort=abort, late=late_tasks(plans, checks),
+                                                        watched="watched" if watched else None)
         notes += area.iso.notes() + phase_notes
         load = _read(artifacts / "_load.json")
         timings.add("student phase", time.monotonic() - started)
@@ -158,7 +160,7 @@ class Grader:
                   for p in (problems[:MAX_LOAD_PROBLEMS] if isinstance(problems, list) else [])]
         remove_tree(artifacts, ignore_errors=True)        # only sealed copies count; the scorer sees none
         ctx = JudgeContext(spec=declared, artifacts=sealed_folder(area), scores=scores, data=data,
-                           spark_factory=self.spark, launch=launch)
+                           spark_factory=self.spark, launch=launch, watched_reads=reads)
         box = self.box
         ready = [c for c in checks if not task_problem(ctx, declared, c, run, box)]
         requests = unique_requests([r for c in ready if CHECK_KINDS[c.kind].score_requests

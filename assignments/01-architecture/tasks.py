@@ -3,11 +3,9 @@
 Each task calls one student function on the session or on public data and saves plain values or a small
 DataFrame for the grader's checks. Nothing here trusts what the student returns: it is converted to
 plain numbers first. Partition layouts are written by Spark itself as files (one per partition) for the
-grader to read; only the job count of prepare_features is measured in this process.
+grader to read. Whether prepare_features reads its input is observed by the grader: it gets the copy of
+the training rows that the grader watches (``ctx.dataframe("watched")``), and describing it reads nothing.
 """
-
-import time
-import uuid
 
 from autograder.harness.context import TaskFailed
 
@@ -45,41 +43,6 @@ def _dataframe(result, function, columns):
         raise TaskFailed(f"the DataFrame returned by {function}() has no column {', '.join(map(repr, missing))} "
                          f"(columns: {', '.join(result.columns)})")
     return result
-
-
-def _marker_job(ctx, group):
-    """Run one tiny JVM-only job under ``group`` and return its job ids (lowest, highest), once the status
-    tracker has seen them (the listener bus is asynchronous: every earlier job has been recorded by then)."""
-    sc = ctx.spark.sparkContext
-    sc.setJobGroup(group, "sparkgrade job counter")
-    try:
-        ctx.spark.range(1).collect()
-    finally:
-        sc.setLocalProperty("spark.jobGroup.id", None)
-    deadline = time.monotonic() + 20
-    while not (ids := sc.statusTracker().getJobIdsForGroup(group)):
-        if time.monotonic() > deadline:
-            raise TaskFailed("the grader could not observe Spark jobs (status tracker silent for 20 s)")
-        time.sleep(0.05)
-    return min(ids), max(ids)
-
-
-def _jobs_during(ctx, call):
-    """Run ``call()``; return its result and how many Spark jobs it started.
-
-    Spark numbers jobs consecutively, so the jobs between a marker job run just before the call and one run
-    just after it are the call's, whatever job group (or none) they ran under: clearing or replacing the
-    group does not hide them. The call also runs under a job group of its own (the larger count is kept)."""
-    sc = ctx.spark.sparkContext
-    group = f"sparkgrade-probe-{uuid.uuid4().hex}"
-    _, first = _marker_job(ctx, f"{group}-before")
-    sc.setJobGroup(group, "sparkgrade laziness probe")
-    try:
-        result = call()
-    finally:
-        sc.setLocalProperty("spark.jobGroup.id", None)
-    last, _ = _marker_job(ctx, f"{group}-after")
-    return result, max(last - first - 1, len(sc.statusTracker().getJobIdsForGroup(group)))
 
 
 # ---- q1 ----------------------------------------------------------------------------------------------
@@ -262,12 +225,17 @@ def chi_square(ctx):
 # ---- q5 ----------------------------------------------------------------------------------------------
 
 def prepare(ctx):
-    """prepare_features under a job group: how many Spark jobs it ran, then its output."""
-    train = ctx.dataframe("train")
-    out, jobs = _jobs_during(ctx, lambda: ctx.student("prepare_features")(train))
-    out = _dataframe(out, "prepare_features", ["id", "label", "loan_to_value", "disposable"])
-    ctx.save_value({"jobs": jobs})
+    """prepare_features on the training rows: its output (columns, rows and values judged by the grader)."""
+    out = _dataframe(ctx.student("prepare_features")(ctx.dataframe("train")), "prepare_features",
+                     ["id", "label", "loan_to_value", "disposable"])
     ctx.save_dataframe(out)
+
+
+def prepare_lazy(ctx):
+    """prepare_features on the watched copy of the training rows, and nothing else: the grader counts
+    whether anything read that copy (a Spark job over it); this task only describes it."""
+    _dataframe(ctx.student("prepare_features")(ctx.dataframe("watched")), "prepare_features",
+               ["id", "label", "loan_to_value", "disposable"])
 
 
 def prepare_hidden(ctx):

@@ -101,6 +101,9 @@ class JudgeContext:
     data: PreparedData
     spark_factory: Callable[[], Any]
     launch: Mapping[str, Any] | None = None     # the Spark options the grader started the student child with
+    # How often the student children opened or read the watched copy of the training rows, counted by the
+    # grader's kernel watch (None: no task is watched, or this platform cannot watch reads).
+    watched_reads: int | None = None
     _spark: Any = field(default=None, repr=False)
 
     @property

@@ -37,7 +37,12 @@ class TaskContext:
             raise TaskFailed(str(exc)) from None
 
     def dataframe(self, which: str):
-        """A public DataFrame: ``train`` or ``sample`` (read fresh each time, from Parquet)."""
+        """A public DataFrame: ``train`` or ``sample`` (read fresh each time, from Parquet), or ``watched``:
+        the training rows from the copy the grader watches, read with the schema of ``train`` so that
+        describing it opens none of its files (outside the grader's student phase: ``train`` itself)."""
+        if which == "watched":
+            schema = self.spark.read.parquet(self.data["train"]).schema
+            return self.spark.read.schema(schema).parquet(self.data.get("watched", self.data["train"]))
         return self.spark.read.parquet(self.data[which])
 
     def fixture(self, name: str):

@@ -34,6 +34,7 @@ from autograder.harness.artifacts import read_json, write_json
 from autograder.harness.jobs import HARNESS, MAX_RESTARTS, StudentJob
 from autograder.harness.sealing import TaskPlan, TaskSequencer
 from autograder.results import CheckResult
+from autograder.sandbox.reads import ReadWatch, WatchUnavailable
 from autograder.spark import SparkOptions
 from autograder.timings import sequence_rows
 
@@ -169,9 +170,12 @@ def withhold_tainted(results: list[CheckResult], checks: Iterable, tainted: froz
 
 def run_student_phase(area, assignment_dir: Path, module_name: str, submission: Path, data: dict,
                       tasks: list[TaskPlan], spark: dict, id_col: str, limit_s: float, memory_mb: int,
-                      hidden: tuple = (), starter=None, timings=None, abort=None, late: frozenset[str] = frozenset()):
+                      hidden: tuple = (), starter=None, timings=None, abort=None, late: frozenset[str] = frozenset(),
+                      watched: str | None = None):
     """Run the student phase in ``area`` (a :class:`autograder.sandbox.ChildArea`); return the last
-    :class:`ChildRun` and notes for the report. Sealed task outputs and the grader's verdicts end up in
+    :class:`ChildRun`, notes for the report, and how often the children opened or read ``data[watched]``
+    (counted by the grader's kernel watch over every child's life; None when nothing is watched or the
+    platform cannot watch). Sealed task outputs and the grader's verdicts end up in
     :func:`sealed_folder` (``<task>/outcome.json``).
     ``starter``: a fork server to start the children from (see :func:`autograder.sandbox.run_child`).
     ``abort``: called while a child runs; a reason it returns (the shared Spark server died) stops the child
@@ -186,7 +190,7 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
     tainted_record(area).unlink(missing_ok=True)
     public = {}
     for name, path in data.items():
-        public[name] = str(inp / "data" / Path(path).name)
+        public[name] = str(inp / "data" / f"{name}{Path(path).suffix}")
         copy_input(Path(path), Path(public[name]))
     artifacts = area.output("artifacts")
     area.open_for_child(artifacts)
@@ -200,37 +204,41 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
     sequencer = GatedSequencer(artifacts=artifacts, control=inp / "control", sealed=sealed_folder(area),
                                order=list(plans), load_timeout_s=load_timeout, memory_events=oom_kills, abort=abort,
                                late=frozenset(late), hidden=hidden_inputs)
-    deadline = time.monotonic() + limit_s
-    pending = list(plans)
-    run = None
-    for attempt in range(MAX_RESTARTS + 1):
-        remaining = deadline - time.monotonic()
-        if remaining < 1:
-            break
-        rerun = reruns_needed(plans, pending, sequencer.verdicts)
-        sequencer.start([p for p in plans if p.name in rerun] + pending, frozenset(rerun))
-        job = StudentJob(submission=inp / submission.name, module_name=module_name,
-                         assignment_dir=inp / "assignment", artifacts=artifacts, control=sequencer.control,
-                         spark=SparkOptions.from_dict(spark), id_col=id_col, data=public, tasks=tuple(plans),
-                         memory_mb=memory_mb, load_timeout_s=load_timeout)
-        job_file = inp / f"student-job-{attempt}.json"
-        hidden_inputs.job = lambda job=job, job_file=job_file: write_json(job_file, job.to_dict())
-        shown = job if hidden_inputs.revealed else replace(job, tasks=tuple(p for p in plans if p.name not in late))
-        write_json(job_file, shown.to_dict())       # the late tasks' declarations come with the hidden inputs
-        run = run_child("autograder.harness.student", job_file, area.home, remaining, memory_mb,
-                        jail=jail, watch=sequencer, starter=starter)
-        run.keep_log(area.root.parent / f"student-{attempt}.log")
-        sequencer.settle()
-        if not sequencer.loaded:
-            run = replace(run, during="while running the submission's top-level code (before any task)")
-            break
-        killer = sequencer.interrupted(run.describe(limit_s, memory_mb), run.cause)
-        if killer is not None:
-            run = replace(run, during=f"while {killer.label} was running")
-        left = [p for p in pending if p.name not in sequencer.verdicts]
-        if not left or run.timed_out or sequencer.aborted:
-            break
-        pending = left
+    watch = _watch(Path(public[watched])) if watched else None     # from before the first child to after the last
+    try:
+        deadline = time.monotonic() + limit_s
+        pending = list(plans)
+        run = None
+        for attempt in range(MAX_RESTARTS + 1):
+            remaining = deadline - time.monotonic()
+            if remaining < 1:
+                break
+            rerun = reruns_needed(plans, pending, sequencer.verdicts)
+            sequencer.start([p for p in plans if p.name in rerun] + pending, frozenset(rerun))
+            job = StudentJob(submission=inp / submission.name, module_name=module_name,
+                             assignment_dir=inp / "assignment", artifacts=artifacts, control=sequencer.control,
+                             spark=SparkOptions.from_dict(spark), id_col=id_col, data=public, tasks=tuple(plans),
+                             memory_mb=memory_mb, load_timeout_s=load_timeout)
+            job_file = inp / f"student-job-{attempt}.json"
+            hidden_inputs.job = lambda job=job, job_file=job_file: write_json(job_file, job.to_dict())
+            shown = job if hidden_inputs.revealed else replace(job, tasks=tuple(p for p in plans if p.name not in late))
+            write_json(job_file, shown.to_dict())       # the late tasks' declarations come with the hidden inputs
+            run = run_child("autograder.harness.student", job_file, area.home, remaining, memory_mb,
+                            jail=jail, watch=sequencer, starter=starter)
+            run.keep_log(area.root.parent / f"student-{attempt}.log")
+            sequencer.settle()
+            if not sequencer.loaded:
+                run = replace(run, during="while running the submission's top-level code (before any task)")
+                break
+            killer = sequencer.interrupted(run.describe(limit_s, memory_mb), run.cause)
+            if killer is not None:
+                run = replace(run, during=f"while {killer.label} was running")
+            left = [p for p in pending if p.name not in sequencer.verdicts]
+            if not left or run.timed_out or sequencer.aborted:
+                break
+            pending = left
+    finally:
+        reads = watch.stop() if watch is not None else None
     notes += sequencer.tainted_notes() + hidden_inputs.withdraw()
     for job_file in inp.glob("student-job-*.json"):     # they declare the late tasks: not for the scoring child
         job_file.unlink(missing_ok=True)
@@ -250,7 +258,16 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
     if isinstance(events, dict) and events.get("conf_restored"):
         notes.append("the submission changed Spark settings; the grader put them back before each task")
     area.seal(artifacts)
-    return run, notes
+    return run, notes, (None if reads is None else sum(reads.values()))
+
+
+def _watch(path: Path):
+    """A started :class:`ReadWatch` of ``path``; None where reads cannot be watched (the checks that need
+    it are then the grader's ``error``)."""
+    try:
+        return ReadWatch(path).start()
+    except WatchUnavailable:
+        return None
 
 
 def sealed_folder(area) -> Path:

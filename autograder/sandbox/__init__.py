@@ -23,6 +23,7 @@ One module per job::
     jail.py       Jail: one child's view of the filesystem, network and user
     run.py        run_child: one child under limits; its environment and launcher command
     filesystem.py the child's allow-listed new root, read-only remounts and /proc (standard library only)
+    reads.py      ReadWatch: whether anything opened a file the grader watches (Linux inotify)
     launcher.py   the launcher, a standalone script (standard library only): namespaces, the
                   filesystem, dropped privileges; used by the fork server too
 """

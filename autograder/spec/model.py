@@ -88,6 +88,9 @@ class TaskSpec:
     # What the task measures in the submission's own process besides the student's outputs (a job count, a
     # setting read back): a fact the submission could forge. Empty: it saves only what the student returned.
     measures: str = ""
+    # The task reads the training rows through ``ctx.dataframe("watched")``: a copy that the grader watches
+    # for the child's whole life (autograder.sandbox.reads), so a check can judge whether it was read.
+    watched: bool = False
 
     def dependencies(self) -> set[str]:
         """Tasks that must have succeeded before this one may run: its ``@`` arguments and ``needs``."""

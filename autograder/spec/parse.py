@@ -92,7 +92,7 @@ def _box(path: Path, raw: Mapping[str, Any]) -> BoxSpec:
 def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
     r = TableReader(path, f"tasks[{i}]", raw)
     r.reject_unknown({"name", "call", "function", "args", "kwargs", "save", "timeout_s", "predict_sample", "needs",
-                      "measures"})
+                      "measures", "watched"})
     call, function = r.get("call", str, None), r.get("function", str, None)
     if (call is None) == (function is None):
         r.fail("call", "give exactly one of 'call' (a student function) or 'function' (tasks.py:<name>)")
@@ -116,6 +116,7 @@ def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
         predict_sample=r.get("predict_sample", (bool, str), False),
         needs=r.strings("needs"),
         measures=r.get("measures", str, ""),
+        watched=r.get("watched", bool, False),
     )
 
 

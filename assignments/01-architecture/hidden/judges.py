@@ -3,17 +3,23 @@
 from autograder.checks import sdk
 from autograder.checks.fixtures import hidden_fixture, judge_rows, judge_value
 from autograder.checks.sdk import Param
-from autograder.results import CheckResult
+from autograder.results import Cause, CheckResult
 
 
 def lazy(ctx, check):
-    """prepare_features() ran no Spark job: it only built a plan (measured with a job group)."""
-    jobs = ctx.value(check.tasks[0])["jobs"]
-    if jobs:
-        return CheckResult.failed(f"prepare_features() started {jobs} Spark job(s); it must only describe "
-                                  "the computation (transformations such as filter/select/withColumn) and "
-                                  "leave actions (count, collect, show, toPandas, first) to the caller")
-    return CheckResult.passed("no Spark job ran inside prepare_features()")
+    """prepare_features() ran no Spark job over its input: the grader's kernel watch saw no read of the
+    watched copy of the training rows, from before the submission was loaded to after its last task."""
+    reads = ctx.watched_reads
+    if reads is None:
+        return CheckResult.error("the grader could not watch file reads on this platform (Linux inotify is "
+                                 "needed), so whether prepare_features() runs a Spark job was not observed",
+                                 cause=Cause.GRADER_INFRASTRUCTURE)
+    if reads:
+        return CheckResult.failed("the data given to prepare_features() was read while your submission ran "
+                                  f"({reads} file reads): a Spark job ran over it. prepare_features() must only "
+                                  "describe the computation (filter, select, withColumn) and leave actions "
+                                  "(count, collect, show, toPandas, first) to the caller")
+    return CheckResult.passed("prepare_features() only described the computation: its input was never read")
 
 
 def colocated(ctx, check):
