@@ -59,7 +59,8 @@ def plan(dataset: str, label: str, positive: str | None, id_col: str = "id") -> 
                               "classification, or choose a numeric label for a regression")
     features = [c for c in frame.columns if c not in (id_col, label)]
     numeric = tuple(c for c in features if pd.api.types.is_numeric_dtype(frame[c]))
-    categorical = tuple(c for c in features if c not in numeric and pd.api.types.is_string_dtype(frame[c]))
+    # Text columns with missing values are object columns that pandas does not call strings: judge the values.
+    categorical = tuple(c for c in features if c not in numeric and pd.api.types.is_string_dtype(frame[c].dropna()))
     return DataPlan(dataset, label, positive, numeric, categorical)
 
 

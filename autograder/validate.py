@@ -306,7 +306,14 @@ def problems(spec: AssignmentSpec, root: Path) -> list[str]:
         mutants = load_mutants(spec)
         if solution.is_file():
             for m in mutants:
-                m.apply(solution.read_text(encoding="utf-8"), str(solution))
+                mutated = m.apply(solution.read_text(encoding="utf-8"), str(solution))
+                try:
+                    compile(mutated, f"mutant {m.name}", "exec")
+                except SyntaxError as exc:
+                    line = mutated.splitlines()[exc.lineno - 1].strip() if exc.lineno else ""
+                    found.append(f"mutant '{m.name}' in {spec.path / 'mutants' / 'mutants.toml'} is not valid Python "
+                                 f"once applied (line {exc.lineno}: {exc.msg}: {line[:80]!r}); in a TOML string a "
+                                 "newline is \\n inside double quotes or a real line break inside triple quotes")
         if len(mutants) < 3:
             found.append(f"only {len(mutants)} mutants in {spec.path / 'mutants' / 'mutants.toml'}; declare at least 3")
     except Exception as exc:

@@ -100,8 +100,8 @@ def reference_intervals(spec: AssignmentSpec, report: GradeReport) -> dict[str, 
 
 
 def values_table(specs: list[AssignmentSpec], results: list[Expectation]) -> str:
-    """Each metric check's threshold beside the reference's measured value, its bootstrap interval, and the
-    interval recorded for flagging (``verify --record`` writes it)."""
+    """Each metric check's threshold beside the reference's measured value, its bootstrap interval, the
+    interval recorded for flagging (``verify --record`` writes it) and each mutant's value."""
     import pandas as pd
 
     rows = []
@@ -118,8 +118,19 @@ def values_table(specs: list[AssignmentSpec], results: list[Expectation]) -> str
             rows.append({"assignment": r.assignment, "check": name, "metric": iv.metric,
                          "threshold": " ".join(f"{k} {params[k]:g}" for k in ("min", "max") if k in params),
                          "reference": f"{iv.value:.4f}", f"{bounds.LEVEL:.0%} interval": f"{iv.low:.4f} to {iv.high:.4f}",
-                         "recorded": f"{old.low:.4f} to {old.high:.4f}" if old else "none (verify --record)"})
+                         "recorded": f"{old.low:.4f} to {old.high:.4f}" if old else "none (verify --record)",
+                         "mutants": mutant_values(results, r.assignment, name)})
     return pd.DataFrame(rows).to_string(index=False) if rows else ""
+
+
+def mutant_values(results: list[Expectation], slug: str, check: str) -> str:
+    """Each graded mutant's measured value of a metric check (which side of the threshold it fell on)."""
+    found = []
+    for r in results:
+        got = r.report.by_name().get(check) if r.assignment == slug and r.submission.startswith("mutant:") else None
+        if got is not None and isinstance(got.measured, dict) and "value" in got.measured:
+            found.append(f"{r.submission.removeprefix('mutant:')} {float(got.measured['value']):.4f}")
+    return ", ".join(found) or "-"
 
 
 def record_intervals(specs: list[AssignmentSpec], results: list[Expectation]) -> list[Path]:
@@ -163,12 +174,12 @@ def verify(specs: list[AssignmentSpec] | None, options: SparkOptions, mutants: b
         for spec in specs:
             results += verify_assignment(grader_for(spec), spec, root, mutants, questions)
     print(table(results))
+    recorded = record_intervals(specs, results) if record else []      # before the values table shows them
     values = values_table(specs, results)
     if values:
-        print("\nmetric checks: the reference's held-out value beside each threshold\n" + values)
-    if record:
-        for path in record_intervals(specs, results):
-            print(f"recorded {path}")
+        print("\nmetric checks: the reference's (and each mutant's) held-out value beside each threshold\n" + values)
+    for path in recorded:
+        print(f"recorded {path}")
     for r in results:
         for p in r.problems:
             print(f"{r.assignment} {r.submission}: {p}")

@@ -23,7 +23,9 @@ PREPARE = '''
 
 def prepare_rows(df):
     """The rows the pipeline reads: the loan-to-value ratio added (every row kept)."""
+    # BEGIN SOLUTION
     return df.withColumn("loan_to_value", F.col("amount") / F.col("price"))
+    # END SOLUTION
 '''
 
 
@@ -54,10 +56,10 @@ def course(tmp_path_factory) -> Path:
         ('saved = "save/student_model" }', 'saved = "save/student_model", preprocess = "prepare_rows" }'),
         ('loader = "load_model" }', 'loader = "load_model", preprocess = "prepare_rows" }'),
     ])
-    for module in (root / "solutions" / SLUG / "loans.py", root / "assignments" / SLUG / "loans.py"):
-        _edit(module, [("from pyspark.ml import", "from pyspark.sql import functions as F\nfrom pyspark.ml import")])
-        module.write_text(module.read_text(encoding="utf-8") + PREPARE, encoding="utf-8")
-    _edit(root / "solutions" / SLUG / "loans.py", [('"price"]', '"price", "loan_to_value"]')])
+    source = root / "solutions" / SLUG / "loans.py"      # the single source: the stub follows it
+    _edit(source, [("from pyspark.ml import", "from pyspark.sql import functions as F\nfrom pyspark.ml import")])
+    source.write_text(source.read_text(encoding="utf-8") + PREPARE, encoding="utf-8")
+    _edit(source, [('"price"]', '"price", "loan_to_value"]')])
     return root
 
 

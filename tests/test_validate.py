@@ -80,6 +80,20 @@ def test_judge_in_an_unknown_module_is_reported(copy02):
     assert any("must be '<module>:<function>' with module one of judges, hidden/judges" in p for p in _problems(copy02))
 
 
+def test_a_mutant_that_is_not_python_once_applied_is_reported(copy02):
+    """A replacement written in single quotes keeps `\\n` as two characters: the mutant would not compile,
+    and verify would score it 0 for a reason that is not the mistake it stands for."""
+    path = copy02 / "assignments" / "02-pipelines" / "mutants" / "mutants.toml"
+    path.write_text(path.read_text() + """
+[broken_quotes]
+why = "a debugging line"
+lost = ["q2_stages"]
+replace = [['    return pipeline.fit(train_df)', '    print(1)\\n    return pipeline.fit(train_df)']]
+""")
+    found = [p for p in _problems(copy02) if "broken_quotes" in p]
+    assert len(found) == 1 and "is not valid Python once applied (line" in found[0], found
+
+
 def test_stale_mutant_is_reported(copy02):
     """A mutant whose text no longer occurs in the reference solution (it was edited) fails validate."""
     mutants = tomllib.loads((copy02 / "assignments" / "02-pipelines" / "mutants" / "mutants.toml").read_text())

@@ -188,9 +188,7 @@ def structure_problems(top: StageInfo, stages: list[StageInfo], params: dict[str
         if s.uid in seen:
             problems.append(f"the same {s.name} instance ({s.uid}) is used twice; create a new stage for each step")
         seen.add(s.uid)
-    for key, want in dict(params.get("params", {})).items():
-        stage_name, _, param = key.partition(".")
-        hits = [s for s in stages + ([top] if top not in stages else []) if _matches(s, stage_name, module)]
+    for stage_name, param, want, hits in param_targets(top, stages, params, module):
         if not hits:
             problems.append(f"no {stage_name} stage to check {param} on")
         for s in hits:
@@ -203,6 +201,14 @@ def structure_problems(top: StageInfo, stages: list[StageInfo], params: dict[str
     if params.get("all_used", False):
         problems += unused_outputs(stages)
     return problems
+
+
+def param_targets(top: StageInfo, stages: list[StageInfo], params: dict[str, Any], module: str | None):
+    """(stage name, param, rule, the stages it names) for each ``'<Stage>.<param>'`` the check requires."""
+    candidates = stages + ([top] if top not in stages else [])
+    for key, want in dict(params.get("params", {})).items():
+        stage_name, _, param = key.partition(".")
+        yield stage_name, param, want, [s for s in candidates if _matches(s, stage_name, module)]
 
 
 def unused_outputs(stages: list[StageInfo]) -> list[str]:
@@ -321,4 +327,6 @@ def judge_structure(ctx: JudgeContext, task: str, params: dict[str, Any]) -> Che
                                   spark=lambda: ctx.spark, data_types=types)
     if problems:
         return CheckResult.failed("; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
-    return CheckResult.passed(f"{top.name}: {_describe(stages)}")
+    judged = [f"{s.name}.{param}={json.dumps(s.params.get(param))}"
+              for _, param, _, hits in param_targets(top, stages, params, ctx.spec.module_name) for s in hits]
+    return CheckResult.passed(f"{top.name}: {_describe(stages)}" + (f"; {', '.join(judged)}" if judged else ""))

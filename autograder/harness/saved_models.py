@@ -85,9 +85,16 @@ def leaf_stages(model: Path) -> list[Path]:
 def split_at(model: Path) -> int:
     """How many of the leading leaf stages need the submission's code: all of them up to the last stage
     that is (or contains) one of the submission's own classes; 0 when every stage is Spark's."""
+    return len(split_leaves(model)[0])
+
+
+def split_leaves(model: Path) -> tuple[list[Path], list[Path]]:
+    """The leaf stages of ``model`` (one walk of its files) cut at :func:`split_at`: (the submission's
+    side, Spark's side)."""
     leaves = leaf_stages(model)
     custom = [i for i, leaf in enumerate(leaves) if custom_classes(leaf)]
-    return custom[-1] + 1 if custom else 0
+    cut = custom[-1] + 1 if custom else 0
+    return leaves[:cut], leaves[cut:]
 
 
 def saved_facts(model: Path) -> dict:

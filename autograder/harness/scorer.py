@@ -33,7 +33,7 @@ from autograder.harness.child_runtime import (TaskTimeout, alive, arm, disarm, f
                                               revive, stop_running_work)
 from autograder.harness.jobs import REQUEST_TIMEOUT_S, ScoringJob
 from autograder.harness.processes import ProbeFailed
-from autograder.harness.saved_models import leaf_stages, python_class_name, saved_facts, split_at, tuning_model
+from autograder.harness.saved_models import python_class_name, saved_facts, split_leaves, tuning_model
 from autograder.harness.sealing import await_order, report_ready
 from autograder.spark import build_session
 from autograder.submission import load_submission
@@ -166,8 +166,12 @@ def run_submission_part(spark, loaded, request: dict, path: Path, out: Path) -> 
 def leading_stages(path: Path) -> list:
     """The leaf stages of the saved model at ``path`` up to its last one of the submission's own classes,
     each loaded from its own folder (the submission's classes through the module it was loaded as)."""
-    leaves = leaf_stages(path)
-    return [stage_class(stage_metadata(leaf)).load(str(leaf)) for leaf in leaves[:split_at(path)]]
+    return load_leaves(split_leaves(path)[0])
+
+
+def load_leaves(leaves: list[Path]) -> list:
+    """Each leaf stage read from its own folder by the reader its metadata names."""
+    return [stage_class(stage_metadata(leaf)).load(str(leaf)) for leaf in leaves]
 
 
 def score_given(spark, request: dict, loaded: dict):
@@ -179,8 +183,7 @@ def score_given(spark, request: dict, loaded: dict):
     path = given / "model" if request.get("loader") or request.get("fit") else Path(request["model"])
     key = str(path)
     if key not in loaded:
-        leaves = leaf_stages(path)
-        loaded[key] = [stage_class(stage_metadata(leaf)).load(str(leaf)) for leaf in leaves[split_at(path):]]
+        loaded[key] = load_leaves(split_leaves(path)[1])
     rows = spark.read.parquet(str(given / "rows"))
     for stage in loaded[key]:
         rows = stage.transform(rows)

@@ -122,8 +122,8 @@ def run_scoring_phase(area, data, module_name: str, submission: Path, requests: 
         rest = [r for r in job_requests if not r["needs_submission"] or r["probe"]]
         if rest:
             budget = limit_s - (time.monotonic() - started) if parts else limit_s
-            run, grader_notes = child.run("grader", rest, area.output("scores"), sealed, spark,
-                                          max(budget, min(90.0, limit_s / 3)))
+            run, grader_notes, _ = child.run("grader", rest, area.output("scores"), sealed, spark,
+                                             max(budget, min(90.0, limit_s / 3)))
             notes += grader_notes
     finally:
         shutil.rmtree(inp / "hidden", ignore_errors=True)
@@ -140,11 +140,12 @@ def _submission_parts(child: "_ScoringChild", parts: list[dict], sealed: Path, s
     first: dict[tuple, str] = {}        # requests that differ only in their out folder share one part
     for request in parts:
         first.setdefault(_part_key(request), Path(request["out"]).name)
-    run, notes = child.run("submission", [{**r, "out": str(out / Path(r["out"]).name)} for r in parts
-                                          if first[_part_key(r)] == Path(r["out"]).name], out, own, spark, limit_s)
+    run, notes, verdicts = child.run("submission", [{**r, "out": str(out / Path(r["out"]).name)} for r in parts
+                                                    if first[_part_key(r)] == Path(r["out"]).name],
+                                     out, own, spark, limit_s)
     for request in parts:
         name = first[_part_key(request)]
-        verdict = child.verdicts.get(name) or {"status": "not run", "message": "the scoring process that runs the "
+        verdict = verdicts.get(name) or {"status": "not run", "message": "the scoring process that runs the "
                                                "submission's own code ended before it reached this model"}
         if verdict.get("status") == "ok":
             copy = area.input / "submission-parts" / name
@@ -172,9 +173,10 @@ class _ScoringChild:
         self.area, self.staged, self.module_name, self.id_col = area, staged, module_name, id_col
         self.memory_mb, self.train, self.hidden, self.starter = memory_mb, train, tuple(hidden), starter
         self.timings, self.abort = timings, abort
-        self.verdicts: dict[str, dict] = {}
 
     def run(self, role: str, requests: list[dict], scores: Path, sealed: Path, spark: dict, limit_s: float):
+        """Run one child of ``role`` on ``requests``; returns (ChildRun, notes, the grader's verdict of each
+        request by its output folder's name)."""
         area, inp = self.area, self.area.input
         load_timeout = min(120.0, max(10.0, limit_s / 3))
         importing = role == "submission"
@@ -205,11 +207,10 @@ class _ScoringChild:
         run.keep_log(area.root.parent / f"scorer-{role}.log")
         sequencer.settle()
         sequencer.interrupted(f"{run.describe(limit_s, self.memory_mb)}", run.cause)
-        self.verdicts.update(sequencer.verdicts)
         if self.timings is not None:
             what = "the submission's own stages" if importing else "request"
             self.timings.rows += sequence_rows(sequencer, f"child start to ready ({role} role)", what)
         area.seal(scores)
         if run.ended_abnormally and not run.during:
             run = replace(run, during="while scoring the saved models")
-        return run, list(sequencer.notes)
+        return run, list(sequencer.notes), dict(sequencer.verdicts)

@@ -9,7 +9,8 @@ from pyspark.ml.feature import (Imputer, OneHotEncoder, SQLTransformer, Standard
                                 VectorAssembler)
 from pyspark.ml.tuning import CrossValidator, CrossValidatorModel, ParamGridBuilder
 
-from autograder.checks.pipeline import flatten, is_stage, leaves, spark_ml_classes, structure_problems, tuned_dir
+from autograder.checks.pipeline import (flatten, is_stage, leaves, param_targets, spark_ml_classes, structure_problems,
+                                       tuned_dir)
 from autograder.submission import load_submission
 
 COLUMNS = ["id", "age", "income", "home", "label"]
@@ -37,6 +38,20 @@ def test_correct_pipeline_has_no_problems(spark, tmp_path):
               "wiring": True, "not_features": ["label"], "params": {"StringIndexer.handleInvalid": "keep"}}
     assert top.name == "Pipeline"
     assert structure_problems(top, stages, params, COLUMNS) == []
+
+
+def test_a_bound_names_the_stages_it_judges_and_an_unset_param_is_spark_s_default(spark, tmp_path):
+    stages = good_stages()
+    stages[-1] = LogisticRegression(featuresCol="scaled", labelCol="label", maxIter=7)
+    top, flat = saved(tmp_path, stages)
+    params = {"params": {"LogisticRegression.maxIter": {"max": 5}, "LogisticRegression.regParam": {"max": 0.5},
+                         "KMeans.k": 3}}
+    targets = [(name, param, [s.params.get(param) for s in hits]) for name, param, _, hits in
+               param_targets(top, flat, params, "m")]
+    assert targets == [("LogisticRegression", "maxIter", [7]), ("LogisticRegression", "regParam", [0.0]),
+                       ("KMeans", "k", [])]
+    assert structure_problems(top, flat, params, COLUMNS) == [
+        "LogisticRegression has maxIter=7, expected at most 5", "no KMeans stage to check k on"]
 
 
 def test_wrong_order_is_described(spark, tmp_path):
