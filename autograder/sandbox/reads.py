@@ -17,7 +17,13 @@ import struct
 import threading
 from pathlib import Path
 
-IN_ACCESS, IN_OPEN, IN_NONBLOCK, IN_CLOEXEC = 0x1, 0x20, 0o4000, 0o2000000
+IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_OPEN = 0x1, 0x2, 0x4, 0x20
+IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MOVE_SELF = 0x40, 0x80, 0x100, 0x200, 0x400, 0x800
+IN_NONBLOCK, IN_CLOEXEC = 0o4000, 0o2000000
+# A watched file read, or changed in any way that could put other data under its name (a write, a new
+# mode or owner, a rename or removal): each is counted, and any count means the data was not left alone.
+FILE_EVENTS = IN_OPEN | IN_ACCESS | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF
+FOLDER_EVENTS = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO      # a file added, removed or renamed
 _EVENT = struct.Struct("iIII")          # wd, mask, cookie, len (then len bytes of name)
 
 
@@ -34,9 +40,11 @@ def _libc():
 
 
 class ReadWatch:
-    """Counts opens and reads of ``target`` (a file, or every file under a folder; the folder itself is
-    not watched) from :meth:`start` to :meth:`stop`. A context manager; :attr:`reads` maps a file's name to
-    its events (``"<overflow>"``: the kernel's queue overflowed, which only reading can cause)."""
+    """Counts opens and reads of ``target`` (a file, or every file under a folder) from :meth:`start` to
+    :meth:`stop`, and any change that could swap other data in: a watched file written, re-moded, renamed
+    or removed, a file added to or removed from the folder that holds them (``"<folder changed>"``).
+    Listing the folder or looking at a file's size is not counted. A context manager; :attr:`reads` maps a
+    file's name to its events (``"<overflow>"``: the kernel's queue overflowed, which only events cause)."""
 
     def __init__(self, target: Path):
         self.target = Path(target)
@@ -55,12 +63,15 @@ class ReadWatch:
         if not files:
             self.stop()
             raise WatchUnavailable(f"nothing to watch at {self.target}")
-        for path in files:
-            wd = libc.inotify_add_watch(self._fd, os.fsencode(path), IN_OPEN | IN_ACCESS)
+        folders = {self.target.parent if self.target.is_file() else self.target} | {p.parent for p in files}
+        watches = [(path, FILE_EVENTS, path.name if path == self.target else str(path.relative_to(self.target)))
+                   for path in files] + [(folder, FOLDER_EVENTS, "<folder changed>") for folder in sorted(folders)]
+        for path, events, name in watches:
+            wd = libc.inotify_add_watch(self._fd, os.fsencode(path), events)
             if wd < 0:
                 self.stop()
                 raise WatchUnavailable(f"cannot watch {path}: {os.strerror(ctypes.get_errno())}")
-            self._names[wd] = path.name if path == self.target else str(path.relative_to(self.target))
+            self._names[wd] = name
         self._thread = threading.Thread(target=self._drain_until_stopped, name="sparkgrade-read-watch", daemon=True)
         self._thread.start()
         return self

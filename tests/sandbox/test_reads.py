@@ -56,3 +56,16 @@ def test_the_same_file_reached_by_another_path_is_counted(data, tmp_path):
 def test_nothing_to_watch_is_said():
     with pytest.raises(WatchUnavailable, match="nothing to watch"):
         ReadWatch(__import__("pathlib").Path("/nonexistent/folder")).start()
+
+
+@pytest.mark.parametrize("change", [
+    "os.rename(f'{d}/part-0.parquet', f'{d}/moved')",
+    "os.remove(f'{d}/part-0.parquet')",
+    "open(f'{d}/new.parquet', 'wb').close()",
+    "os.chmod(f'{d}/part-1.parquet', 0o600)",
+])
+def test_other_data_swapped_in_under_the_watched_name_is_counted(data, change):
+    """Replacing the watched file (a new inode under its name would be read unseen) counts as reading it."""
+    with ReadWatch(data) as watch:
+        run(f"import os; d = {str(data)!r}; {change}")
+    assert watch.total >= 1, watch.reads
