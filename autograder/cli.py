@@ -9,6 +9,7 @@ from pathlib import Path
 from autograder.errors import SparkgradeError
 from autograder.registry import discover, load_assignment, project_root
 from autograder.spark import SHORT_JVM_OPTIONS, SparkOptions, sized_options
+from autograder.cli_authoring import cmd_dataset_add, cmd_new, cmd_secret
 from autograder.cli_tools import cmd_bench, cmd_measure, cmd_prepare
 
 
@@ -173,48 +174,6 @@ def cmd_check(args) -> int:
         print(f"sparkgrade: checking {chosen.name}: {why}", file=sys.stderr)
         args.submission = str(chosen)
     return cmd_grade(args, public_only=True)
-
-
-def cmd_new(args) -> int:
-    from autograder.scaffold import create, create_from_otter, plan
-
-    root = project_root()
-    data = plan(args.dataset, args.label, args.positive)
-    if args.from_otter:
-        written, master = create_from_otter(root, args.slug, args.module, data, Path(args.from_otter))
-        for q in master.questions:
-            print(f"question {q.name}: {q.title!r}, functions {', '.join(q.functions) or 'none'}"
-                  + (f"; {q.tests} otter test cell(s) not imported: write its checks" if q.tests else ""))
-        for what in master.left_out:
-            print(f"left out: {what}")
-    else:
-        written = create(root, args.slug, args.module, data)
-    for path in written:
-        print(f"wrote {path.relative_to(root)}")
-    print(f"next: fill in the TODOs (`sparkgrade validate {args.slug}` lists them), then "
-          f"`sparkgrade verify {args.slug} --mutants --record`; see docs/authoring.md")
-    return 0
-
-
-def cmd_dataset_add(args) -> int:
-    from autograder.dataset_add import add
-
-    added = add(Path(args.file), args.label, args.source, args.license, name=args.name, replace=args.replace)
-    print(f"wrote {added.path} ({added.rows} rows x {added.columns} columns, {added.missing} missing cells; "
-          f"label `{added.label}`: {added.balance}) and its entry in checksums.json")
-    print("add this row to the table in datasets/README.md:")
-    print(added.readme_row(args.source, args.license))
-    print(f"next: `sparkgrade new SLUG --module NAME.py --dataset {added.path.stem} --label {added.label}`")
-    return 0
-
-
-def cmd_secret(args) -> int:
-    from autograder.heldout import write_seed
-
-    path = write_seed(load_assignment(args.assignment).path)
-    print(f"wrote {path}: the secret seed of the held-out rows (ships only in the Gradescope bundle); "
-          f"next: `sparkgrade verify {args.assignment} --record`, then set the thresholds from the values it prints")
-    return 0
 
 
 def cmd_verify(args) -> int:

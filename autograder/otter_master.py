@@ -31,7 +31,8 @@ from autograder.errors import SparkgradeError
 BOUNDARY = re.compile(r"^\s*#\s+(begin|end)\s+(question|prompt|solution|tests)\b", re.IGNORECASE)
 CONFIG = re.compile(r"^\s*#\s+assignment\s+config\b", re.IGNORECASE)
 HEADING = re.compile(r"^\s*#{1,6}\s+(.+?)\s*$")
-KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+KEPT = (ast.Import, ast.ImportFrom, *DEFINITIONS)
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,9 @@ def _definitions(source: str, where: str, left_out: list[str]) -> tuple[list[str
             segment = lines[start:end]          # with the comments after it (a closing `# END SOLUTION`)
             while segment and not segment[-1].strip():
                 segment.pop()
-            kept += segment + ([""] if isinstance(node, KEPT[2:]) else [])
-            if isinstance(node, KEPT[2:]):
+            kept += segment
+            if isinstance(node, DEFINITIONS):
+                kept.append("")
                 names.append(node.name)
         else:
             left_out.append(f"{where} line {node.lineno}: `{lines[node.lineno - 1].strip()[:60]}` (a graded "

@@ -305,8 +305,9 @@ def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     try:
         mutants = load_mutants(spec)
         if solution.is_file():
+            reference = solution.read_text(encoding="utf-8")
             for m in mutants:
-                mutated = m.apply(solution.read_text(encoding="utf-8"), str(solution))
+                mutated = m.apply(reference, str(solution))
                 try:
                     compile(mutated, f"mutant {m.name}", "exec")
                 except SyntaxError as exc:

@@ -238,7 +238,8 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
                 break
             pending = left
     finally:
-        reads = watch.stop() if watch is not None else None
+        if watch is not None:
+            watch.stop()
     notes += sequencer.tainted_notes() + hidden_inputs.withdraw()
     for job_file in inp.glob("student-job-*.json"):     # they declare the late tasks: not for the scoring child
         job_file.unlink(missing_ok=True)
@@ -258,7 +259,7 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
     if isinstance(events, dict) and events.get("conf_restored"):
         notes.append("the submission changed Spark settings; the grader put them back before each task")
     area.seal(artifacts)
-    return run, notes, (None if reads is None else sum(reads.values()))
+    return run, notes, (watch.total if watch is not None else None)
 
 
 def _watch(path: Path):
