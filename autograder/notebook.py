@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.live.fresh import Standbys
+from autograder.live.memo import TaskMemo
 from autograder.results import GradeReport, Status
 from autograder.writers import console
 
@@ -111,9 +112,12 @@ def quiet_session(log: str | Path | None = None):
 class Notebook:
     """The checker of one handout notebook (``Notebook("02-pipelines", "pipelines.ipynb")``)."""
 
-    def __init__(self, assignment: str, path: str | Path, standby: bool = True):
+    def __init__(self, assignment: str, path: str | Path, standby: bool = True, memo: bool = True):
         self.assignment = assignment
         self.path = Path(path)
+        # Tasks whose inputs (the code they run, the data, the session) did not change since an earlier
+        # check are not run again (``memo``): re-checking one question re-runs only what was edited.
+        self._memo = TaskMemo(Path(tempfile.mkdtemp(prefix="sparkgrade-memo-"))) if memo else None
         # A fresh scoring process kept ready while the student works (``standby``): a persistence check then
         # only loads and predicts, its interpreter and JVM already up. Without it, one starts per check.
         self._standbys = Standbys(Path(tempfile.mkdtemp(prefix="sparkgrade-standby-"))) if standby else None
@@ -129,7 +133,8 @@ class Notebook:
         from autograder.live import check_live
 
         namespace = namespace if namespace is not None else _caller_namespace(3)
-        report = check_live(self._spec(), namespace, _session(namespace), questions, standbys=self._standbys)
+        report = check_live(self._spec(), namespace, _session(namespace), questions, standbys=self._standbys,
+                            memo=self._memo)
         return Results(report, footer="Checked on the functions as defined in this kernel (run a cell again after "
                                       "editing it). Before you submit: grader.export() checks the saved notebook "
                                       "exactly as the autograder does.")

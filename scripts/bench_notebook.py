@@ -1,9 +1,10 @@
-"""How long the student's in-notebook checks take, with the fresh scoring process kept ready (the default)
-and started per check, side by side in one run.
+"""How long the student's in-notebook checks take as handed out (a fresh scoring process kept ready and warm,
+tasks remembered between checks) and with neither (a process started per check, every task run again),
+side by side in one run.
 
 It builds the handout of one assignment (default 02-pipelines), pastes the reference answers into its
 notebook, and executes it twice in a real Jupyter kernel (nbclient): as handed out, and with
-``Notebook(..., standby=False)``. For each ``grader.check`` cell it prints the wall time of both runs and their
+``Notebook(..., standby=False, memo=False)``. For each ``grader.check`` cell it prints the wall time of both runs and their
 ratio, and the verdicts (they must agree). The persistence question is the one students re-run most.
 
 Usage: ``python scripts/bench_notebook.py [SLUG]`` (about two minutes per run; nothing else should run).
@@ -51,7 +52,7 @@ def timed_checks(path: Path, standby: bool) -> dict[str, tuple[float, str]]:
     nb = nbformat.read(str(path), as_version=4)
     if not standby:
         for cell in nb.cells:
-            cell.source = cell.source.replace('.ipynb")', '.ipynb", standby=False)')
+            cell.source = cell.source.replace('.ipynb")', '.ipynb", standby=False, memo=False)')
     NotebookClient(nb, timeout=1800, kernel_name="python3", record_timing=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     out = {}
@@ -83,10 +84,10 @@ def main() -> int:
         ready = timed_checks(path, standby=True)
         cold = timed_checks(path, standby=False)
     print(f"{spec.slug}: grader.check cells, reference answers, nbclient")
-    print(f"{'question':<10}{'standby s':>11}{'per-check s':>13}{'ratio':>8}  totals")
+    print(f"{'question':<10}{'handed out s':>13}{'neither s':>11}{'ratio':>8}  totals")
     for q in ready:
         (a, ta), (b, tb) = ready[q], cold.get(q, (float("nan"), "?"))
-        print(f"{q:<10}{a:>11.2f}{b:>13.2f}{a / b:>8.2f}  {ta} / {tb}")
+        print(f"{q:<10}{a:>13.2f}{b:>11.2f}{a / b:>8.2f}  {ta} / {tb}")
     return 0 if all(ready[q][1] == cold.get(q, (0, None))[1] for q in ready) else 1
 
 

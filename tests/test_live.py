@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.live import check_live, student_objects
+from autograder.live import TaskMemo, check_live, student_objects
 from autograder.live.tracebacks import location, not_written
 from autograder.mutants import load_mutants, write_mutant
 from autograder.notebook import Notebook, Results
@@ -129,7 +129,11 @@ def _submissions(spec, root: Path, tmp: Path) -> dict[str, Path]:
 
 @pytest.mark.slow
 @pytest.mark.long
-def test_in_kernel_verdicts_equal_fresh_process_verdicts(spec02, spark, grader, root, tmp_path):
+@pytest.mark.parametrize("shared_memo", [False, True], ids=["each-alone", "one-memo-for-all"])
+def test_in_kernel_verdicts_equal_fresh_process_verdicts(spec02, spark, grader, root, tmp_path, shared_memo):
+    """Also with one task memo for every submission, as if one student had typed each in turn: a task is
+    reused only where its code and inputs are the same, so every verdict is still the submission's own."""
+    memo = TaskMemo(tmp_path / "memo") if shared_memo else None
     public = [c.name for c in spec02.public_checks()]
     assert not set(FRESH) - {"reference", "stub", *(m.name for m in load_mutants(spec02))}
     lost = {m.name: set(m.lost) for m in load_mutants(spec02)}
@@ -137,7 +141,7 @@ def test_in_kernel_verdicts_equal_fresh_process_verdicts(spec02, spark, grader, 
     seconds = {}
     for name, path in _submissions(spec02, root, tmp_path).items():
         t0 = time.monotonic()
-        live = statuses(check_live(spec02, kernel(path.read_text(encoding="utf-8"), name), spark))
+        live = statuses(check_live(spec02, kernel(path.read_text(encoding="utf-8"), name), spark, memo=memo))
         seconds[name] = round(time.monotonic() - t0, 1)
         if name in FRESH:
             expected = statuses(grader.grade(spec02, path, public_only=True))

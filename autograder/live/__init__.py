@@ -30,6 +30,7 @@ from autograder.checks.context import JudgeContext
 from autograder.data import PreparedData
 from autograder.live.fresh import Standbys, score_in_fresh_process, student_objects
 from autograder.live.judging import judge
+from autograder.live.memo import TaskMemo
 from autograder.live.tasks import run_tasks
 from autograder.results import GradeReport
 from autograder.spec import AssignmentSpec
@@ -47,9 +48,10 @@ def live_data(spec: AssignmentSpec, spark) -> PreparedData:
 
 
 def check_live(spec: AssignmentSpec, namespace: dict, spark, questions: tuple[str, ...] = (),
-               keep: Path | None = None, standbys: Standbys | None = None) -> GradeReport:
+               keep: Path | None = None, standbys: Standbys | None = None, memo: TaskMemo | None = None) -> GradeReport:
     """The public checks of ``questions`` (all when empty) on the objects in ``namespace``, with ``spark``;
-    a check that needs a fresh process takes the one ``standbys`` keeps ready, if given."""
+    a check that needs a fresh process takes the one ``standbys`` keeps ready, if given, and the tasks
+    ``memo`` remembers with the same inputs are not run again."""
     started = time.monotonic()
     checks = tuple(c for c in spec.public_checks() if not questions or c.question in questions)
     unknown = set(questions) - {q.name for q in spec.questions}
@@ -63,7 +65,7 @@ def check_live(spec: AssignmentSpec, namespace: dict, spark, questions: tuple[st
     workdir = Path(tempfile.mkdtemp(prefix="sparkgrade-live-"))
     try:
         data = live_data(spec, spark)
-        run = run_tasks(live_spec, spec.tasks_for(checks), namespace, spark, data, workdir / "artifacts")
+        run = run_tasks(live_spec, spec.tasks_for(checks), namespace, spark, data, workdir / "artifacts", memo)
         ctx = JudgeContext(spec=live_spec, artifacts=workdir / "artifacts", scores=workdir / "scores", data=data,
                            spark_factory=lambda: spark)
         results, notes = judge(live_spec, checks, ctx, run, namespace, workdir, standbys)
@@ -75,4 +77,4 @@ def check_live(spec: AssignmentSpec, namespace: dict, spark, questions: tuple[st
                        seconds=time.monotonic() - started, notes=tuple(notes))
 
 
-__all__ = ["check_live", "run_tasks", "score_in_fresh_process", "student_objects"]
+__all__ = ["TaskMemo", "check_live", "run_tasks", "score_in_fresh_process", "student_objects"]

@@ -11,13 +11,10 @@ import pickle
 import shutil
 import subprocess
 import sys
-import time
 import types
 from pathlib import Path
 
-from autograder.harness.artifacts import read_json, write_json
-from autograder.live.tracebacks import first_line
-from autograder.submission import LoadedSubmission
+from autograder.harness.artifacts import write_json
 
 SCORING_TIMEOUT_S = 300.0
 ROOT = Path(__file__).resolve().parent.parent.parent     # the folder holding the autograder package
@@ -88,7 +85,7 @@ class Standby:
     def __init__(self, log: Path):
         log.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log, "wb")
-        code = "from autograder.live.fresh import _standby_main; _standby_main()"
+        code = "from autograder.live.scoring_child import standby_main; standby_main()"
         self.process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=self._log,
                                         stderr=subprocess.STDOUT, cwd=os.getcwd(), env=_child_env())
 
@@ -117,7 +114,8 @@ class Standby:
 
 
 class Standbys:
-    """Keeps one :class:`Standby` ready: ``take()`` hands out the ready one and starts the next."""
+    """Keeps one :class:`Standby` ready: ``take()`` hands out the ready one; ``start()`` starts the next once
+    the check that took it is over (starting it at once would slow that check: both compete for the CPU)."""
 
     def __init__(self, folder: Path):
         self.folder, self._count = folder, 0
@@ -132,7 +130,7 @@ class Standbys:
         self._ready = self._ready or self._new()
 
     def take(self) -> Standby:
-        taken, self._ready = self._ready or self._new(), self._new()
+        taken, self._ready = self._ready or self._new(), None
         return taken
 
     def close(self) -> None:
@@ -153,13 +151,17 @@ def score_in_fresh_process(requests: list[dict], namespace: dict, id_col: str, w
     payload, notes = student_objects(namespace)
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "objects.pkl").write_bytes(payload)
-    jobs = []
+    jobs, copies = [], {}
     for i, r in enumerate(requests):
         model = Path(r["model"])
-        copy = workdir / "models" / f"{i}-{model.name}"     # a path the student's code has never seen
-        if model.is_dir():
-            shutil.copytree(model, copy, symlinks=False, dirs_exist_ok=True)
-        jobs.append({**r, "model": str(copy if model.is_dir() else model)})
+        # a path the student's code has never seen: its own for a request with the student's loader (which
+        # may change the folder); one per saved folder for Spark's reader (the fresh process loads it once)
+        key = (str(model), i if r.get("loader") else None)
+        if key not in copies:
+            copies[key] = workdir / "models" / f"{i}-{model.name}"
+            if model.is_dir():
+                shutil.copytree(model, copies[key], symlinks=False, dirs_exist_ok=True)
+        jobs.append({**r, "model": str(copies[key] if model.is_dir() else model)})
     job = workdir / "score-job.json"
     write_json(job, {"objects": str(workdir / "objects.pkl"), "requests": jobs, "id_col": id_col})
     outcome = standby.run(job, timeout_s) if standby is not None else "dead"
@@ -168,7 +170,7 @@ def score_in_fresh_process(requests: list[dict], namespace: dict, id_col: str, w
     if outcome == "done":
         return notes
     log = workdir / "scorer.log"
-    code = "import sys; from autograder.live.fresh import _score_main; _score_main(sys.argv[1])"
+    code = "import sys; from autograder.live.scoring_child import score_main; score_main(sys.argv[1])"
     env = _child_env()
     with open(log, "wb") as fh:
         try:
@@ -177,71 +179,3 @@ def score_in_fresh_process(requests: list[dict], namespace: dict, id_col: str, w
         except subprocess.TimeoutExpired:
             notes.append(f"the fresh scoring process did not finish within {timeout_s:g} s")
     return notes
-
-
-def _fresh_session():
-    from autograder.spark import SparkOptions, build_session
-
-    return build_session(SparkOptions(app_name="sparkgrade-fresh-process"))
-
-
-def _standby_main() -> None:
-    """Standby side: start the session, then wait for one job path on standard input (none: exit)."""
-    spark = _fresh_session()
-    line = sys.stdin.readline().strip()
-    if not line:
-        os._exit(0)
-    _score_main(line, spark)
-
-
-def _score_main(job_path: str, spark=None) -> None:
-    """Child side: the student's objects into ``__main__`` (where the saved metadata names their classes),
-    then each request: load the model (Spark's reader or the student's loader), predict, write Parquet."""
-    from autograder.harness.artifacts import write_predictions
-    from autograder.harness.scorer import (column_metadata, load_model, model_facts, request_rows,
-                                          student_loaded_model)
-
-    job = read_json(Path(job_path))
-    spark = spark or _fresh_session()
-    main = sys.modules["__main__"]
-    main.__dict__["spark"] = spark
-
-    class Unpickler(pickle.Unpickler):
-        def persistent_load(self, pid):
-            return spark if pid == "spark" else None
-
-    problem = ""
-    try:
-        with open(job["objects"], "rb") as fh:
-            main.__dict__.update(Unpickler(fh).load())
-    except Exception as exc:  # noqa: BLE001 - reported per request
-        problem = f"your code could not be recreated in a fresh process ({first_line(exc)})"
-    loaded = LoadedSubmission(main)
-    for request in job["requests"]:
-        out = Path(request["out"])
-        out.mkdir(parents=True, exist_ok=True)
-        t0 = time.monotonic()
-        try:
-            if problem:
-                raise RuntimeError(problem)
-            if request.get("probe"):
-                raise RuntimeError("this check starts your code in processes of the grader's own and is graded "
-                                   "only when you submit")
-            if request.get("loader"):
-                model = student_loaded_model(loaded, request["loader"], Path(request["model"]))
-                facts = model_facts(model)
-            else:
-                model, facts = load_model(Path(request["model"]), spark, request.get("fit"), request.get("where"),
-                                          request.get("fit_params"))
-            write_json(out / "model.json", facts)
-            scored = model.transform(request_rows(spark, request, loaded))
-            if request.get("metadata_of"):
-                write_json(out / "column_metadata.json", column_metadata(scored, request["metadata_of"]))
-            write_predictions(scored, out / "predictions", job["id_col"])
-            status, message = "ok", ""
-        except BaseException as exc:  # noqa: BLE001 - recorded for the judge
-            status, message = "raised", first_line(exc)
-        write_json(out / "outcome.json", {"status": status, "message": message,
-                                          "seconds": round(time.monotonic() - t0, 3)})
-    sys.stdout.flush()
-    os._exit(0)

@@ -59,6 +59,8 @@ def judge(spec: AssignmentSpec, checks: tuple[CheckSpec, ...], ctx: JudgeContext
     if requests:
         notes += score_in_fresh_process(requests, namespace, spec.data.id_col, workdir / "fresh",
                                         standby=standbys.take() if standbys is not None else None)
+        if standbys is not None:
+            standbys.start()            # the next check's, warming up while the student works
     results = []
     for check in checks:
         t0 = time.monotonic()

@@ -14,6 +14,7 @@ from pathlib import Path
 from autograder.data import PreparedData
 from autograder.harness.artifacts import write_json
 from autograder.harness.sealing import TaskPlan
+from autograder.live.memo import TaskMemo
 from autograder.live.tracebacks import first_line, location, not_written
 from autograder.spec import AssignmentSpec, TaskSpec
 from autograder.submission import LoadedSubmission
@@ -102,8 +103,9 @@ def _failure(spec: AssignmentSpec, task: TaskSpec, exc: BaseException, namespace
 
 
 def run_tasks(spec: AssignmentSpec, tasks: tuple[TaskSpec, ...], namespace: dict, spark, data: PreparedData,
-              artifacts: Path) -> LiveRun:
-    """Run ``tasks`` in order on the live ``namespace``; a task whose dependencies failed is skipped."""
+              artifacts: Path, memo: TaskMemo | None = None) -> LiveRun:
+    """Run ``tasks`` in order on the live ``namespace``; a task whose dependencies failed is skipped, and a
+    task ``memo`` remembers with the same inputs is not run again."""
     from autograder.harness.context import TaskContext, load_tasks_module
     from autograder.harness.child_runtime import stop_running_work
     from autograder.harness.student import run_task
@@ -114,6 +116,8 @@ def run_tasks(spec: AssignmentSpec, tasks: tuple[TaskSpec, ...], namespace: dict
     tasks_module = load_tasks_module(spec.path) if (spec.path / "tasks.py").is_file() else None
     run = LiveRun(spec, artifacts)
     results: dict = {}
+    keys: dict[str, str | None] = {}
+    inputs = [Path(data.train), Path(data.sample), spec.path / "tasks.py"]
     by_name = {t.name: t for t in tasks}
     for task in tasks:
         failed = [d for d in sorted(task.dependencies()) if run.outcomes.get(d, {}).get("status") != "ok"]
@@ -122,6 +126,14 @@ def run_tasks(spec: AssignmentSpec, tasks: tuple[TaskSpec, ...], namespace: dict
             labels = ", ".join(task_label(by_name[c]) if c in by_name else c for c in culprits)
             run.record(task.name, "skipped", f"skipped: {labels} did not succeed (fix that first)", culprits)
             continue
+        if memo is not None:
+            keys[task.name] = memo.key(task, namespace, spark, [keys.get(d) for d in sorted(task.dependencies())],
+                                       inputs)
+            recalled = memo.recall(keys[task.name], artifacts / task.name)
+            if recalled is not None:
+                results[task.name] = recalled[1]
+                run.record(task.name, "ok", seconds=recalled[0].get("seconds", 0.0))
+                continue
         plan = TaskPlan.from_dict(_task_dict(task))
         ctx = TaskContext(spark=spark, submission=submission, assignment_dir=spec.path,
                           artifact_dir=artifacts / task.name, data={"train": str(data.train), "sample": str(data.sample)},
@@ -148,4 +160,7 @@ def run_tasks(spec: AssignmentSpec, tasks: tuple[TaskSpec, ...], namespace: dict
                        "is missing)", (task.name,), time.monotonic() - t0)
         else:
             run.record(task.name, "ok", seconds=time.monotonic() - t0)
+            if memo is not None:
+                memo.keep(task.name, keys.get(task.name), ctx.artifact_dir, run.outcomes[task.name],
+                          results.get(task.name))
     return run

@@ -1,0 +1,125 @@
+"""Tasks the kernel has run already, kept between ``grader.check`` calls: a task whose inputs are the same
+as last time (the student's code it runs, the tasks it depends on, the data, the session) is not run
+again; its artifacts are copied back and its result reused. Re-checking the persistence question after
+editing ``save_model`` then runs ``save_model`` and not the fit before it.
+
+The key of a task is a hash of its declaration, the keys of the tasks it depends on, the data files, the
+session, and the student's code it can reach, pickled by value the way the fresh process receives it
+(:mod:`autograder.live.fresh`): the called function with every function, class and value it refers to, or,
+for a task of the assignment's ``tasks.py``, everything the student defined. Spark objects (a session, a
+DataFrame, a model) enter the key as the object itself, so a rebuilt DataFrame is a new key. Code that
+cannot be pickled is never remembered. Nothing here is a verdict of record (see :mod:`autograder.live`)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import pickle
+import shutil
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograder.spec import TaskSpec
+
+
+class _KeyPickler:
+    """cloudpickle by value, with every JVM-backed object (session, context, DataFrame, model handle)
+    standing for itself: the same object gives the same key, another object another key."""
+
+    @staticmethod
+    def dumps(obj: Any) -> bytes:
+        from pyspark import cloudpickle
+
+        class Pickler(cloudpickle.Pickler):
+            def persistent_id(self, value):
+                module = getattr(type(value), "__module__", "") or ""
+                if module.startswith(("py4j.", "pyspark.sql", "pyspark.core", "pyspark.context")) and \
+                        not isinstance(value, (type, types.FunctionType, types.ModuleType)):
+                    return f"{type(value).__qualname__}@{id(value)}"
+                return None
+
+        buffer = io.BytesIO()
+        Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+        return buffer.getvalue()
+
+
+def student_code(namespace: dict) -> dict:
+    """The functions and classes the student defined in ``namespace``."""
+    name = namespace.get("__name__", "__main__")
+    return {k: v for k, v in sorted(namespace.items()) if not k.startswith("_")
+            and isinstance(v, (type, types.FunctionType)) and getattr(v, "__module__", None) == name}
+
+
+def _files(paths: list[Path]) -> list:
+    facts = []
+    for path in paths:
+        try:
+            stat = path.stat()
+            facts.append([str(path), stat.st_mtime_ns, stat.st_size])
+        except OSError:
+            facts.append([str(path), None, None])
+    return facts
+
+
+@dataclass
+class _Kept:
+    folder: Path
+    outcome: dict
+    result: Any
+
+
+class TaskMemo:
+    """What the kernel's tasks left, by key, under ``folder`` (one per notebook)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._kept: dict[str, _Kept] = {}
+        self._latest: dict[str, str] = {}
+
+    def key(self, task: TaskSpec, namespace: dict, spark, dependency_keys: list[str | None],
+            data: list[Path]) -> str | None:
+        """The task's key, or None when it cannot be remembered (code that cannot be pickled, or a task
+        that depends on one that was not remembered)."""
+        if any(k is None for k in dependency_keys):
+            return None
+        defined = student_code(namespace)
+        for value in defined.values():
+            if isinstance(value, type):
+                getattr(value, "__annotations__", None)   # created on first access: pickled the same before and after
+        code = namespace.get(task.call) if task.call else defined
+        try:
+            pickled = _KeyPickler.dumps({"code": code, "spark": spark})
+        except Exception:  # noqa: BLE001 - cannot be pickled: never remembered
+            return None
+        declared = json.dumps([task.name, task.call, task.function, list(task.args), dict(task.kwargs),
+                               task.save, task.predict_sample, list(task.needs), dependency_keys, _files(data)],
+                              sort_keys=True, default=str)
+        return hashlib.sha256(declared.encode() + pickled).hexdigest()
+
+    def recall(self, key: str | None, artifact_dir: Path) -> tuple[dict, Any] | None:
+        """(outcome, result) of a task remembered under ``key``, its artifacts copied to ``artifact_dir``."""
+        kept = self._kept.get(key) if key else None
+        if kept is None:
+            return None
+        if artifact_dir.exists():
+            shutil.rmtree(artifact_dir)
+        shutil.copytree(kept.folder, artifact_dir, symlinks=True)
+        return kept.outcome, kept.result
+
+    def keep(self, task: str, key: str | None, artifact_dir: Path, outcome: dict, result: Any) -> None:
+        """Remember a task that succeeded (a copy of its artifacts, its outcome and its result) in place of
+        what was kept for it before."""
+        if key is None or outcome.get("status") != "ok":
+            return
+        previous = self._latest.pop(task, None)
+        if previous is not None and previous != key:
+            shutil.rmtree(self._kept.pop(previous).folder, ignore_errors=True)
+        target = self.folder / key
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(artifact_dir, target, symlinks=True)
+        self._kept[key] = _Kept(target, dict(outcome), result)
+        self._latest[task] = key
