@@ -220,6 +220,20 @@ def todo_problems(spec: AssignmentSpec) -> list[str]:
     return found
 
 
+def readme_problems(spec: AssignmentSpec) -> list[str]:
+    """A table of points in the assignment's README.md, which ships inside the handout's README: the handout
+    README's own table is generated from assignment.toml, so a hand-kept one can only drift from it."""
+    path = spec.path / "README.md"
+    if not path.is_file():
+        return []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        cells = [c.strip().lower() for c in line.strip().strip("|").split("|")] if line.lstrip().startswith("|") else []
+        if "points" in cells:
+            return [f"README.md line {number} starts a table of points: the handout README lists each question's "
+                    "points, generated from assignment.toml; remove the table (a hand-kept copy drifts)"]
+    return []
+
+
 def hidden_twin_problems(spec: AssignmentSpec) -> list[str]:
     """Public fixtures without a hidden counterpart of other ids (``hidden/fixtures/<name>_hidden.json``):
     answers looked up from a public fixture would earn every point; and hidden variants (``params.twins``)
@@ -288,6 +302,7 @@ def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     found += todo_problems(spec)
     found += stub_form_problems(spec, root)
     found += hidden_twin_problems(spec)
+    found += readme_problems(spec)
     for q in spec.questions:
         if not any(c.question == q.name for c in spec.checks):
             found.append(f"question '{q.name}' has no check")

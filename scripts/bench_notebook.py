@@ -5,7 +5,10 @@ side by side in one run.
 It builds the handout of one assignment (default 02-pipelines), pastes the reference answers into its
 notebook, and executes it twice in a real Jupyter kernel (nbclient): as handed out, and with
 ``Notebook(..., standby=False, memo=False)``. For each ``grader.check`` cell it prints the wall time of both runs and their
-ratio, and the verdicts (they must agree). The persistence question is the one students re-run most.
+ratio, and the verdicts (they must agree). The persistence question is the one students re-run most: the
+notebook also runs the ``save_model`` cell again and checks q4 again, at once ("q4 at once", the next fresh
+process is still starting) and after half a minute of editing ("q4 after editing"), as a student debugging
+saving does.
 
 Usage: ``python scripts/bench_notebook.py [SLUG]`` (about two minutes per run; nothing else should run).
 """
@@ -28,6 +31,7 @@ from autograder.build.stubs import split_stub
 from autograder.registry import load_assignment, project_root
 from autograder.runner import Grader
 
+EDITING_S = 30      # how long the student edits save_model before checking q4 again
 CHECK = re.compile(r'grader\.check\("(q\d+)"\)')
 
 
@@ -43,6 +47,16 @@ def filled(spec, handout: Path, root: Path) -> Path:
         for name, block in stub_blocks.items():
             if cell.cell_type == "code" and cell.source.strip() == block.strip():
                 cell.source = blocks[name]
+    persist = next(c for c in nb.cells if c.cell_type == "code" and 'grader.check("q4")' in c.source)
+    at = nb.cells.index(persist) + 1
+    saving = next(c for c in nb.cells if c.cell_type == "code" and "def save_model" in c.source)
+    # The student's debugging loop: run the save_model cell again and check q4 again, at once; then after
+    # half a minute of editing.
+    nb.cells[at:at] = [nbformat.v4.new_code_cell(saving.source),
+                       nbformat.v4.new_code_cell('grader.check("q4")  # again at once'),
+                       nbformat.v4.new_code_cell(f"import time\ntime.sleep({EDITING_S})  # editing save_model"),
+                       nbformat.v4.new_code_cell(saving.source),
+                       nbformat.v4.new_code_cell('grader.check("q4")  # again after editing')]
     nbformat.write(nb, str(path))
     return path
 
@@ -67,7 +81,8 @@ def timed_checks(path: Path, standby: bool) -> dict[str, tuple[float, str]]:
         text += "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs
                         if o.get("output_type") == "execute_result")
         total = re.findall(r"total: ([\d.]+/[\d.]+)", text)
-        out[found.group(1)] = ((end - start).total_seconds(), total[-1] if total else "?")
+        label = found.group(1) + (" " + cell.source.split("# again ", 1)[1] if "# again " in cell.source else "")
+        out[label] = ((end - start).total_seconds(), total[-1] if total else "?")
     return out
 
 
@@ -84,10 +99,10 @@ def main() -> int:
         ready = timed_checks(path, standby=True)
         cold = timed_checks(path, standby=False)
     print(f"{spec.slug}: grader.check cells, reference answers, nbclient")
-    print(f"{'question':<10}{'handed out s':>13}{'neither s':>11}{'ratio':>8}  totals")
+    print(f"{'question':<22}{'handed out s':>13}{'neither s':>11}{'ratio':>8}  totals")
     for q in ready:
         (a, ta), (b, tb) = ready[q], cold.get(q, (float("nan"), "?"))
-        print(f"{q:<10}{a:>13.2f}{b:>11.2f}{a / b:>8.2f}  {ta} / {tb}")
+        print(f"{q:<22}{a:>13.2f}{b:>11.2f}{a / b:>8.2f}  {ta} / {tb}")
     return 0 if all(ready[q][1] == cold.get(q, (0, None))[1] for q in ready) else 1
 
 

@@ -210,3 +210,11 @@ def test_a_malformed_param_rule_table_is_reported(copy02):
                     '{ most = 5 } } }\n', encoding="utf-8")
     found = _problems(copy02)
     assert any("q9_rule" in p and "takes equals, any_of, min, max; got most" in p for p in found), found
+
+
+def test_a_hand_kept_table_of_points_in_the_readme_is_reported(copy02):
+    readme = copy02 / "assignments" / "02-pipelines" / "README.md"
+    readme.write_text("# Pipelines\n\n## Points\n\n| question | check | Points |\n| --- | --- | ---: |\n"
+                      "| q1 | values | 2 |\n", encoding="utf-8")
+    found = [p for p in _problems(copy02) if p.startswith("README.md line")]
+    assert len(found) == 1 and "starts a table of points" in found[0]

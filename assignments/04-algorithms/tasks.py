@@ -36,6 +36,12 @@ def fit_regressor(ctx):
     return model
 
 
+def regression_rows(ctx):
+    """The rows build_regressor()'s pipeline is fitted on (log_amount, no amount/status/label), saved (save =
+    "dataframe") so that the wiring check follows its columns from there; a few rows suffice."""
+    return regression_frame(ctx.dataframe("train")).limit(5)
+
+
 def fit_logistic(ctx):
     model = _pipeline(ctx, "logistic").fit(ctx.dataframe("train"))
     ctx.save_stage(model)

@@ -78,6 +78,15 @@ def _question_rows(spec: AssignmentSpec) -> list[dict]:
             for q in spec.questions]
 
 
+def _check_rows(spec: AssignmentSpec) -> list[dict]:
+    """Every check, question by question: what the handout README's table of checks shows (a hidden
+    check's description stays in the bundle)."""
+    order = {q.name: i for i, q in enumerate(spec.questions)}
+    return [{"question": c.question, "name": c.name, "points": c.points, "hidden": c.hidden,
+             "description": " ".join(c.description.split()).replace("|", "\\|")}
+            for c in sorted(spec.checks, key=lambda c: order.get(c.question, len(order)))]
+
+
 def assignment_readme(spec: AssignmentSpec) -> str:
     """The assignment's own ``README.md`` (its goal, data and rules, for students), headings moved two levels
     down to sit under the handout README's "About this assignment", its title line left out; "" if none."""
@@ -119,7 +128,7 @@ def build_handout(spec: AssignmentSpec, data: PreparedData, dest: Path) -> None:
     (dest / "requirements.txt").write_text(render("handout/requirements.txt.j2", requirements=requirements(spec.packages)),
                                            encoding="utf-8")
     (dest / "README.md").write_text(render("handout/README.md.j2", spec=spec, notebook_name=notebook_name,
-                                           questions=rows, public_points=public_points,
+                                           questions=rows, checks=_check_rows(spec), public_points=public_points,
                                            train_file="data/train.parquet", min_python=min_python(),
                                            train_rows=pq.read_metadata(data.train).num_rows,
                                            about=assignment_readme(spec)), encoding="utf-8")

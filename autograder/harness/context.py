@@ -18,6 +18,33 @@ class TaskFailed(Exception):
     """The student's code did not produce what the task needs; the message is shown to the student."""
 
 
+def _stage_uids(stage: Any) -> set[str]:
+    """The uid of ``stage`` and of every stage inside it (a Pipeline's or PipelineModel's, at any depth)."""
+    found, stack = set(), [stage]
+    while stack:
+        current = stack.pop()
+        if current is None or not hasattr(current, "uid"):
+            continue
+        found.add(current.uid)
+        inner = current.getStages() if hasattr(current, "getStages") else getattr(current, "stages", None)
+        if isinstance(inner, (list, tuple)):
+            stack.extend(inner)
+    return found
+
+
+def grid_without_detached_params(tuning: Any) -> list | None:
+    """The grid of a tuning stage (CrossValidator, TrainValidationSplit or their models) with only the params
+    of its estimator's own stages, or None when it is not one or its grid has no other. Spark fits such a
+    grid and ignores the param of a stage outside the estimator, but cannot save it; saved with this grid,
+    the stage keeps what was tuned, so the grid's own check judges the grid and the others are not lost."""
+    if not all(callable(getattr(tuning, m, None)) for m in ("getEstimatorParamMaps", "getEstimator", "set")):
+        return None
+    owners = _stage_uids(tuning.getEstimator())
+    grid = tuning.getEstimatorParamMaps() or []
+    kept = [{param: value for param, value in point.items() if param.parent in owners} for point in grid]
+    return None if kept == grid else kept
+
+
 @dataclass
 class TaskContext:
     """Everything one task may use; created per task so tasks cannot leak state into each other."""
@@ -93,7 +120,20 @@ class TaskContext:
         if target.exists():                               # left by an earlier attempt of this task
             shutil.rmtree(target)
         try:
-            spark_writer(obj).save(str(target))
+            try:
+                spark_writer(obj).save(str(target))
+            except Exception:
+                grid = grid_without_detached_params(obj)
+                if grid is None:
+                    raise
+                if target.exists():
+                    shutil.rmtree(target)
+                original = obj.getEstimatorParamMaps()
+                obj.set(obj.estimatorParamMaps, grid)       # the copy() of a tuning model needs sub-models
+                try:
+                    spark_writer(obj).save(str(target))
+                finally:
+                    obj.set(obj.estimatorParamMaps, original)
         except Exception as exc:
             raise TaskFailed(f"the returned {type(obj).__name__} could not be saved ({type(exc).__name__}: "
                              f"{str(exc)[:300]}); custom stages need DefaultParamsReadable/Writable") from None

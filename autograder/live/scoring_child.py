@@ -15,6 +15,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,6 +29,7 @@ from autograder.submission import LoadedSubmission
 
 MAX_THREADS = 4
 WARM_UP_ROUNDS = 3
+WARM_UP_GROUP = "sparkgrade-warm-up"
 
 
 def fresh_session():
@@ -41,30 +43,42 @@ def fresh_session():
     return spark
 
 
-def warm_up(spark) -> float:
+def warm_up(spark, stop: threading.Event) -> float:
     """Fit, save, load and score a small pipeline of the grader's own (nothing of the student's), so that
     the first real load finds Spark's ML readers, writers and query paths already loaded and compiled;
-    the seconds it took. A failure here only means a colder first check."""
+    the seconds it took. It gives way as soon as ``stop`` is set (its running job is cancelled by
+    :func:`standby_main`). A failure here only means a colder first check."""
     from pyspark.ml import Pipeline, PipelineModel
     from pyspark.ml.classification import LogisticRegression
     from pyspark.ml.feature import OneHotEncoder, StandardScaler, StringIndexer, VectorAssembler
 
     t0 = time.monotonic()
     folder = Path(tempfile.mkdtemp(prefix="sparkgrade-warm-up-"))
+    model, rows = folder / "model", folder / "rows"
+
+    def fit_and_save() -> None:
+        frame = spark.createDataFrame([(i, float(i % 7), "abc"[i % 3], float(i % 2)) for i in range(40)],
+                                      "id long, x double, c string, label double")
+        stages: list = [StringIndexer(inputCol="c", outputCol="c_i"),
+                        OneHotEncoder(inputCols=["c_i"], outputCols=["c_v"]),
+                        VectorAssembler(inputCols=["x", "c_v"], outputCol="raw"),
+                        StandardScaler(inputCol="raw", outputCol="features"), LogisticRegression(maxIter=5)]
+        Pipeline(stages=stages).fit(frame).write().overwrite().save(str(model))
+        frame.write.parquet(str(rows))
+
+    def load_and_score() -> None:
+        loaded, _ = load_model(model, spark)
+        write_predictions(loaded.transform(spark.read.parquet(str(rows))), folder / "predictions", "id")
+        PipelineModel.load(str(model))
+
     try:
-        rows = spark.createDataFrame([(i, float(i % 7), "abc"[i % 3], float(i % 2)) for i in range(40)],
-                                     "id long, x double, c string, label double")
-        stages: list = [StringIndexer(inputCol="c", outputCol="c_i"), OneHotEncoder(inputCols=["c_i"], outputCols=["c_v"]),
-                  VectorAssembler(inputCols=["x", "c_v"], outputCol="raw"),
-                  StandardScaler(inputCol="raw", outputCol="features"), LogisticRegression(maxIter=5)]
-        Pipeline(stages=stages).fit(rows).write().overwrite().save(str(folder / "model"))
-        rows.write.parquet(str(folder / "rows"))
-        for _ in range(WARM_UP_ROUNDS):      # each round's load is faster: the JVM compiles what it repeats
-            model, _ = load_model(folder / "model", spark)
-            scored = model.transform(spark.read.parquet(str(folder / "rows")))
-            write_predictions(scored, folder / "predictions", "id")
-            PipelineModel.load(str(folder / "model"))
-    except Exception:  # noqa: BLE001 - warming up is an optimisation only
+        spark.sparkContext.setJobGroup(WARM_UP_GROUP, "warming up", interruptOnCancel=True)
+        # each round's load is faster: the JVM compiles what it repeats
+        for step in [fit_and_save] + [load_and_score] * WARM_UP_ROUNDS:
+            if stop.is_set():
+                break
+            step()
+    except Exception:  # noqa: BLE001 - warming up is an optimisation only (and is cancelled when a job comes)
         pass
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -72,13 +86,17 @@ def warm_up(spark) -> float:
 
 
 def standby_main() -> None:
-    """Standby side: start the session and warm up, then wait for one job path on standard input (none:
-    exit)."""
+    """Standby side: start the session and warm up, until one job path comes on standard input (none:
+    exit); the warm-up then gives way to the job."""
     spark = fresh_session()
-    warm_up(spark)
+    stop = threading.Event()
+    warming = threading.Thread(target=warm_up, args=(spark, stop), daemon=True)
+    warming.start()
     line = sys.stdin.readline().strip()
     if not line:
         os._exit(0)
+    stop.set()                      # the warm-up starts no further step, and its running job is cancelled
+    spark.sparkContext.cancelJobGroup(WARM_UP_GROUP)
     score_main(line, spark)
 
 
