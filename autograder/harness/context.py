@@ -45,6 +45,17 @@ def grid_without_detached_params(tuning: Any) -> list | None:
     return None if kept == grid else kept
 
 
+def _save_with_grid(tuning: Any, grid: list, target: Path) -> None:
+    """Save ``tuning`` with ``grid`` in place of its own, which it gets back afterwards (the student's object
+    is left as it was; a tuning model's ``copy()`` would need its sub-models)."""
+    original = tuning.getEstimatorParamMaps()
+    tuning.set(tuning.estimatorParamMaps, grid)
+    try:
+        spark_writer(tuning).save(str(target))
+    finally:
+        tuning.set(tuning.estimatorParamMaps, original)
+
+
 @dataclass
 class TaskContext:
     """Everything one task may use; created per task so tasks cannot leak state into each other."""
@@ -128,12 +139,7 @@ class TaskContext:
                     raise
                 if target.exists():
                     shutil.rmtree(target)
-                original = obj.getEstimatorParamMaps()
-                obj.set(obj.estimatorParamMaps, grid)       # the copy() of a tuning model needs sub-models
-                try:
-                    spark_writer(obj).save(str(target))
-                finally:
-                    obj.set(obj.estimatorParamMaps, original)
+                _save_with_grid(obj, grid, target)
         except Exception as exc:
             raise TaskFailed(f"the returned {type(obj).__name__} could not be saved ({type(exc).__name__}: "
                              f"{str(exc)[:300]}); custom stages need DefaultParamsReadable/Writable") from None
