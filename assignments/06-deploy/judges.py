@@ -205,6 +205,18 @@ def _exactly_once_outputs(ctx, check, expected):
     crash = (f"killed right after a micro-batch wrote, with {run.get('files_at_kill')} data files in output_dir, "
              "then restarted")
     yield got, expected, f"the stream's output ({crash})"
+    before, after = run.get("checkpoints_at_kill"), run.get("checkpoints_after")
+    if before is not None and not before:
+        yield CheckResult.failed("the query kept no checkpoint in checkpoint_dir (no offsets log under it when it "
+                                 "was killed), so a restart cannot know what was done: "
+                                 "writeStream.option('checkpointLocation', checkpoint_dir)")
+    fresh = sorted(set(after or {}) - set(before or {}))
+    if before and fresh:
+        where = ", ".join("checkpoint_dir" if f == "." else f"checkpoint_dir/{f}" for f in fresh)
+        yield CheckResult.failed(f"the restarted query did not resume from its checkpoint: it started a new one "
+                                 f"({where}) instead of the one the first run kept; the output was exactly once "
+                                 "only because the sink skips batch numbers it has written. Use checkpoint_dir "
+                                 "itself (the same folder every run) as checkpointLocation")
     if run.get("restart_rows", 0) >= run.get("rows", 0):
         yield CheckResult.failed(f"the restarted query did not resume from checkpoint_dir: it wrote "
                                  f"{run.get('restart_rows')} rows for the {run.get('rows')} input rows, so every file "

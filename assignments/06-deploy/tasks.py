@@ -161,6 +161,18 @@ def sink_files(sink: Path) -> frozenset[str]:
     return frozenset(found)
 
 
+def checkpoint_logs(folder: Path) -> dict[str, int]:
+    """Every streaming checkpoint under ``folder`` (a folder holding an ``offsets`` log), relative to it, with
+    the highest batch id its offsets log names (-1 when it names none yet)."""
+    found = {}
+    for offsets in sorted(folder.rglob("offsets")):
+        if not offsets.is_dir():
+            continue
+        ids = [int(f.name) for f in offsets.iterdir() if f.name.isdigit()]
+        found[str(offsets.parent.relative_to(folder))] = max(ids, default=-1)
+    return found
+
+
 def _feed(rows, folders, i: int) -> None:
     """Stream file ``i`` of STREAM_FILES: written aside, then moved in, so that it appears whole."""
     import pyarrow.parquet as pq
@@ -210,6 +222,7 @@ def stream_probe(spark, job, request, out: Path) -> None:
                               f"{GROWTH_WAIT_S:g} s while files kept arriving in input_dir (exit code "
                               f"{proc.returncode}): {proc.error()}")
     at_kill = sink_files(sink)
+    checkpoints_at_kill = checkpoint_logs(folders["checkpoint"])
     with start(_entry(job, "stream_driver", [*args, "once"]), out / "restart.log", cwd=work) as restart:
         try:
             code = restart.wait(RESTART_TIMEOUT_S + 60)
@@ -227,7 +240,9 @@ def stream_probe(spark, job, request, out: Path) -> None:
                           f"restart ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]})") from None
     write_json(out / "observed.json", {"files": STREAM_FILES, "rows": rows.num_rows,
                                       "files_at_kill": len(at_kill),
-                                      "restart_rows": file_rows(sink, sink_files(sink) - at_kill)})
+                                      "restart_rows": file_rows(sink, sink_files(sink) - at_kill),
+                                      "checkpoints_at_kill": checkpoints_at_kill,
+                                      "checkpoints_after": checkpoint_logs(folders["checkpoint"])})
 
 
 def file_rows(sink: Path, files) -> int:
