@@ -178,6 +178,6 @@ def test_students_may_build_the_label_themselves(spark, tmp_path):
     assert "label" not in columns(data.train) and "label" not in columns(data.sample)
     assert spec.data.label in columns(data.train)
     assert "label" in columns(data.test_labels) and spec.data.label not in columns(data.test_features)
-    text = render("handout/README.md.j2", spec=spec, notebook_name="n.ipynb", questions=[], public_points=0,
+    text = render("handout/README.md.j2", spec=spec, notebook_name="n.ipynb", questions=[], checks=[], public_points=0,
                   train_file="data/train.parquet", min_python="3.11", train_rows=1, about="")
     assert "no `label` column: building it from `status` is part of the work" in text

@@ -34,3 +34,13 @@ def test_valid_rows_are_sent_in_a_seeded_order_that_is_not_the_ids(tmp_path):
     ids = [r["id"] for r in first]
     assert ids == [r["id"] for r in again] and len(ids) == TASKS.SERVED_ROWS
     assert ids != sorted(ids)
+
+
+def test_checkpoint_logs_name_each_checkpoint_under_the_folder_with_its_last_batch(tmp_path):
+    for batch in ("0", "1", "2", ".2.tmp"):
+        (tmp_path / "offsets").mkdir(exist_ok=True)
+        (tmp_path / "offsets" / batch).write_text("v1")
+    (tmp_path / "run-x" / "offsets").mkdir(parents=True)              # a second checkpoint, nothing written yet
+    (tmp_path / "sources").mkdir()
+    assert TASKS.checkpoint_logs(tmp_path) == {".": 2, "run-x": -1}
+    assert TASKS.checkpoint_logs(tmp_path / "missing") == {}
