@@ -264,7 +264,16 @@ def _served_outputs(ctx, check, expected):
             yield CheckResult.failed(f"{what} answered ids {list(got['id'])[:10]}; expected one per row in the "
                                      f"request's order {order[:10]}")
         yield got.astype({"prediction": float, "p_bad": float}), expected.loc[order], what
-    yield CheckResult.passed(f"{len(rows)} rows (and a single row) scored over HTTP like the saved model")
+    if "model_reads_while_serving" not in exchanges:
+        yield CheckResult.error(f"the grader could not watch the saved model's files while the app served: "
+                                f"{exchanges.get('model_watch', 'no record')}")
+    reads = exchanges["model_reads_while_serving"]
+    if reads:
+        yield CheckResult.failed(f"the app read the saved model's files again while it served the requests ({reads} "
+                                 "file events, watched by the grader): load the model once, in create_app(), "
+                                 "and keep it for every request")
+    yield CheckResult.passed(f"{len(rows)} rows (and a single row) scored over HTTP like the saved model, which "
+                             "was loaded once, when the app was created")
 
 
 @sdk.takes(Param("tolerance", float, "largest gap between a prediction and the grader's own scoring", required=True))

@@ -317,8 +317,11 @@ def _answers(client) -> bool:
 
 def serve_probe(spark, job, request, out: Path) -> None:
     """create_app(model_path) served in a fresh process; valid and invalid requests sent from this process
-    over HTTP; the answers saved as they came in ``out/observed.json``."""
+    over HTTP; the answers saved as they came in ``out/observed.json``, with how many times the saved model's
+    files were read while the app served them (the grader's own watch: it must have loaded it before)."""
     import httpx
+
+    from autograder.sandbox.reads import ReadWatch, WatchUnavailable
 
     sock = loopback_socket()
     port = sock.getsockname()[1]
@@ -329,16 +332,26 @@ def serve_probe(spark, job, request, out: Path) -> None:
         sock.close()                            # the server holds its own copy
     with proc, httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=REQUEST_TIMEOUT_S) as client:
         if not wait_until(lambda: _answers(client), SERVER_START_S, proc, poll_s=0.2):
-            ended = f" (it ended with exit code {proc.returncode})" if not proc.running() else ""
-            raise ProbeFailed(f"the app returned by create_app() did not answer HTTP within {SERVER_START_S:g} s{ended}: "
-                          f"{proc.error()}")
+            if not proc.running():
+                raise ProbeFailed(f"serving create_app(model_path) in a fresh process ended (exit code "
+                                  f"{proc.returncode}) before it answered any HTTP request: {proc.error()}")
+            raise ProbeFailed(f"the app returned by create_app() did not answer HTTP within {SERVER_START_S:g} s: "
+                              f"{proc.error()}")
         rows = served_rows(request_rows(request["data"], job.id_col))
-        exchanges = {"rows": rows}
-        for name, body in _requests(rows).items():
-            try:
-                response = client.post("/predict", content=body, headers={"content-type": "application/json"})
-            except httpx.HTTPError as exc:
-                exchanges[name] = {"status": None, "body": f"{type(exc).__name__}: {exc}"[:2000]}
-                continue
-            exchanges[name] = {"status": response.status_code, "body": response.text[:20000]}
+        exchanges: dict = {"rows": rows}
+        try:    # the app is up: from here on, reading the saved model again means loading it per request
+            watch = ReadWatch(Path(request["model"])).start()
+        except WatchUnavailable as exc:
+            watch, exchanges["model_watch"] = None, str(exc)
+        try:
+            for name, body in _requests(rows).items():
+                try:
+                    response = client.post("/predict", content=body, headers={"content-type": "application/json"})
+                except httpx.HTTPError as exc:
+                    exchanges[name] = {"status": None, "body": f"{type(exc).__name__}: {exc}"[:2000]}
+                    continue
+                exchanges[name] = {"status": response.status_code, "body": response.text[:20000]}
+        finally:
+            if watch is not None:
+                exchanges["model_reads_while_serving"] = sum(watch.stop().values())
     write_json(out / "observed.json", exchanges)
