@@ -25,54 +25,61 @@ class _Handle:
     session; any other JVM handle becomes None (a fresh process has none of them)."""
 
 
-class _Pickler:
-    """cloudpickle with Spark's sessions, contexts, DataFrames and JVM handles left behind."""
+def dumps_by_value(obj, persistent_id) -> bytes:
+    """``obj`` pickled with cloudpickle (functions and classes of ``__main__`` by value); ``persistent_id``
+    names what stays behind (a value's stand-in), or returns None for what is pickled."""
+    from pyspark import cloudpickle
 
-    @staticmethod
-    def dumps(objects: dict) -> bytes:
-        from pyspark import cloudpickle
+    class Pickler(cloudpickle.Pickler):
+        def persistent_id(self, value):
+            return persistent_id(value)
 
-        class Pickler(cloudpickle.Pickler):
-            def persistent_id(self, obj):
-                kind = type(obj)
-                module = getattr(kind, "__module__", "") or ""
-                if module.startswith("py4j.") or kind.__name__ in ("SparkContext",):
-                    return "none"
-                if module.startswith(("pyspark.sql.session", "pyspark.sql.connect.session")) and \
-                        kind.__name__ == "SparkSession":
-                    return "spark"
-                if module.startswith(("pyspark.sql.dataframe", "pyspark.sql.classic.dataframe",
-                                      "pyspark.sql.connect.dataframe")):
-                    return "none"
-                return None
+    buffer = io.BytesIO()
+    Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buffer.getvalue()
 
-        buffer = io.BytesIO()
-        Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(objects)
-        return buffer.getvalue()
+
+def _left_behind(obj) -> str | None:
+    """Spark's sessions ("spark": the fresh process's own), contexts, DataFrames and JVM handles ("none")."""
+    kind = type(obj)
+    module = getattr(kind, "__module__", "") or ""
+    if module.startswith("py4j.") or kind.__name__ in ("SparkContext",):
+        return "none"
+    if module.startswith(("pyspark.sql.session", "pyspark.sql.connect.session")) and kind.__name__ == "SparkSession":
+        return "spark"
+    if module.startswith(("pyspark.sql.dataframe", "pyspark.sql.classic.dataframe", "pyspark.sql.connect.dataframe")):
+        return "none"
+    return None
+
+
+def student_code(namespace: dict) -> dict:
+    """The functions and classes the student defined in ``namespace``, by name; their module (when it is
+    not ``__main__``) is registered with cloudpickle so that they are pickled by value, code included."""
+    from pyspark import cloudpickle
+
+    name = namespace.get("__name__", "__main__")
+    if name != "__main__" and name in sys.modules:
+        cloudpickle.register_pickle_by_value(sys.modules[name])
+    return {k: v for k, v in sorted(namespace.items()) if not k.startswith("_")
+            and isinstance(v, (type, types.FunctionType)) and getattr(v, "__module__", None) == name}
 
 
 def student_objects(namespace: dict) -> tuple[bytes, list[str]]:
     """The functions and classes the student defined in ``namespace`` (and what they use), pickled by
     value; names that cannot be sent are left out with a note."""
-    from pyspark import cloudpickle
-
-    name = namespace.get("__name__", "__main__")
-    chosen = {k: v for k, v in namespace.items() if not k.startswith("_") and isinstance(v, (type, types.FunctionType))
-              and getattr(v, "__module__", None) == name}
-    if name != "__main__":
-        cloudpickle.register_pickle_by_value(sys.modules[name]) if name in sys.modules else None
+    chosen = student_code(namespace)
     try:
-        return _Pickler.dumps(chosen), []
+        return dumps_by_value(chosen, _left_behind), []
     except Exception:  # noqa: BLE001 - one unpicklable object: send the others one by one
         pass
     kept, notes = {}, []
     for key, value in chosen.items():
         try:
-            _Pickler.dumps({key: value})
+            dumps_by_value({key: value}, _left_behind)
             kept[key] = value
         except Exception as exc:  # noqa: BLE001
             notes.append(f"`{key}` could not be sent to a fresh process ({type(exc).__name__}: {str(exc)[:200]})")
-    return _Pickler.dumps(kept), notes
+    return dumps_by_value(kept, _left_behind), notes
 
 
 class Standby:

@@ -13,44 +13,25 @@ cannot be pickled is never remembered. Nothing here is a verdict of record (see 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import pickle
 import shutil
 import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder.live.fresh import dumps_by_value, student_code
 from autograder.spec import TaskSpec
 
 
-class _KeyPickler:
-    """cloudpickle by value, with every JVM-backed object (session, context, DataFrame, model handle)
-    standing for itself: the same object gives the same key, another object another key."""
-
-    @staticmethod
-    def dumps(obj: Any) -> bytes:
-        from pyspark import cloudpickle
-
-        class Pickler(cloudpickle.Pickler):
-            def persistent_id(self, value):
-                module = getattr(type(value), "__module__", "") or ""
-                if module.startswith(("py4j.", "pyspark.sql", "pyspark.core", "pyspark.context")) and \
-                        not isinstance(value, (type, types.FunctionType, types.ModuleType)):
-                    return f"{type(value).__qualname__}@{id(value)}"
-                return None
-
-        buffer = io.BytesIO()
-        Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
-        return buffer.getvalue()
-
-
-def student_code(namespace: dict) -> dict:
-    """The functions and classes the student defined in ``namespace``."""
-    name = namespace.get("__name__", "__main__")
-    return {k: v for k, v in sorted(namespace.items()) if not k.startswith("_")
-            and isinstance(v, (type, types.FunctionType)) and getattr(v, "__module__", None) == name}
+def _by_identity(value) -> str | None:
+    """Every JVM-backed object (session, context, DataFrame, column, model handle) stands for itself: the
+    same object gives the same key, another object another key."""
+    module = getattr(type(value), "__module__", "") or ""
+    if module.startswith(("py4j.", "pyspark.sql", "pyspark.core", "pyspark.context")) and \
+            not isinstance(value, (type, types.FunctionType, types.ModuleType)):
+        return f"{type(value).__qualname__}@{id(value)}"
+    return None
 
 
 def _files(paths: list[Path]) -> list:
@@ -91,7 +72,7 @@ class TaskMemo:
                 getattr(value, "__annotations__", None)   # created on first access: pickled the same before and after
         code = namespace.get(task.call) if task.call else defined
         try:
-            pickled = _KeyPickler.dumps({"code": code, "spark": spark})
+            pickled = dumps_by_value({"code": code, "spark": spark}, _by_identity)
         except Exception:  # noqa: BLE001 - cannot be pickled: never remembered
             return None
         declared = json.dumps([task.name, task.call, task.function, list(task.args), dict(task.kwargs),
