@@ -87,8 +87,8 @@ def _judge_param_problems(spec: AssignmentSpec, check, module: str, function: st
     every key besides the custom kind's own declared (a typo would otherwise fall back to a default
     silently), every value of its type, every required key given."""
     from autograder.checks.context import load_judges
-    from autograder.checks.custom import PARAMS
-    from autograder.checks.params import check_params
+    from autograder.spec.kinds import CUSTOM_PARAMS as PARAMS
+    from autograder.spec.params import check_params
     from autograder.errors import SpecError
 
     try:

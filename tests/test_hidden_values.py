@@ -220,3 +220,23 @@ def test_a_metric_beyond_the_reference_interval_is_flagged_not_trusted(grader, t
     assert auc.status is Status.PASSED and report.score == 15.0, report.to_json()
     assert [c.name for c in report.flagged] == ["q3_auc"]
     assert "reference" in auc.flag, auc.flag
+
+
+@pytest.mark.parametrize("years", [[1973, 1975], [1973, 1975, 1975, 1973], [1970, 1973, 1975, 1980, 1981, 1982],
+                                   list(range(1970, 1983)) * 40 + [1974]])
+def test_03_median_years_hold_the_median_sparks_imputer_fills_in(spark, years):
+    """03's hidden judge accepts the era of Spark's approximate median (a year of the data, the lower middle one
+    where pandas averages two) as well as pandas' exact median: a correct Imputer never loses the check."""
+    import importlib.util
+
+    from pyspark.ml.feature import Imputer
+
+    path = load_assignment("03-features").path / "hidden" / "judges.py"
+    module_spec = importlib.util.spec_from_file_location("hidden_judges_03", path)
+    judges = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(judges)
+    frame = spark.createDataFrame([(float(y),) for y in years] + [(None,)], "year double")
+    filled = Imputer(strategy="median", inputCols=["year"], outputCols=["year_imp"]).fit(frame).surrogateDF.first()[0]
+    allowed = judges.median_years(years)
+    assert filled in allowed, (filled, sorted(allowed))
+    assert sorted(years)[(len(years) - 1) // 2] in allowed and len(allowed) <= 3

@@ -8,6 +8,7 @@ from autograder.checks import CHECK_KINDS
 from autograder.errors import SpecError
 from autograder.registry import load_assignment
 from autograder.spec import load_spec
+from autograder.spec.kinds import KINDS
 
 MINIMAL = '''
 slug = "{slug}"
@@ -157,6 +158,33 @@ def test_every_param_of_the_shipped_specs_is_declared(root):
     assert len(paths) >= 7
     for path in paths:
         for check in load_spec(path).checks:
-            kind = CHECK_KINDS[check.kind]
+            kind = KINDS[check.kind]
             declared = {p.name for p in kind.params}
             assert kind.open_params or set(check.params) <= declared, (path, check.name)
+
+
+def test_every_declared_kind_has_a_judge_and_the_spec_compiles_without_the_check_library():
+    """The kinds the spec accepts are exactly the kinds the check library judges, and loading a spec never
+    imports the check library (which imports the spec: the declarations are the seam)."""
+    import subprocess
+    import sys
+
+    assert set(KINDS) == set(CHECK_KINDS)
+    code = ("import sys; from autograder.registry import load_assignment; load_assignment('02-pipelines'); "
+            "print(sorted(m for m in sys.modules if m.startswith('autograder.checks')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
+
+
+def test_declared_defaults_are_filled_in_when_the_spec_is_loaded(tmp_path):
+    """A judge reads ``check.params[key]``: a key the spec leaves out holds its declared default, and a key
+    whose default is None stays absent (absent is its meaning)."""
+    spec = load_assignment("02-pipelines")
+    for check in spec.checks:
+        for param in KINDS[check.kind].params:
+            if param.default is not None:
+                assert param.name in check.params, (check.name, param.name)
+    text = (spec.path / "assignment.toml").read_text(encoding="utf-8")
+    pipeline = next(c for c in spec.checks if c.kind == "pipeline" and "input_task" not in c.params)
+    assert "artifact" not in text and pipeline.params["artifact"] == "stage"
+    assert "input_task" not in pipeline.params and pipeline.params["all_used"] is False

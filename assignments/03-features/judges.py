@@ -16,7 +16,8 @@ import math
 from pathlib import Path
 
 from autograder.checks import sdk
-from autograder.checks.dataframe import SCHEMA_PARAMS, VALUES_PARAMS, judge_schema, judge_values, vector_values
+from autograder.checks.dataframe import judge_schema, judge_values, vector_values
+from autograder.spec.kinds import SCHEMA_PARAMS, VALUES_PARAMS
 from autograder.checks.fixtures import fixture_rows
 from autograder.checks.sdk import ScoreRequest
 from autograder.results import CheckResult

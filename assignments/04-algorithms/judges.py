@@ -16,9 +16,10 @@ from autograder.harness.artifacts import read_json, stage_metadata
 from autograder.results import CheckResult
 
 MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+PENGUINS = "fixtures/penguins.json"     # the public rows the clusterer is fitted on
 
 
-def penguins(ctx, fixture="fixtures/penguins.json"):
+def penguins(ctx, fixture=PENGUINS):
     """The penguins fixture (with species) as a pandas DataFrame indexed by id (``fixture``: its path in
     the assignment folder)."""
     import pandas as pd
@@ -28,8 +29,8 @@ def penguins(ctx, fixture="fixtures/penguins.json"):
     return pd.DataFrame(spec["rows"], columns=names).set_index("id")
 
 
-def assignments(ctx, check):
-    """(complete fixture rows with their saved cluster, None) or (None, a failed CheckResult).
+def assignments(ctx, check, fixture: str = PENGUINS):
+    """(complete rows of ``fixture`` with their saved cluster, None) or (None, a failed CheckResult).
 
     The cluster of each row is the column the clusterer's KMeans declares as its predictionCol, read from
     the saved unfitted pipeline (the check's last task). The clustering is tiny (342 rows): it is joined
@@ -45,7 +46,7 @@ def assignments(ctx, check):
         return None, CheckResult.failed(f"the fitted clusterer's output has no '{column}' column (its "
                                         f"predictionCol); columns saved: {list(saved.columns)}")
     saved = saved[["id", column]].rename(columns={column: "prediction"})
-    complete = penguins(ctx, check.params.get("fixture", "fixtures/penguins.json")).dropna(subset=MEASUREMENTS)
+    complete = penguins(ctx, fixture).dropna(subset=MEASUREMENTS)
     got = list(saved["id"])
     if len(got) != len(set(got)) or set(got) != set(complete.index):
         return None, CheckResult.failed(
@@ -63,14 +64,14 @@ def assignments(ctx, check):
 
 
 @sdk.takes(Param("min", float, "the lowest passing silhouette", required=True),
-           Param("fixture", str, "the rows clustered (a public or hidden fixture)", default="fixtures/penguins.json"))
+           Param("fixture", str, "the rows clustered (a public or hidden fixture)", default=PENGUINS))
 def silhouette(ctx, check):
     """Silhouette of the student's cluster assignments, measured in one fixed space: the four
     measurements standardised by the grader (so a clustering of unscaled data is judged fairly)."""
     from pyspark.ml.evaluation import ClusteringEvaluator
     from pyspark.ml.feature import VectorAssembler
 
-    joined, problem = assignments(ctx, check)
+    joined, problem = assignments(ctx, check, check.params["fixture"])
     if problem:
         return problem
     values = joined[MEASUREMENTS]
@@ -86,11 +87,12 @@ def silhouette(ctx, check):
     return CheckResult.passed(f"silhouette {value:.4f} over {k} clusters (standardised measurements)")
 
 
-@sdk.takes(Param("tolerance", float, "relative tolerance of the centres", required=True))
+@sdk.takes(Param("tolerance", float, "relative tolerance of the centres", required=True),
+           Param("fixture", str, "the rows clustered (a public or hidden fixture)", default=PENGUINS))
 def centers(ctx, check):
     """cluster_centers() equals, cluster by cluster, the mean measurements of the penguins assigned to it."""
     got = ctx.value(check.tasks[1])
-    joined, problem = assignments(ctx, check)
+    joined, problem = assignments(ctx, check, check.params["fixture"])
     if problem:
         return problem
     means = {int(i): [float(v) for v in row] for i, row in joined.groupby("prediction")[MEASUREMENTS].mean().iterrows()}

@@ -238,7 +238,7 @@ def test_metric(ctx, check):
     except ValueError as exc:
         return CheckResult.failed(f"the tuner's evaluator measures {tuned['metric']!r}, which the grader cannot "
                                   f"recompute: {exc}")
-    if not math.isclose(float(got), want, rel_tol=0, abs_tol=float(check.params.get("tolerance", 1e-6))):
+    if not math.isclose(float(got), want, rel_tol=0, abs_tol=float(check.params["tolerance"])):
         return CheckResult.failed(f"the test metric returned is {got:.6f}; the tuner's evaluator ({tuned['metric']}) "
                                   f"gives {want:.6f} on the best model's predictions for test_df",
                                   hint="evaluate cv_model.transform(test_df) with tuner.getEvaluator()")

@@ -7,51 +7,42 @@ before it judges.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Callable
 
 from autograder.checks import basic, custom, dataframe, metrics, persistence, pipeline
 from autograder.checks.context import MissingArtifact
-from autograder.checks.params import Param, check_params
 from autograder.results import CheckResult
+from autograder.spec.kinds import KINDS, KindDeclaration
+from autograder.spec.params import Param
 
 
 @dataclass(frozen=True)
 class CheckKind:
-    """How one kind of check judges, what it needs scored first, and the ``params`` keys it takes
-    (declared once here: they are checked when a spec is loaded and listed in docs/check-kinds.md)."""
+    """How one kind of check judges and what it needs scored first; what it takes is its
+    :class:`~autograder.spec.kinds.KindDeclaration` (declared with the spec, which holds each check to it)."""
 
     judge: Callable
     score_requests: Callable | None = None
-    params: tuple[Param, ...] = ()
-    summary: str = ""
-    open_params: bool = False       # keys besides ``params`` are passed on (to a custom judge)
-    one_of: tuple[str, ...] = ()    # at least one of these params must be given
+    declaration: KindDeclaration = KindDeclaration()
 
-    def check_params(self, path, key: str, check: str, kind: str, raw: Mapping[str, Any]) -> None:
-        """Raise SpecError (naming file, check and key) unless ``raw`` fits the declared params."""
-        check_params(path, key, check, kind, self.params, raw, self.open_params, self.one_of)
+    @property
+    def params(self) -> tuple[Param, ...]:
+        return self.declaration.params
 
 
-CHECK_KINDS: dict[str, CheckKind] = {
-    "task_ok": CheckKind(basic.judge_task_ok, summary="every task of the check ran without error"),
-    "value": CheckKind(basic.judge_value, params=basic.VALUE_PARAMS,
-                       summary="the task's returned value equals `expected`"),
-    "pipeline": CheckKind(pipeline.judge, params=pipeline.PARAMS,
-                          summary="stage types and order, column wiring, stage params and label leakage, read "
-                                  "from the saved metadata"),
-    "schema": CheckKind(dataframe.judge_schema, params=dataframe.SCHEMA_PARAMS,
-                        summary="a saved DataFrame's columns, types, vector sizes, row count and nulls"),
-    "values": CheckKind(dataframe.judge_values, params=dataframe.VALUES_PARAMS,
-                        summary="rows of a saved DataFrame, keyed by a column, equal `expected`"),
-    "metric": CheckKind(metrics.judge, metrics.score_requests, params=metrics.PARAMS, one_of=("min", "max"),
-                        summary="a threshold on a metric of the model's predictions on held-out rows; a value beyond "
-                               "the reference's recorded bootstrap interval (`verify --record`) is flagged for the "
-                               "instructor"),
-    "persistence": CheckKind(persistence.judge, persistence.score_requests, params=persistence.PARAMS,
-                             summary="the saved model, reloaded in a fresh process, predicts identically"),
-    "custom": CheckKind(custom.judge, custom.score_requests, params=custom.PARAMS, open_params=True,
-                        summary="an assignment's own judge function; any other key is the judge's own"),
+_JUDGES: dict[str, tuple[Callable, Callable | None]] = {
+    "task_ok": (basic.judge_task_ok, None),
+    "value": (basic.judge_value, None),
+    "pipeline": (pipeline.judge, None),
+    "schema": (dataframe.judge_schema, None),
+    "values": (dataframe.judge_values, None),
+    "metric": (metrics.judge, metrics.score_requests),
+    "persistence": (persistence.judge, persistence.score_requests),
+    "custom": (custom.judge, custom.score_requests),
 }
+
+CHECK_KINDS: dict[str, CheckKind] = {name: CheckKind(*_JUDGES[name], declaration=declared)
+                                     for name, declared in KINDS.items()}
 
 
 def judge_check(ctx, check) -> CheckResult:

@@ -6,7 +6,6 @@ from typing import Mapping
 
 from autograder.checks.context import JudgeContext
 from autograder.checks.dataframe import close_enough
-from autograder.checks.params import ANY, Param, param_value
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
@@ -25,17 +24,10 @@ def judge_task_ok(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     return CheckResult.passed(f"{', '.join(check.tasks)} ran without error")
 
 
-VALUE_PARAMS = (
-    Param("expected", ANY, "the value the task must return (a TOML value; tables and lists compare element-wise)",
-          required=True),
-    Param("tolerance", float, "relative tolerance for floats", default=1e-9),
-)
-
-
 def judge_value(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     """The returned value equals ``params.expected`` (floats within ``tolerance``, relative)."""
     got = ctx.value(check.tasks[0])
     want = thaw(check.params["expected"])
-    if not close_enough(got, want, float(param_value(VALUE_PARAMS, check.params, "tolerance"))):
+    if not close_enough(got, want, float(check.params["tolerance"])):
         return CheckResult.failed(f"returned {got!r}; expected {want!r}")
     return CheckResult.passed(f"returned {got!r}")

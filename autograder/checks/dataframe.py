@@ -7,7 +7,6 @@ import numbers
 from typing import Any
 
 from autograder.checks.context import JudgeContext
-from autograder.checks.params import Param, param_value
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
@@ -45,16 +44,6 @@ def holds_nan(value: Any) -> bool:
     if hasattr(value, "__len__") and not isinstance(value, (str, bytes, dict)):
         return any(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isnan(v) for v in value)
     return False
-
-
-SCHEMA_PARAMS = (
-    Param("columns", dict, "column -> type name the output must have ('double', 'string', 'vector', "
-          "'array<string>')", items=str),
-    Param("absent", list, "columns that must not be in the output", items=str),
-    Param("rows", int, "the exact number of rows"),
-    Param("vector_size", dict, "vector column -> the size every vector in it must have", items=int),
-    Param("no_nulls", list, "columns that must hold no null, and no NaN (inside vectors too)", items=str),
-)
 
 
 def judge_schema(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
@@ -117,18 +106,10 @@ def close_enough(a: Any, b: Any, tol: float) -> bool:
     return a == b
 
 
-VALUES_PARAMS = (
-    Param("key", str, "the column that identifies a row", required=True),
-    Param("expected", list, "the rows the output must hold (tables of column -> value, each with the key)",
-          required=True, items=dict),
-    Param("tolerance", float, "relative tolerance for floats", default=1e-9),
-)
-
-
 def judge_values(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     """Rows of a saved DataFrame (keyed by ``key``) equal ``expected`` within ``tolerance``."""
     params = dict(check.params)
-    key, tol = params["key"], float(param_value(VALUES_PARAMS, params, "tolerance"))
+    key, tol = params["key"], float(params["tolerance"])
     expected = {row[key]: row for row in params["expected"]}
     cols = [c for c in params["expected"][0] if c != key]
     df = ctx.frame(check.tasks[0])

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from autograder.spec.kinds import BINARY, MULTICLASS, REGRESSION
+
 if TYPE_CHECKING:   # imported where used: the grader stays small while the children run (autograder.box)
     import numpy as np
     import pandas as pd
 
-BINARY = {"areaUnderROC", "areaUnderPR"}
-MULTICLASS = {"accuracy", "f1", "weightedPrecision", "weightedRecall"}
-REGRESSION = {"rmse", "mse", "mae", "r2"}
 SMALLER_IS_BETTER = {"rmse", "mse", "mae"}
 
 

@@ -12,25 +12,14 @@ from autograder.checks import bounds
 from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.checks.formulas import BINARY, MULTICLASS, REGRESSION, compute, positive_score
 from autograder.checks.outputs import declared_outputs, missing_role, predictions
-from autograder.checks.params import Param
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
 if TYPE_CHECKING:   # imported where used: the grader stays small while the children run (autograder.box)
     import pandas as pd
 
-__all__ = ["BINARY", "MULTICLASS", "PARAMS", "REGRESSION", "compute", "held_out", "judge", "positive_score",
+__all__ = ["BINARY", "MULTICLASS", "REGRESSION", "compute", "held_out", "judge", "positive_score",
            "score_requests"]
-
-PARAMS = (
-    Param("metric", str, "the metric computed on the held-out rows", required=True,
-          choices=tuple(sorted(BINARY)) + tuple(sorted(MULTICLASS)) + tuple(sorted(REGRESSION))),
-    Param("min", float, "the lowest passing value"),
-    Param("max", float, "the highest passing value (at least one of min and max is required)"),
-    Param("preprocess", str, "a student function f(df) -> df applied to the held-out rows before the model scores "
-          "them (the shape 'preprocess, then fit a pipeline'); it must keep every row"),
-)
-
 
 def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[ScoreRequest]:
     request = ctx.model_request(check, check.tasks[0], ctx.data.test_features)

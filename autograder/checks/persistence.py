@@ -9,26 +9,11 @@ from __future__ import annotations
 
 from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.checks.outputs import ROLE_PARAMS, by_role, declared_outputs, predictions
-from autograder.checks.params import Param
 from autograder.harness.artifacts import read_json
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
 PREDICTION_COLUMNS = tuple(ROLE_PARAMS)     # compared by role: the columns the saved model declares
-
-PARAMS = (
-    Param("saved", str, "where the student's save function wrote, '<task>/<name>' under the artifacts",
-          required=True),
-    Param("model_task", str, "the task whose in-memory predictions on the public sample the reloaded model "
-          "must reproduce (without loader)"),
-    Param("loader", str, "the student's own load function, run in a fresh process on a copy of the saved folder"),
-    Param("model_class", str, "with loader: the short name of the Spark class the loader must return"),
-    Param("same_metrics", bool, "with loader: the loaded model keeps the saved model's validation metrics",
-          default=False),
-    Param("preprocess", str, "a student function f(df) -> df applied to the rows before the reloaded model scores "
-          "them (give the model task predict_sample = the same name)"),
-)
-
 
 def saved_path(ctx: JudgeContext, check: CheckSpec):
     """Where the student's save function wrote: ``params.saved = "<task>/<name>"`` under the artifacts."""
@@ -118,7 +103,7 @@ def _judge_loader(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     if want and (got != want or not full.startswith("pyspark.ml.")):
         return CheckResult.failed(f"{loader}(path) returned a {full if got == want else got}, expected Spark's own "
                                   f"{want}")
-    if check.params.get("same_metrics"):
+    if check.params["same_metrics"]:
         kept = _facts(reader).get("metrics", [])
         if [round(float(m), 9) for m in facts.get("metrics", [])] != [round(float(m), 9) for m in kept]:
             return CheckResult.failed(f"the {got} that {loader}(path) returns has validation metrics "

@@ -18,11 +18,12 @@ from typing import Any, Callable
 from autograder.checks.context import JudgeContext
 from autograder.checks.lineage import OUTPUT_PARAMS, SqlProblem, Trace, column_params, flows, output_type, sql_step
 from autograder.checks.param_rules import describe_rule, param_ok
-from autograder.checks.params import Param, param_value
 from autograder.harness.artifacts import stage_metadata
 from autograder.harness.saved_models import stage_folders
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
+from autograder.spec.kinds import PIPELINE_PARAMS
+from autograder.spec.params import resolve_params
 
 __all__ = ["StageInfo", "flatten", "leaves", "tuned_dir", "spark_ml_classes", "is_stage", "structure_problems",
            "wiring_problems", "unused_outputs", "read_stages", "judge", "judge_structure", "OUTPUT_PARAMS"]
@@ -158,6 +159,7 @@ def structure_problems(top: StageInfo, stages: list[StageInfo], params: dict[str
     """Every way the saved pipeline differs from what ``params`` asks for (empty list: all good).
     ``module`` is the submission's module name (custom stage classes must come from it); ``spark`` gives
     the grader's session, asked for only to analyse a SQLTransformer's statement."""
+    params = resolve_params(PIPELINE_PARAMS, params)
     problems = []
     wanted = _wanted_names(params)
     for s in [top] + stages:
@@ -195,10 +197,10 @@ def structure_problems(top: StageInfo, stages: list[StageInfo], params: dict[str
             have = s.params.get(param)
             if not param_ok(have, want):
                 problems.append(f"{s.name} has {param}={json.dumps(have)}, expected {describe_rule(want)}")
-    if params.get("wiring", False):
+    if params["wiring"]:
         problems += wiring_problems(stages, data_columns, list(params.get("not_features", [])), spark=spark,
                                     data_types=data_types)
-    if params.get("all_used", False):
+    if params["all_used"]:
         problems += unused_outputs(stages)
     return problems
 
@@ -279,22 +281,6 @@ def wiring_problems(stages: list[StageInfo], data_columns: list[str], not_featur
                             "answer into the model")
     return problems
 
-PARAMS = (
-    Param("type", str, "the class of the saved stage ('Pipeline'; 'A|B' for either)"),
-    Param("stages", list, "the leaf stages exactly, in order (nested pipelines expanded)", items=str),
-    Param("contains", list, "leaf stages that must appear in this order, others allowed between", items=str),
-    Param("params", dict, "'<Stage>.<param>' -> required value; a list: any of its values; a table of rules: "
-          "equals (exactly this value, e.g. a list param), any_of, min, max (e.g. { max = 5 })"),
-    Param("wiring", bool, "every stage reads existing columns and no label reaches the features", default=False),
-    Param("not_features", list, "with wiring: label columns besides the final estimator's labelCol", items=str),
-    Param("all_used", bool, "every column a stage writes is read by a later stage (the last stage aside)",
-          default=False),
-    Param("artifact", str, "the saved folder of the task to read", default="stage"),
-    Param("input_task", str, "with wiring: the task whose saved DataFrame (save = \"dataframe\") is the pipeline's "
-          "input, e.g. the student's preprocessing of the training rows; default: the training rows"),
-)
-
-
 def read_stages(ctx: JudgeContext, task: str, artifact: str = "stage") -> tuple[StageInfo, list[StageInfo]] | CheckResult:
     """(top stage, leaf stages) of what ``task`` saved as ``artifact``, or a failed CheckResult saying why
     it cannot be read."""
@@ -311,11 +297,12 @@ def judge(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
 
 def judge_structure(ctx: JudgeContext, task: str, params: dict[str, Any]) -> CheckResult:
     """What the "pipeline" kind checks, with ``params`` given (a custom judge's own or adjusted ones)."""
-    read = read_stages(ctx, task, param_value(PARAMS, params, "artifact"))
+    params = resolve_params(PIPELINE_PARAMS, params)
+    read = read_stages(ctx, task, params["artifact"])
     if isinstance(read, CheckResult):
         return read
     top, stages = read
-    source = param_value(PARAMS, params, "input_task")
+    source = params.get("input_task")
     if source:
         try:
             columns, types = ctx.frame_columns(ctx.task_dir(source) / "data"), ctx.frame_types(ctx.task_dir(source) / "data")

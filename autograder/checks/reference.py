@@ -1,5 +1,5 @@
 """The check-kind reference of the guide (``docs/check-kinds.md``), generated from the kinds' declared
-params so it cannot drift from what ``load_spec`` accepts.
+params (:mod:`autograder.spec.kinds`) so it cannot drift from what ``load_spec`` accepts.
 
 Regenerate it with ``python -m autograder.checks.reference > docs/check-kinds.md``.
 """
@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import sys
 
-from autograder.checks import CHECK_KINDS, Param
+from autograder.spec.kinds import KINDS
+from autograder.spec.params import Param
 
 TEMPLATE = "docs/check-kinds.md.j2"
 DOC = "docs/check-kinds.md"
@@ -37,7 +38,7 @@ def render() -> str:
     kinds = [{"name": name, "summary": kind.summary[:1].upper() + kind.summary[1:] + ".",
               "rows": [_row(p) for p in kind.params], "open_params": kind.open_params,
               "one_of": kind.one_of}
-             for name, kind in CHECK_KINDS.items()]
+             for name, kind in KINDS.items()]
     return render_template(TEMPLATE, kinds=kinds)
 
 

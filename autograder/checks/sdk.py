@@ -31,11 +31,11 @@ from typing import Any
 from autograder.checks.context import JudgeContext, MissingArtifact, ScoreRequest
 from autograder.checks.fixtures import hidden_fixture, judge_rows, judge_value
 from autograder.checks.metrics import compute, held_out
-from autograder.checks.params import Param
-from autograder.checks.pipeline import PARAMS as PIPELINE_PARAMS
 from autograder.checks.pipeline import StageInfo, flatten, is_stage, judge_structure, read_stages
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
+from autograder.spec.kinds import PIPELINE_PARAMS
+from autograder.spec.params import Param
 
 
 def flatten_stages(ctx: JudgeContext, task: str, artifact: str = "stage") -> tuple[StageInfo, list[StageInfo]] | CheckResult:

@@ -14,6 +14,8 @@ from autograder.single_source import refresh_stub
 from autograder.spec.model import (HELDOUT_KINDS, OBSERVED, SAVE_MODES, TASK_ARGS, VISIBILITIES, AssignmentSpec, BoxSpec,
                                    CheckSpec, DataSpec, QuestionSpec, TargetView, TaskSpec)
 from autograder.spec.reader import TableReader, frozen
+from autograder.spec.kinds import KINDS
+from autograder.spec.params import check_params, resolve_params
 
 
 def _data(path: Path, raw: Mapping[str, Any]) -> DataSpec:
@@ -121,8 +123,8 @@ def _task(path: Path, i: int, raw: Mapping[str, Any]) -> TaskSpec:
 
 
 def _check(path: Path, i: int, raw: Mapping[str, Any], kinds: Collection[str]) -> CheckSpec:
-    """One ``[[checks]]`` table; with ``kinds`` a mapping of check kinds (``autograder.checks.CHECK_KINDS``),
-    its ``params`` are held to what that kind declares."""
+    """One ``[[checks]]`` table; with ``kinds`` a mapping of kind declarations (:data:`autograder.spec.kinds.KINDS`),
+    its ``params`` are held to what that kind declares, and the declared defaults filled in."""
     r = TableReader(path, f"checks[{i}]", raw)
     r.reject_unknown({"name", "question", "kind", "points", "visibility", "tasks", "params", "description", "hint",
                       "observed"})
@@ -132,7 +134,10 @@ def _check(path: Path, i: int, raw: Mapping[str, Any], kinds: Collection[str]) -
     name = r.get("name", str)
     params = r.get("params", dict, {})
     if isinstance(kinds, Mapping):
-        kinds[kind].check_params(path, r.key("params"), name, kind, params)
+        declared = kinds[kind]
+        check_params(path, r.key("params"), name, kind, declared.params, params, declared.open_params,
+                     declared.one_of)
+        params = resolve_params(declared.params, params)
     return CheckSpec(
         name=name,
         question=r.get("question", str),
@@ -166,19 +171,14 @@ def _unique(path: Path, key: str, names: list[str]) -> None:
         seen.add(n)
 
 
-def _registry() -> Mapping[str, Any]:
-    from autograder.checks import CHECK_KINDS      # here: the check kinds import this module
-
-    return CHECK_KINDS
-
-
 def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: Collection[str] | None = None) -> AssignmentSpec:
     """Build an AssignmentSpec from parsed TOML, validating every key and cross-reference.
 
-    ``check_kinds`` defaults to the registry (``autograder.checks.CHECK_KINDS``), whose kinds also check
-    each check's ``params``; a plain set of names checks the kind names only."""
+    ``check_kinds`` defaults to the built-in kinds (:data:`autograder.spec.kinds.KINDS`), whose declarations
+    also check each check's ``params`` and fill in their defaults; a plain set of names checks the kind names
+    only."""
     if check_kinds is None:
-        check_kinds = _registry()
+        check_kinds = KINDS
     r = TableReader(path, "", raw)
     r.reject_unknown({"slug", "title", "module", "summary", "time_limit_s", "memory_mb", "data",
                       "questions", "tasks", "checks", "spark_connect", "packages", "box", "child_observed_max"})

@@ -64,3 +64,32 @@ def test_no_judge_loads_another_judges_module_by_path(root):
     """Judges reach shared helpers through the SDK (``ctx.public_judges()``), never a pasted loader."""
     for path in sorted((root / "assignments").glob("*/**/judges.py")):
         assert "spec_from_file_location" not in path.read_text(encoding="utf-8"), path
+
+
+def test_a_custom_judge_reads_its_declared_defaults_without_restating_them(ctx, monkeypatch):
+    """The custom kind hands its judge (and the judge's ``_score_requests``) the check's params with every
+    default the judge declares filled in; a given key keeps its value, an undeclared one passes through."""
+    import types
+    from dataclasses import replace
+
+    from autograder.checks import custom, sdk
+
+    seen = []
+
+    @sdk.takes(sdk.Param("tolerance", float, "t", default=1e-6), sdk.Param("fixture", str, "f"))
+    def judge(ctx, check):
+        seen.append(dict(check.params))
+        return sdk.CheckResult.passed("ok")
+
+    def judge_score_requests(ctx, check):
+        seen.append(dict(check.params))
+        return []
+
+    module = types.SimpleNamespace(judge=judge, judge_score_requests=judge_score_requests)
+    monkeypatch.setattr(type(ctx), "judges", lambda self, name: module)
+    check = replace(ctx.spec.checks[0], kind="custom", params={"judge": "judges:judge"})
+    custom.score_requests(ctx, check)
+    custom.judge(ctx, check)
+    custom.judge(ctx, replace(check, params={"judge": "judges:judge", "tolerance": 0.5, "fixture": "x"}))
+    assert seen == [{"judge": "judges:judge", "tolerance": 1e-6}] * 2 + [
+        {"judge": "judges:judge", "tolerance": 0.5, "fixture": "x"}]

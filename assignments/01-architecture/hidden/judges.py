@@ -103,7 +103,7 @@ def pearson(ctx, check):
     """correlation_matrix(rows, CORR_COLS, "pearson") on the hidden rows, computed with pandas."""
     cols = _tasks(ctx).CORR_COLS
     matrix = _credit(ctx)[cols].astype(float).dropna().corr(method="pearson").to_numpy().tolist()
-    return judge_value(ctx, check, matrix, tolerance=float(check.params.get("tolerance", 1e-6)))
+    return judge_value(ctx, check, matrix, tolerance=float(check.params["tolerance"]))
 
 
 @sdk.takes(Param("tolerance", float, "relative tolerance of the comparison", default=1e-6))
@@ -113,7 +113,7 @@ def summary(ctx, check):
     complete = _credit(ctx)[cols].astype(float).dropna()
     expected = [complete.mean().tolist(), complete.std(ddof=1).tolist(), complete.min().tolist(),
                 complete.max().tolist(), int(len(complete))]
-    return judge_value(ctx, check, expected, tolerance=float(check.params.get("tolerance", 1e-6)))
+    return judge_value(ctx, check, expected, tolerance=float(check.params["tolerance"]))
 
 
 def prepare(ctx, check):

@@ -1,13 +1,16 @@
-"""Declared check parameters: each check kind lists its ``params`` keys once, as :class:`Param` values,
-and :func:`check_params` holds an assignment.toml's ``[checks.params]`` table to them when the spec is
-loaded, so a typo (``mn = 0.79``) or a wrong type is a :class:`~autograder.errors.SpecError` naming the
-file, the check and the key instead of a failure at grading time.
+"""Declared check parameters: each check kind lists its ``params`` keys once, as :class:`Param` values
+(:mod:`autograder.spec.kinds`), and :func:`check_params` holds an assignment.toml's ``[checks.params]``
+table to them when the spec is loaded, so a typo (``mn = 0.79``) or a wrong type is a
+:class:`~autograder.errors.SpecError` naming the file, the check and the key instead of a failure at grading
+time. :func:`resolve_params` then fills in the declared defaults, so a judge reads ``check.params[key]``
+and never restates a default.
 
 The same declarations generate the check-kind reference of the guide (:mod:`autograder.checks.reference`).
 """
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -26,7 +29,7 @@ class Param:
 
     ``type`` is ``str``, ``int``, ``float`` (an integer is accepted), ``bool``, ``list``, ``dict`` (a TOML
     table) or ``ANY``; ``items`` is the type of a list's elements or of a table's values. ``default`` is
-    what the check uses when the key is absent (judges read it with :func:`param_value`); ``choices``
+    what the check uses when the key is absent (filled in by :func:`resolve_params` when the spec is loaded); ``choices``
     restricts a string to a fixed set of values."""
 
     name: str
@@ -34,7 +37,7 @@ class Param:
     doc: str
     default: Any = None
     required: bool = False
-    items: type | None = None
+    items: builtins.type | None = None
     choices: tuple[str, ...] = ()
 
     @property
@@ -71,11 +74,12 @@ def _is(value: Any, kind: type) -> bool:
     return isinstance(value, kind)
 
 
-def param_value(declared: tuple[Param, ...], params: Mapping[str, Any], name: str) -> Any:
-    """``params[name]``, else the default that ``declared`` gives for ``name``."""
-    if name in params:
-        return params[name]
-    return next(p for p in declared if p.name == name).default
+def resolve_params(declared: tuple[Param, ...], params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with the default of every declared key it lacks (a key whose default is None stays absent:
+    absent is its meaning)."""
+    resolved = {p.name: p.default for p in declared if p.default is not None and p.name not in params}
+    resolved.update(params)
+    return resolved
 
 
 def check_params(path: Path | str, key: str, check: str, kind: str, declared: tuple[Param, ...],
@@ -104,4 +108,4 @@ def check_params(path: Path | str, key: str, check: str, kind: str, declared: tu
                                    f"{', '.join(one_of)}: without them it could not fail")
 
 
-__all__ = ["ANY", "Param", "check_params", "param_value"]
+__all__ = ["ANY", "Param", "check_params", "resolve_params"]
