@@ -333,10 +333,7 @@ def upstream_failure(spec, task: str, outcome_of) -> dict:
     pending = [task]
     while pending:
         current = spec.task(pending.pop(0))
-        needs = [a[1:] for a in current.args if a.startswith("@")]
-        needs += [v[1:] for v in current.kwargs.values() if isinstance(v, str) and v.startswith("@")]
-        needs += list(current.needs)
-        for name in needs:
+        for name in current.references() + list(current.needs):
             if name in seen:
                 continue
             seen.add(name)

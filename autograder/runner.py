@@ -301,10 +301,7 @@ def _read(path: Path) -> dict:
 def _task_plan(task: TaskSpec) -> TaskPlan:
     """The task as the student phase orders and runs it; its dependencies are its ``@`` arguments and its
     declared ``needs`` (never ordered unless they succeeded; re-run first in a restarted child)."""
-    return TaskPlan.from_dict({"name": task.name, "call": task.call, "function": task.function,
-                               "args": list(task.args), "kwargs": dict(task.kwargs), "save": task.save,
-                               "timeout_s": task.timeout_s, "predict_sample": task.predict_sample,
-                               "needs": list(task.needs)})
+    return TaskPlan.from_dict(task.plan())
 
 
 def _spec_of(spec: AssignmentSpec, result: CheckResult) -> CheckSpec:

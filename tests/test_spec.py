@@ -188,3 +188,16 @@ def test_declared_defaults_are_filled_in_when_the_spec_is_loaded(tmp_path):
     pipeline = next(c for c in spec.checks if c.kind == "pipeline" and "input_task" not in c.params)
     assert "artifact" not in text and pipeline.params["artifact"] == "stage"
     assert "input_task" not in pipeline.params and pipeline.params["all_used"] is False
+
+
+def test_a_task_plan_carries_every_dependency_resolved_by_the_spec():
+    """The ``@<task>`` rule is read once (TaskSpec.references): the plan a child runs holds the positional and
+    keyword references and the declared needs, and the child's sequencer reads them as they are."""
+    from autograder.harness.sealing import TaskPlan
+
+    spec = load_assignment("05-tuning")
+    for task in spec.tasks:
+        plan = TaskPlan.from_dict(task.plan())
+        assert set(plan.needs) == task.dependencies()
+        assert set(task.references()) <= set(plan.needs)
+    assert any(task.references() for task in spec.tasks) and any(task.needs for task in spec.tasks)

@@ -107,9 +107,7 @@ class TaskPlan:
 
     @classmethod
     def from_dict(cls, task: Mapping[str, Any]) -> "TaskPlan":
-        deps = {a[1:] for a in task.get("args", []) if isinstance(a, str) and a.startswith("@")}
-        deps |= {v[1:] for v in dict(task.get("kwargs", {})).values() if isinstance(v, str) and v.startswith("@")}
-        deps |= set(task.get("needs", []))
+        deps = set(task.get("needs", []))             # every dependency, resolved by the grader (TaskSpec.plan)
         label = task.get("label") or (f"{task['call']}()" if task.get("call") else f"task '{task['name']}'")
         return cls(name=task["name"], timeout_s=float(task["timeout_s"]), save=task.get("save") or "none",
                    predict_sample=task.get("predict_sample") or False, needs=tuple(sorted(deps)), label=label,

@@ -47,12 +47,6 @@ class _alarm:
         return False
 
 
-def _task_dict(task: TaskSpec) -> dict:
-    return {"name": task.name, "call": task.call, "function": task.function, "args": list(task.args),
-            "kwargs": dict(task.kwargs), "save": task.save, "timeout_s": task.timeout_s,
-            "predict_sample": task.predict_sample, "needs": list(task.needs)}
-
-
 def task_label(task: TaskSpec) -> str:
     return f"{task.call}()" if task.call else f"task '{task.name}'"
 
@@ -134,7 +128,7 @@ def run_tasks(spec: AssignmentSpec, tasks: tuple[TaskSpec, ...], namespace: dict
                 results[task.name] = recalled[1]
                 run.record(task.name, "ok", seconds=recalled[0].get("seconds", 0.0))
                 continue
-        plan = TaskPlan.from_dict(_task_dict(task))
+        plan = TaskPlan.from_dict(task.plan())
         ctx = TaskContext(spark=spark, submission=submission, assignment_dir=spec.path,
                           artifact_dir=artifacts / task.name, data={"train": str(data.train), "sample": str(data.sample)},
                           id_col=spec.data.id_col, results=results)

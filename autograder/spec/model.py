@@ -92,11 +92,21 @@ class TaskSpec:
     # for the child's whole life (autograder.sandbox.reads), so a check can judge whether it was read.
     watched: bool = False
 
+    def references(self) -> list[str]:
+        """The earlier tasks whose results this one is called with: its ``@<task>`` arguments, positional
+        then keyword (the one place that rule is read)."""
+        values = [*self.args, *self.kwargs.values()]
+        return [v[1:] for v in values if isinstance(v, str) and v.startswith("@")]
+
     def dependencies(self) -> set[str]:
         """Tasks that must have succeeded before this one may run: its ``@`` arguments and ``needs``."""
-        deps = {a[1:] for a in self.args if a.startswith("@")}
-        deps |= {v[1:] for v in self.kwargs.values() if isinstance(v, str) and v.startswith("@")}
-        return deps | set(self.needs)
+        return set(self.references()) | set(self.needs)
+
+    def plan(self) -> dict[str, Any]:
+        """The task as a child runs it (plain JSON): ``needs`` holds every dependency, resolved here."""
+        return {"name": self.name, "call": self.call, "function": self.function, "args": list(self.args),
+                "kwargs": dict(self.kwargs), "save": self.save, "timeout_s": self.timeout_s,
+                "predict_sample": self.predict_sample, "needs": sorted(self.dependencies())}
 
 
 @dataclass(frozen=True)

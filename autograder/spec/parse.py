@@ -196,11 +196,9 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: Collection[str] 
     question_names = {q.name for q in questions}
     for i, t in enumerate(tasks):
         earlier = {x.name for x in tasks[:i]}
-        refs = [a for a in t.args if a.startswith("@")]
-        refs += [v for v in t.kwargs.values() if isinstance(v, str) and v.startswith("@")]
-        for ref in refs:
-            if ref[1:] not in earlier:
-                raise SpecError(path, f"tasks[{i}].args", f"{ref!r} must name an earlier task")
+        for ref in t.references():
+            if ref not in earlier:
+                raise SpecError(path, f"tasks[{i}].args", f"'@{ref}' must name an earlier task")
         for need in t.needs:
             if need not in earlier:
                 raise SpecError(path, f"tasks[{i}].needs", f"{need!r} must name an earlier task")

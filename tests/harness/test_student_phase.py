@@ -32,8 +32,7 @@ def test_late_tasks_are_those_no_visible_check_needs():
     assert late_tasks(plans, checks) == {"secret", "after"}
     assert late_tasks(plans, [check("a", "visible", "after")]) == {"probe"}     # "after" needs "secret"
     spec = load_assignment("02-pipelines")
-    plans = [TaskPlan.from_dict({"name": t.name, "timeout_s": t.timeout_s, "args": list(t.args),
-                                 "needs": list(t.needs), "call": t.call}) for t in spec.tasks]
+    plans = [TaskPlan.from_dict(t.plan()) for t in spec.tasks]
     assert late_tasks(plans, spec.checks) == {"ratio_hidden"}
 
 
