@@ -8,15 +8,9 @@ from pathlib import Path
 
 from autograder.errors import SparkgradeError
 from autograder.registry import discover, load_assignment, project_root
-from autograder.spark import SHORT_JVM_OPTIONS, SparkOptions, sized_options
+from autograder.spark import SHORT_JVM_OPTIONS
 from autograder.cli_authoring import cmd_dataset_add, cmd_new, cmd_secret
-from autograder.cli_tools import cmd_bench, cmd_measure, cmd_prepare
-
-
-def _spark_options(args) -> SparkOptions:
-    """The Spark options of the command line; what it leaves out is sized to the box (autograder.box)."""
-    return sized_options(master=args.master, remote=args.remote, java_options=args.java_options,
-                         driver_memory=args.driver_memory)
+from autograder.cli_tools import cmd_bench, cmd_measure, cmd_prepare, spark_options
 
 
 def _add_spark_args(p: argparse.ArgumentParser) -> None:
@@ -98,7 +92,7 @@ def cmd_grade(args, public_only: bool = False) -> int:
                   if not questions or c.question in questions]
         fallback = GradeReport(spec.slug, str(args.submission), tuple(attach(pending, c) for c in checks))
         _write(render(fallback), args.out)
-    grader = Grader(spark_options=_spark_options(args), keep_workdir=args.keep)
+    grader = Grader(spark_options=spark_options(args), keep_workdir=args.keep)
     report = grader.grade(spec, Path(args.submission), public_only=public_only, questions=questions)
     _write(render(report), args.out)
     if args.writer == "gradescope":       # what the student must not see goes to the instructor's log
@@ -120,7 +114,7 @@ def cmd_grade_class(args, spec) -> int:
     if not args.out:
         raise SparkgradeError(f"--class grades the folder {args.submission} as one submission per student: give "
                               "--out <folder> for the per-student feedback and the gradebook")
-    result = grade_class(spec, Path(args.submission), Path(args.out), _spark_options(args), workers=args.workers,
+    result = grade_class(spec, Path(args.submission), Path(args.out), spark_options(args), workers=args.workers,
                          engine_kind=args.engine, release=args.release, outputs=args.outputs)
     wrote = f"gradebook: {result.gradebook}" if result.gradebook else \
         "wrote: " + ", ".join(str(f) for files in result.outputs.values() for f in files)
@@ -143,7 +137,7 @@ def cmd_build(args) -> int:
 
     specs = [load_assignment(a) for a in args.assignments] if args.assignments else \
         [load_assignment(p.parent) for p in discover()]
-    grader = Grader(spark_options=_spark_options(args))
+    grader = Grader(spark_options=spark_options(args))
     for result in build(specs, Path(args.out), project_root(), grader.prepared):
         print(f"{result.slug}: {result.handout_zip}  {result.bundle_zip}")
     return 0
@@ -180,7 +174,7 @@ def cmd_verify(args) -> int:
     from autograder.verify import verify
 
     return verify([load_assignment(a) for a in args.assignments] if args.assignments else None,
-                   _spark_options(args), mutants=args.mutants, record=args.record, engine_kind=args.engine,
+                   spark_options(args), mutants=args.mutants, record=args.record, engine_kind=args.engine,
                    questions=tuple(args.question or ()))
 
 

@@ -8,6 +8,13 @@ import sys
 
 from autograder.errors import SparkgradeError
 from autograder.registry import discover, load_assignment, project_root
+from autograder.spark import SparkOptions, sized_options
+
+
+def spark_options(args) -> SparkOptions:
+    """The Spark options of the command line; what it leaves out is sized to the box (autograder.box)."""
+    return sized_options(master=args.master, remote=args.remote, java_options=args.java_options,
+                         driver_memory=args.driver_memory)
 
 
 def cmd_bench_all(args) -> int:
@@ -50,9 +57,7 @@ def cmd_bench(args) -> int:
         print(table(f["timings"], f["report_s"]))
         return 0
     if args.scales:
-        from autograder.cli import _spark_options
-
-        rows = bench_scale(spec, project_root(), [int(x) for x in args.scales.split(",")], _spark_options(args))
+        rows = bench_scale(spec, project_root(), [int(x) for x in args.scales.split(",")], spark_options(args))
         print(f"{spec.slug}: grading the reference on generated data (local Spark)")
         print(f"{'scale':>6} {'train rows':>11} {'seconds':>8} {'rows x':>7} {'time x':>7}  score")
         for r in rows:

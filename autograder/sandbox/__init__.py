@@ -32,7 +32,8 @@ from autograder.sandbox.area import MAX_OUTPUT_ENTRIES, MAX_OUTPUT_FILE, MAX_OUT
 from autograder.sandbox.childrun import OUTPUT_KEEP, ChildRun
 from autograder.sandbox.jail import SCRATCH, Jail, needs_network, network_notes, runtime_paths
 from autograder.sandbox.launcher import START_FAILED, die_with_parent, launch
-from autograder.sandbox.probing import ISOLATION_ENV, UNPRIVILEGED_USER, Isolation, isolation, nobody, probe_isolation
+from autograder.sandbox.isolation import UNPRIVILEGED_USER, Isolation
+from autograder.sandbox.probing import ISOLATION_ENV, isolation, nobody, probe_isolation
 from autograder.sandbox.proctree import (MARKER, kill_tree, marked_pids, tree_pids, tree_private_mb,
                                          tree_rss_mb)
 from autograder.sandbox.run import child_env, launcher_argv, run_child

@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from autograder.sandbox.probing import Isolation
+from autograder.sandbox.isolation import Isolation
 from autograder.walk import MAX_DEPTH, TreeTooLarge, remove_tree, walk
 
 MAX_OUTPUT_FILE = 256 * 2**20

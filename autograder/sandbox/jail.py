@@ -12,7 +12,7 @@ from pathlib import Path
 
 from autograder.sandbox.area import ChildArea
 from autograder.sandbox.filesystem import within
-from autograder.sandbox.probing import Isolation
+from autograder.sandbox.isolation import Isolation
 
 PACKAGE = Path(__file__).resolve().parent.parent       # the autograder package, seen by every child
 SCRATCH = {"/tmp": "128m", "/var/tmp": "16m", "/dev/shm": "64m"}

@@ -1,4 +1,4 @@
-"""What the platform allows: :class:`Isolation`, the strongest isolation that works here, found by
+"""What the platform allows: the strongest :class:`~autograder.sandbox.isolation.Isolation` that works here, found by
 starting a probe child under each candidate (namespaces and ``nobody``, namespaces, ``nobody``) and
 remembered per setting of ``SPARKGRADE_ISOLATION`` for the life of the grader process."""
 
@@ -8,49 +8,20 @@ import functools
 import os
 import sys
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-UNPRIVILEGED_USER = "nobody"
+from autograder.sandbox.area import ChildArea
+from autograder.sandbox.isolation import UNPRIVILEGED_USER, Isolation
+from autograder.sandbox.jail import Jail
+from autograder.sandbox.run import run_child
+
 ISOLATION_ENV = "SPARKGRADE_ISOLATION"   # auto (default) | namespaces+user | namespaces | user | none
 
 PROBE = ("import socket, pyspark, autograder.harness.artifacts\n"
          "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)\n"
          "c = socket.create_connection(s.getsockname(), timeout=5); c.close()\n"
          "print('sparkgrade-probe-ok')\n")
-
-
-@dataclass(frozen=True)
-class Isolation:
-    """What the sandbox can enforce on this machine (decided once per grader process by probing)."""
-
-    namespaces: bool = False
-    userns: bool = False
-    uid: int | None = None
-    gid: int | None = None
-    reasons: tuple[str, ...] = ()
-
-    @property
-    def user(self) -> str:
-        if self.uid is None:
-            return f"the grader's own user (uid {os.geteuid()}{', all capabilities dropped' if self.namespaces else ''})"
-        return f"{UNPRIVILEGED_USER} (uid {self.uid})"
-
-    @property
-    def hides_files(self) -> bool:
-        """Whether hidden files are unreadable by the children."""
-        return self.namespaces or self.uid is not None
-
-    def summary(self) -> str:
-        ns = ("private mount/pid/network namespaces (read-only system, allow-listed read-only filesystem, loopback only)"
-              if self.namespaces else "no namespaces (network and world-readable files not restricted)")
-        return f"children run as {self.user}; {ns}"
-
-    def notes(self) -> list[str]:
-        """What is not enforced, for the report (empty when everything is)."""
-        if self.namespaces and self.uid is not None:
-            return []
-        return [f"sandbox: {self.summary()}" + (f" ({'; '.join(self.reasons)})" if self.reasons else "")]
 
 
 def nobody() -> tuple[int, int] | None:
@@ -68,10 +39,6 @@ def _probe(candidate: Isolation) -> str:
     """'' if a child can start under ``candidate`` (interpreter, pyspark, loopback), else why not."""
     import shutil
     import tempfile
-
-    from autograder.sandbox.area import ChildArea
-    from autograder.sandbox.jail import Jail
-    from autograder.sandbox.run import run_child
 
     folder = Path(tempfile.mkdtemp(prefix="sparkgrade-probe-"))
     try:

@@ -17,7 +17,7 @@ from autograder.sandbox import launcher
 from autograder.sandbox.area import ChildArea
 from autograder.sandbox.childrun import ChildRun, OutputCap
 from autograder.sandbox.jail import PACKAGE, Jail
-from autograder.sandbox.probing import Isolation
+from autograder.sandbox.isolation import Isolation
 from autograder.sandbox.proctree import MARKER, kill_tree, tree_pids, tree_private_mb, tree_rss_mb
 
 MEMORY_POLL_S = 0.2
