@@ -17,6 +17,7 @@ from autograder.box import Box, machine_slowdown, read_box, size
 from autograder.checks import CHECK_KINDS, judge_check
 from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.data import PreparedData, prepare
+from autograder.engine.server import NO_PYTHON_WORKERS
 from autograder.engine.sessions import release_sessions
 from autograder.errors import SubmissionError
 from autograder.harness.artifacts import read_json
@@ -207,10 +208,11 @@ class Grader:
 # A stopped session's id is closed for good on the server, so code that stops the session and then
 # reopens it (within one task) fails over Spark Connect with SESSION_CLOSED but works with local Spark.
 JVM_SIGNS = ("JVM_ATTRIBUTE_NOT_SUPPORTED", "is not supported in Spark Connect", "SESSION_CLOSED",
-             "CANNOT_CONFIGURE_SPARK_CONNECT_MASTER")
+             "CANNOT_CONFIGURE_SPARK_CONNECT_MASTER", NO_PYTHON_WORKERS)
 JVM_FALLBACK_NOTE = ("graded with local Spark instead of the shared Spark Connect engine: the submission uses "
-                     "APIs that need the JVM (such as spark.sparkContext), sets a master in its own session "
-                     "builder, or reopens a session it stopped, which a Spark Connect session does not allow")
+                     "APIs that need the JVM (such as spark.sparkContext) or a Python UDF (which the shared engine "
+                     "does not run), sets a master in its own session builder, or reopens a session it stopped, "
+                     "which a Spark Connect session does not allow")
 
 
 SERVER_LOST_REASON = "the shared Spark Connect server stopped (not the submission's fault)"

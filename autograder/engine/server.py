@@ -44,13 +44,23 @@ from autograder.walk import remove_tree
 # compilations much cheaper, and many short queries over small data do not need deep inlining: four
 # gradings in a row took 58.6 and 64.9 CPU-s of the server instead of 72.5 and 74.0, and the batch
 # 70.7 s and 67.9 s instead of 78.7 s and 71.9 s (escape analysis off: no gain).
+# -XX:+DisableAttachMechanism: no process of the server's user may attach to its JVM (jcmd, agents).
 SERVER_JVM_OPTIONS = ("-Djdk.lang.Process.launchMechanism=VFORK -XX:G1HeapRegionSize=16m -XX:CompileThresholdScaling=3 "
-                      "-XX:FreqInlineSize=100 -XX:InlineSmallCode=1000")
+                      "-XX:FreqInlineSize=100 -XX:InlineSmallCode=1000 -XX:+DisableAttachMechanism")
 SERVER_DRIVER_MEMORY = "2g"
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
-# Python UDFs of every session run in the server's Python workers, outside the children's process trees
-# and their memory limit: each worker gets its own address-space cap instead (MemoryError beyond it).
-SERVER_PYTHON_WORKER_MEMORY = "2g"
+# The shared server runs no Python worker: a Python UDF (udf, pandas_udf, mapInPandas, applyInPandas,
+# foreachBatch, a Python data source) would run a student's code in the server's own sandbox, as the user
+# that writes every student's files, beside the server's JVM and next to later students' sessions (a
+# process left behind there could rewrite their outputs or the modules their UDFs import). The server
+# starts its Python workers with this script instead, which refuses with NO_PYTHON_WORKERS; a submission
+# that needs one fails on the server and is graded again with local Spark in its own sandbox
+# (autograder.runner), where its UDFs run in its own process tree.
+NO_PYTHON_WORKERS = "SPARKGRADE_NO_PYTHON_WORKERS"
+REFUSE_PYTHON_WORKERS = f"""#!/bin/sh
+echo "{NO_PYTHON_WORKERS}: the shared Spark Connect server runs no Python UDF; this submission is graded with local Spark" >&2
+exit 3
+"""
 
 # What a client session must not do to the shared server JVM: static SQL confs (a session cannot change
 # them). Restricted mode rejects reflect/java_method/try_reflect (a static Java method such as
@@ -76,6 +86,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def python_worker_refuser(folder: Path) -> Path:
+    """The executable the server starts its Python workers with: it refuses (REFUSE_PYTHON_WORKERS)."""
+    path = folder / "no-python-workers.sh"
+    if not path.is_file() or path.read_text(encoding="utf-8") != REFUSE_PYTHON_WORKERS:
+        partial = path.with_suffix(".partial")
+        partial.write_text(REFUSE_PYTHON_WORKERS, encoding="utf-8")
+        partial.chmod(0o755)
+        partial.replace(path)
+    return path
 
 
 def spark_home() -> Path:
@@ -128,7 +149,6 @@ class ConnectServer:
         options = " ".join(o for o in (self.options.java_options, java_options, f"-Djava.io.tmpdir={tmp}") if o)
         conf = {**settings(self.options), "spark.connect.grpc.binding.address": "127.0.0.1",
                 "spark.connect.grpc.binding.port": str(self.port), "spark.local.dir": str(tmp),
-                "spark.executor.pyspark.memory": SERVER_PYTHON_WORKER_MEMORY,
                 "spark.driver.extraJavaOptions": options, **SERVER_SQL_GUARDS}
         if fs_jar is not None:
             conf.update({"spark.driver.extraClassPath": str(fs_jar), "spark.hadoop.fs.file.impl": FS_CLASS})
@@ -163,9 +183,11 @@ class ConnectServer:
         class_path = [*([jar] if jar else []), conf_dir, *sorted((spark_home() / "jars").glob("*.jar"))]
         self.archive = ServerArchive(jvm_dir, class_path, SERVER_JVM_OPTIONS)
         self.token = secrets.token_hex(8)
+        refuser = python_worker_refuser(jvm_dir)
         env = child_env({MARKER: self.token, "HOME": str(area.home), "TMPDIR": str(area.tmp),
                          "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_DIRS": str(area.tmp),
-                         "SPARK_CONF_DIR": str(conf_dir)})
+                         "SPARK_CONF_DIR": str(conf_dir), "PYSPARK_PYTHON": str(refuser),
+                         "PYSPARK_DRIVER_PYTHON": str(refuser)})
         env.pop("PYTHONHASHSEED", None)
         command = self.command(area.tmp, jar, f"-Dlog4j2.configurationFile={log_config} "
                                               f"{self.archive.options(area.home)}".strip())
