@@ -91,6 +91,7 @@ class Grader:
         workdir = Path(tempfile.mkdtemp(prefix="sparkgrade-", dir=self.work_root))
         timings = Timings()
         generation = self.server.generation if self.server is not None else 0
+        refused = self.server.refusals() if self.server is not None else 0
         try:
             results, notes = self._grade_in(spec, Path(submission), checks, workdir, timings,
                                             self._server_watch(generation))
@@ -98,8 +99,9 @@ class Grader:
             if not self.keep_workdir:
                 remove_tree(workdir, ignore_errors=True)
         lost = self.server is not None and self.server.lost_since(generation)
+        udf = self.server is not None and self.server.refusals() > refused
         fallback = self.spark_options.remote and self.local_fallback and (
-            SERVER_LOST_NOTE if lost else JVM_FALLBACK_NOTE if needs_jvm(results, notes)
+            SERVER_LOST_NOTE if lost else JVM_FALLBACK_NOTE if udf or needs_jvm(results, notes)
             else TIMEOUT_FALLBACK_NOTE if timed_out(results) else None)
         if lost and not fallback:           # no local regrade allowed: what the server's death touched is not final
             results = [r if r.status is Status.PASSED else

@@ -503,7 +503,7 @@ def test_reference_unchanged_after_the_corpus(tiny, reference_before, corpus_rep
 # 3. The warm engine: one sandboxed Spark Connect server shared by a class
 
 WARM_CASES = ("read_hidden_spark.py", "spark_stop.py", "spark_conf.py", "os_exit_in_task.py", "sigkill_self.py",
-              "memory_bomb.py", "memory_bomb_worker.py")
+              "memory_bomb.py", "memory_bomb_worker.py", "udf_saboteur.py")
 
 
 @pytest.mark.slow
@@ -536,6 +536,8 @@ def test_hostile_submissions_on_the_shared_warm_engine(tiny):
     problems = [f"{name}: {'; '.join(found)}\n{reports[name].to_json()}" for name, case in cases.items()
                 if (found := case_problems(reports[name], case))]
     assert not problems, "\n".join(problems)
+    # the server ran no Python worker: the UDF's submission was graded with local Spark, in its own sandbox
+    assert any("Python UDF" in note for note in reports["udf_saboteur.py"].notes), reports["udf_saboteur.py"].notes
     for report in (reports["(reference)"], after):
         check_report(report, spec)
         assert report.score == spec.total_points, report.to_json()

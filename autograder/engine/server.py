@@ -57,7 +57,12 @@ SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 # that needs one fails on the server and is graded again with local Spark in its own sandbox
 # (autograder.runner), where its UDFs run in its own process tree.
 NO_PYTHON_WORKERS = "SPARKGRADE_NO_PYTHON_WORKERS"
+# Each refusal also adds a line to a file the grader reads (``ConnectServer.refusals``): the grading in
+# flight then is graded again with local Spark, whatever text reached the child (Spark's message for a
+# refused worker daemon names neither the script nor its output).
+REFUSALS_ENV = "SPARKGRADE_REFUSALS"
 REFUSE_PYTHON_WORKERS = f"""#!/bin/sh
+echo refused >> "${REFUSALS_ENV}"
 echo "{NO_PYTHON_WORKERS}: the shared Spark Connect server runs no Python UDF; this submission is graded with local Spark" >&2
 exit 3
 """
@@ -133,6 +138,7 @@ class ConnectServer:
         self._lock = threading.Lock()
         self._probed = (0.0, True)      # (when, whether the port answered)
         self._release = threading.Event()   # set to let the thread that started the running server end
+        self._refusals: Path | None = None  # the file the refused Python workers are counted in
 
     @property
     def url(self) -> str:
@@ -187,7 +193,7 @@ class ConnectServer:
         env = child_env({MARKER: self.token, "HOME": str(area.home), "TMPDIR": str(area.tmp),
                          "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_DIRS": str(area.tmp),
                          "SPARK_CONF_DIR": str(conf_dir), "PYSPARK_PYTHON": str(refuser),
-                         "PYSPARK_DRIVER_PYTHON": str(refuser)})
+                         "PYSPARK_DRIVER_PYTHON": str(refuser), REFUSALS_ENV: str(self.refusals_file(area))})
         env.pop("PYTHONHASHSEED", None)
         command = self.command(area.tmp, jar, f"-Dlog4j2.configurationFile={log_config} "
                                               f"{self.archive.options(area.home)}".strip())
@@ -234,6 +240,19 @@ class ConnectServer:
                 answered = False
             self._probed = (time.monotonic(), answered)
         return answered
+
+    def refusals_file(self, area) -> Path:
+        """Where the server's refused Python workers are counted: its own area, which no child sees."""
+        self._refusals = area.home / "python-workers-refused"
+        return self._refusals
+
+    def refusals(self) -> int:
+        """How many Python workers the server has refused so far (a grading that saw this number rise used a
+        Python UDF: graded again with local Spark)."""
+        try:
+            return self._refusals.stat().st_size if self._refusals is not None else 0
+        except OSError:
+            return 0
 
     def lost_since(self, generation: int) -> bool:
         """Whether the server died or was restarted since ``generation``: a grading that began then cannot
