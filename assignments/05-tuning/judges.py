@@ -44,7 +44,8 @@ def evaluators(ctx, check):
             problems.append(f"'{kind}' computes {have.get('metric')}, expected {want['metric']}")
         elif not _close(have.get("value"), want["value"]):
             problems.append(f"'{kind}' gives {have.get('value')!r} on its table, expected {want['value']!r} "
-                            "(check the column names it reads)")
+                            f"(check its other params{' (distanceMeasure)' if 'Clustering' in str(want['class']) else ''}"
+                            " and the column names it reads)")
         elif have.get("larger_better") is not want["larger_better"]:
             problems.append(f"'{kind}' says larger is {'better' if have.get('larger_better') else 'worse'}")
     if problems:

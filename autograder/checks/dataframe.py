@@ -122,5 +122,6 @@ def judge_values(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
             return CheckResult.failed(f"row {key}={k} is missing from the output")
         for c in cols:
             if not close_enough(got[k][c], row[c], tol):
-                return CheckResult.failed(f"for {key}={k}, '{c}' is {got[k][c]!r}; expected {row[c]!r}")
+                want = "null" if isinstance(row[c], float) and math.isnan(row[c]) else repr(row[c])
+                return CheckResult.failed(f"for {key}={k}, '{c}' is {got[k][c]!r}; expected {want}")
     return CheckResult.passed(f"all {len(expected)} rows as expected")

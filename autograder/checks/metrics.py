@@ -12,6 +12,7 @@ from autograder.checks import bounds
 from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.checks.formulas import BINARY, MULTICLASS, REGRESSION, compute, positive_score
 from autograder.checks.outputs import declared_outputs, missing_role, predictions
+from autograder.checks.pipeline import unmet_inputs
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
 
@@ -33,10 +34,15 @@ def held_out(ctx: JudgeContext, check: CheckSpec, label: str = "hidden",
     failure message."""
     out = ctx.score_dir(check, label)
     outcome = ctx.scored(out)
+    model_dir = ctx.task_dir(task or check.tasks[0]) / "stage"
     if outcome.get("status") != "ok":
+        lacking = unmet_inputs(model_dir, ctx.frame_columns(ctx.data.test_features)) \
+            if check.params.get("preprocess") is None and ctx.data.test_features.exists() else []
+        if lacking:                     # the grader's own reading of the saved stages, not the child's text
+            return None, (f"the fitted model reads {', '.join(map(repr, lacking))}, which held-out rows do not "
+                          "have (a model must predict from the features alone: the label is what it predicts)")
         return None, (f"the fitted model could not score held-out rows after reloading: "
                       f"{outcome.get('message') or outcome.get('status')}")
-    model_dir = ctx.task_dir(task or check.tasks[0]) / "stage"
     scored = predictions(ctx, out, model_dir)
     if "prediction" not in scored.columns:
         return None, missing_role(declared_outputs(model_dir))

@@ -7,8 +7,11 @@ saved model declares (``checks.outputs``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.checks.outputs import ROLE_PARAMS, by_role, declared_outputs, predictions
+from autograder.checks.pipeline import unmet_inputs
 from autograder.harness.artifacts import read_json
 from autograder.results import CheckResult
 from autograder.spec import CheckSpec
@@ -20,15 +23,29 @@ def saved_path(ctx: JudgeContext, check: CheckSpec):
     return ctx.artifacts / check.params["saved"]
 
 
+def loader_rows(ctx: JudgeContext, check: CheckSpec) -> tuple[Path, str]:
+    """The rows the student's loader and Spark's reader score, and why when they are not the held-out rows.
+    Held-out rows, unless the saved model reads a column they lack (such as the label, which the wiring
+    check and the metric already charge): then the public sample, so that this check judges persistence
+    only. A handout has no held-out rows: the public sample stands in (sparkgrade check, grader.export)."""
+    held_out = ctx.data.test_features
+    if not held_out.exists():
+        return ctx.data.sample, ""
+    saved = saved_path(ctx, check)
+    if check.params.get("preprocess") is None and (lacking := unmet_inputs(saved, ctx.frame_columns(held_out))) \
+            and not unmet_inputs(saved, ctx.frame_columns(ctx.data.sample)):
+        return ctx.data.sample, (f"the public sample: the model reads {', '.join(map(repr, lacking))}, which "
+                                 "held-out rows do not have")
+    return held_out, ""
+
+
 def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[ScoreRequest]:
     saved = saved_path(ctx, check)
     loader, pre = check.params.get("loader"), check.params.get("preprocess")
     if loader:
-        held_out = ctx.data.test_features
-        if not ctx.data.test_features.exists():     # a handout has no held-out rows: the public sample
-            held_out = ctx.data.sample              # stands in (sparkgrade check, grader.export)
-        return [ScoreRequest(saved, held_out, ctx.score_dir(check, "loader"), loader=loader, preprocess=pre),
-                ScoreRequest(saved, held_out, ctx.score_dir(check, "reader"), preprocess=pre)]
+        rows, _ = loader_rows(ctx, check)
+        return [ScoreRequest(saved, rows, ctx.score_dir(check, "loader"), loader=loader, preprocess=pre),
+                ScoreRequest(saved, rows, ctx.score_dir(check, "reader"), preprocess=pre)]
     return [ScoreRequest(saved, ctx.data.sample, ctx.score_dir(check, "reload"), preprocess=pre)]
 
 
@@ -111,8 +128,10 @@ def _judge_loader(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
     saved = saved_path(ctx, check)
     before, after = predictions(ctx, reader, saved), predictions(ctx, own, saved)
     problem = _differences(before, after, ctx.spec.data.id_col, show_ids=False)
+    _, instead = loader_rows(ctx, check)
+    rows = f"rows of {instead}" if instead else "held-out rows"
     if problem:
-        return CheckResult.failed(f"the model {loader}(path) returns predicts differently on the held-out rows from "
+        return CheckResult.failed(f"the model {loader}(path) returns predicts differently on the {rows} from "
                                   f"the saved model read by Spark itself: {problem}")
     return CheckResult.passed(f"{loader}(path) in a fresh process predicts like the saved model on {len(before)} "
-                              "held-out rows")
+                              f"{rows}")

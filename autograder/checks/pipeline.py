@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from autograder.checks.context import JudgeContext
-from autograder.checks.lineage import OUTPUT_PARAMS, SqlProblem, Trace, column_params, flows, output_type, sql_step
+from autograder.checks.lineage import FIT_ONLY_PARAMS, OUTPUT_PARAMS, SqlProblem, Trace, column_params, flows, output_type, sql_step
 from autograder.checks.param_rules import describe_rule, param_ok
 from autograder.harness.artifacts import stage_metadata
 from autograder.harness.saved_models import stage_folders
@@ -280,6 +280,25 @@ def wiring_problems(stages: list[StageInfo], data_columns: list[str], not_featur
                             f"{steps[0]}, the label (or derived from it): {' -> '.join(steps)}; that leaks the "
                             "answer into the model")
     return problems
+
+def unmet_inputs(saved: Path, columns: list[str]) -> list[str]:
+    """The columns the saved model at ``saved`` reads when it transforms (fit-only params such as labelCol
+    aside) that neither ``columns`` nor an earlier stage provides, read from its metadata by the grader;
+    [] when its stages cannot be read (the scoring says why)."""
+    try:
+        _, stages = flatten(saved)
+    except (OSError, ValueError):
+        return []
+    available, missing = set(columns), []
+    for s in stages:
+        if s.name == "SQLTransformer":      # its statement's columns are not in its params
+            break
+        reads = {c for k, v in s.params.items() if k not in FIT_ONLY_PARAMS
+                 for c in column_params({k: v}, output=False)}
+        missing += sorted(c for c in reads - available if c not in missing)
+        available |= set(s.columns(output=True))
+    return missing
+
 
 def read_stages(ctx: JudgeContext, task: str, artifact: str = "stage") -> tuple[StageInfo, list[StageInfo]] | CheckResult:
     """(top stage, leaf stages) of what ``task`` saved as ``artifact``, or a failed CheckResult saying why

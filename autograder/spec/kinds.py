@@ -25,7 +25,8 @@ PIPELINE_PARAMS = (
     Param("stages", list, "the leaf stages exactly, in order (nested pipelines expanded)", items=str),
     Param("contains", list, "leaf stages that must appear in this order, others allowed between", items=str),
     Param("params", dict, "'<Stage>.<param>' -> required value; a list: any of its values; a table of rules: "
-          "equals (exactly this value, e.g. a list param), any_of, min, max (e.g. { max = 5 })"),
+          "equals (exactly this value, e.g. a list param), any_of, includes (a list param holds each of these, "
+          "in any order), min, max (e.g. { max = 5 })"),
     Param("wiring", bool, "every stage reads existing columns and no label reaches the features", default=False),
     Param("not_features", list, "with wiring: label columns besides the final estimator's labelCol", items=str),
     Param("all_used", bool, "every column a stage writes is read by a later stage (the last stage aside)",

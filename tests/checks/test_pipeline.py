@@ -367,3 +367,37 @@ def test_param_rules_require_a_list_param_exactly_and_bound_a_number(spark, tmp_
         'VectorAssembler has inputCols=["age", "income_imp", "home_vec"], expected exactly '
         '["income_imp", "age", "home_vec"]',
         "LogisticRegression has maxIter=100, expected at most 50"]
+
+
+def test_includes_requires_each_named_column_in_any_order(spark, tmp_path):
+    """A list param that must hold the columns a prompt names, in any order, others allowed: a stage that
+    leaves one out still wires up, so only this rule sees it."""
+    from types import MappingProxyType
+
+    top, flat = saved(tmp_path, good_stages())
+    rule = {"VectorAssembler.inputCols": MappingProxyType({"includes": ("home_vec", "age")})}
+    assert structure_problems(top, flat, {"params": rule}, COLUMNS) == []
+    rule = {"VectorAssembler.inputCols": MappingProxyType({"includes": ("home_vec", "age", "income")})}
+    assert structure_problems(top, flat, {"params": rule}, COLUMNS) == [
+        'VectorAssembler has inputCols=["age", "income_imp", "home_vec"], expected a list that holds each of '
+        '["home_vec", "age", "income"]']
+    rule = {"StringIndexer.inputCol": MappingProxyType({"includes": ("home",)})}      # a string is not a list
+    assert len(structure_problems(top, flat, {"params": rule}, COLUMNS)) == 1
+
+
+def test_unmet_inputs_are_the_columns_a_fitted_model_reads_that_a_table_lacks(spark, tmp_path):
+    """Read from the saved stages by the grader: the label read as a feature is one, the estimator's own
+    labelCol (read only while fitting) is not, nor a column an earlier stage writes."""
+    from autograder.checks.pipeline import unmet_inputs
+
+    frame = spark.createDataFrame([(1, 30.0, 1.0, "own", 0.0), (2, 40.0, None, "rent", 1.0)], COLUMNS)
+    model = Pipeline(stages=good_stages()).fit(frame)
+    model.write().overwrite().save(str(tmp_path / "m"))
+    features = [c for c in COLUMNS if c != "label"]
+    assert unmet_inputs(tmp_path / "m", features) == []
+    leaky = good_stages()
+    leaky[3] = VectorAssembler(inputCols=["age", "income_imp", "home_vec", "label"], outputCol="features")
+    Pipeline(stages=leaky).fit(frame).write().overwrite().save(str(tmp_path / "leaky"))
+    assert unmet_inputs(tmp_path / "leaky", features) == ["label"]
+    assert unmet_inputs(tmp_path / "leaky", COLUMNS) == []
+    assert unmet_inputs(tmp_path / "missing", COLUMNS) == []

@@ -25,7 +25,7 @@ def ratio_values(ctx, check):
     p = check.params
     expected = [{"id": r["id"], p["output"]: ratio(r[p["numerator"]], r[p["denominator"]])}
                 for r in hidden_fixture(ctx, p["fixture"])]
-    return judge_rows(ctx, check, expected, tolerance=float(p.get("tolerance", 1e-12)))
+    return judge_rows(ctx, check, expected, tolerance=float(p["tolerance"]), strict_nulls=True)
 
 
 # ---- q2: the pipeline's data flow ----------------------------------------------------------------------
