@@ -209,7 +209,7 @@ def test_a_malformed_param_rule_table_is_reported(copy02):
                     'tasks = ["pipeline"]\nparams = { type = "Pipeline", params = { "LogisticRegression.maxIter" = '
                     '{ most = 5 } } }\n', encoding="utf-8")
     found = _problems(copy02)
-    assert any("q9_rule" in p and "takes equals, any_of, min, max; got most" in p for p in found), found
+    assert any("q9_rule" in p and "takes equals, any_of, includes, min, max; got most" in p for p in found), found
 
 
 def test_a_hand_kept_table_of_points_in_the_readme_is_reported(copy02):
