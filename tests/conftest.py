@@ -44,7 +44,8 @@ def connect_server():
 @pytest.fixture(scope="session")
 def warm_grader(connect_server) -> Grader:
     """A Grader whose children are thin Spark Connect clients of the shared server."""
-    return Grader(spark_options=SparkOptions(remote=connect_server.url), work_root=connect_server.work_root)
+    return Grader(spark_options=SparkOptions(remote=connect_server.url), work_root=connect_server.work_root,
+                  server=connect_server)
 
 
 @pytest.fixture

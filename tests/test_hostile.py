@@ -527,7 +527,7 @@ def test_hostile_submissions_on_the_shared_warm_engine(tiny):
         assert server.sandboxed or not sandbox.isolation().namespaces
         assert starter is not None
         warm = Grader(spark_options=SparkOptions(remote=server.url), work_root=server.work_root,
-                      cache_dir=local.cache_dir, starter=starter)
+                      cache_dir=local.cache_dir, starter=starter, server=server)
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=2) as pool:
             reports = dict(zip(paths, pool.map(lambda p: warm.grade(spec, p), paths.values())))
