@@ -17,7 +17,7 @@ from autograder.box import Box, machine_slowdown, read_box, size
 from autograder.checks import CHECK_KINDS, judge_check
 from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.data import PreparedData, prepare
-from autograder.engine.server import NO_PYTHON_WORKERS
+from autograder.engine.python_workers import NO_PYTHON_WORKERS
 from autograder.engine.sessions import release_sessions
 from autograder.errors import SubmissionError
 from autograder.harness.artifacts import read_json

@@ -22,6 +22,7 @@ if TYPE_CHECKING:   # imported where used: the grader stays small while the chil
 __all__ = ["BINARY", "MULTICLASS", "REGRESSION", "compute", "held_out", "judge", "positive_score",
            "score_requests"]
 
+
 def score_requests(ctx: JudgeContext, check: CheckSpec) -> list[ScoreRequest]:
     request = ctx.model_request(check, check.tasks[0], ctx.data.test_features)
     return [replace(request, preprocess=check.params.get("preprocess"))]

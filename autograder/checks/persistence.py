@@ -18,6 +18,7 @@ from autograder.spec import CheckSpec
 
 PREDICTION_COLUMNS = tuple(ROLE_PARAMS)     # compared by role: the columns the saved model declares
 
+
 def saved_path(ctx: JudgeContext, check: CheckSpec):
     """Where the student's save function wrote: ``params.saved = "<task>/<name>"`` under the artifacts."""
     return ctx.artifacts / check.params["saved"]

@@ -281,6 +281,7 @@ def wiring_problems(stages: list[StageInfo], data_columns: list[str], not_featur
                             "answer into the model")
     return problems
 
+
 def unmet_inputs(saved: Path, columns: list[str]) -> list[str]:
     """The columns the saved model at ``saved`` reads when it transforms (fit-only params such as labelCol
     aside) that neither ``columns`` nor an earlier stage provides, read from its metadata by the grader;

@@ -4,6 +4,7 @@ the children import :mod:`~autograder.engine.shared_files` and :mod:`~autograder
 
 Grader side:
     server          ConnectServer: a sandboxed Spark Connect server on 127.0.0.1 for a class
+    python_workers  the script the server starts Python workers with: it refuses, and counts the refusals
     sessions        release_sessions: stop what a child left running on the server
     prefork         ForkServer, fork_server: children forked from a pre-imported interpreter
     cds             the server JVM's class-data-sharing archive (and the key every archive is named by)

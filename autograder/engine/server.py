@@ -24,6 +24,7 @@ from pathlib import Path
 
 from autograder.engine.cds import ServerArchive
 from autograder.engine.localfs import FS_CLASS, local_fs_jar
+from autograder.engine.python_workers import REFUSALS_ENV, install_refuser, refusal_count
 from autograder.registry import project_root
 from autograder.spark import SparkOptions, settings
 from autograder.walk import remove_tree
@@ -49,23 +50,6 @@ SERVER_JVM_OPTIONS = ("-Djdk.lang.Process.launchMechanism=VFORK -XX:G1HeapRegion
                       "-XX:FreqInlineSize=100 -XX:InlineSmallCode=1000 -XX:+DisableAttachMechanism")
 SERVER_DRIVER_MEMORY = "2g"
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
-# The shared server runs no Python worker: a Python UDF (udf, pandas_udf, mapInPandas, applyInPandas,
-# foreachBatch, a Python data source) would run a student's code in the server's own sandbox, as the user
-# that writes every student's files, beside the server's JVM and next to later students' sessions (a
-# process left behind there could rewrite their outputs or the modules their UDFs import). The server
-# starts its Python workers with this script instead, which refuses with NO_PYTHON_WORKERS; a submission
-# that needs one fails on the server and is graded again with local Spark in its own sandbox
-# (autograder.runner), where its UDFs run in its own process tree.
-NO_PYTHON_WORKERS = "SPARKGRADE_NO_PYTHON_WORKERS"
-# Each refusal also adds a line to a file the grader reads (``ConnectServer.refusals``): the grading in
-# flight then is graded again with local Spark, whatever text reached the child (Spark's message for a
-# refused worker daemon names neither the script nor its output).
-REFUSALS_ENV = "SPARKGRADE_REFUSALS"
-REFUSE_PYTHON_WORKERS = f"""#!/bin/sh
-echo refused >> "${REFUSALS_ENV}"
-echo "{NO_PYTHON_WORKERS}: the shared Spark Connect server runs no Python UDF; this submission is graded with local Spark" >&2
-exit 3
-"""
 
 # What a client session must not do to the shared server JVM: static SQL confs (a session cannot change
 # them). Restricted mode rejects reflect/java_method/try_reflect (a static Java method such as
@@ -91,17 +75,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def python_worker_refuser(folder: Path) -> Path:
-    """The executable the server starts its Python workers with: it refuses (REFUSE_PYTHON_WORKERS)."""
-    path = folder / "no-python-workers.sh"
-    if not path.is_file() or path.read_text(encoding="utf-8") != REFUSE_PYTHON_WORKERS:
-        partial = path.with_suffix(".partial")
-        partial.write_text(REFUSE_PYTHON_WORKERS, encoding="utf-8")
-        partial.chmod(0o755)
-        partial.replace(path)
-    return path
 
 
 def spark_home() -> Path:
@@ -189,11 +162,12 @@ class ConnectServer:
         class_path = [*([jar] if jar else []), conf_dir, *sorted((spark_home() / "jars").glob("*.jar"))]
         self.archive = ServerArchive(jvm_dir, class_path, SERVER_JVM_OPTIONS)
         self.token = secrets.token_hex(8)
-        refuser = python_worker_refuser(jvm_dir)
+        refuser = install_refuser(jvm_dir)
+        self._refusals = area.home / "python-workers-refused"       # its own area: no child sees it
         env = child_env({MARKER: self.token, "HOME": str(area.home), "TMPDIR": str(area.tmp),
                          "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_DIRS": str(area.tmp),
                          "SPARK_CONF_DIR": str(conf_dir), "PYSPARK_PYTHON": str(refuser),
-                         "PYSPARK_DRIVER_PYTHON": str(refuser), REFUSALS_ENV: str(self.refusals_file(area))})
+                         "PYSPARK_DRIVER_PYTHON": str(refuser), REFUSALS_ENV: str(self._refusals)})
         env.pop("PYTHONHASHSEED", None)
         command = self.command(area.tmp, jar, f"-Dlog4j2.configurationFile={log_config} "
                                               f"{self.archive.options(area.home)}".strip())
@@ -241,18 +215,10 @@ class ConnectServer:
             self._probed = (time.monotonic(), answered)
         return answered
 
-    def refusals_file(self, area) -> Path:
-        """Where the server's refused Python workers are counted: its own area, which no child sees."""
-        self._refusals = area.home / "python-workers-refused"
-        return self._refusals
-
     def refusals(self) -> int:
         """How many Python workers the server has refused so far (a grading that saw this number rise used a
         Python UDF: graded again with local Spark)."""
-        try:
-            return self._refusals.stat().st_size if self._refusals is not None else 0
-        except OSError:
-            return 0
+        return refusal_count(self._refusals)
 
     def lost_since(self, generation: int) -> bool:
         """Whether the server died or was restarted since ``generation``: a grading that began then cannot
