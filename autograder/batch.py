@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -111,7 +112,15 @@ def engine(kind: str, options: SparkOptions, work_root: Path | None = None, serv
     if kind == "local":
         yield dataclasses.replace(options, remote=None), work_root, None
     elif options.remote is None:
-        with ConnectServer(options) as started:
+        started = ConnectServer(options)
+        try:
+            started.start()
+        except RuntimeError as exc:         # no guard (no javac) or it would not start: the class still runs
+            started.stop(keep_log=True, record=False)
+            print(f"sparkgrade: {exc}; grading with local Spark instead", file=sys.stderr)
+            yield dataclasses.replace(options, remote=None), work_root, None
+            return
+        with started:
             yield (SparkOptions(remote=started.url, shuffle_partitions=options.shuffle_partitions),
                    started.work_root, started)
     else:

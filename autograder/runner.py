@@ -17,6 +17,7 @@ from autograder.box import Box, machine_slowdown, read_box, size
 from autograder.checks import CHECK_KINDS, judge_check
 from autograder.checks.context import JudgeContext, ScoreRequest
 from autograder.data import PreparedData, prepare
+from autograder.engine.guard import REFUSED_SIGN
 from autograder.engine.python_workers import NO_PYTHON_WORKERS
 from autograder.engine.sessions import release_sessions
 from autograder.errors import SubmissionError
@@ -99,9 +100,9 @@ class Grader:
             if not self.keep_workdir:
                 remove_tree(workdir, ignore_errors=True)
         lost = self.server is not None and self.server.lost_since(generation)
-        udf = self.server is not None and self.server.refusals() > refused
+        refused_now = self.server is not None and self.server.refusals() > refused
         fallback = self.spark_options.remote and self.local_fallback and (
-            SERVER_LOST_NOTE if lost else JVM_FALLBACK_NOTE if udf or needs_jvm(results, notes)
+            SERVER_LOST_NOTE if lost else JVM_FALLBACK_NOTE if refused_now or needs_jvm(results, notes)
             else TIMEOUT_FALLBACK_NOTE if timed_out(results) else None)
         if lost and not fallback:           # no local regrade allowed: what the server's death touched is not final
             results = [r if r.status is Status.PASSED else
@@ -210,10 +211,10 @@ class Grader:
 # A stopped session's id is closed for good on the server, so code that stops the session and then
 # reopens it (within one task) fails over Spark Connect with SESSION_CLOSED but works with local Spark.
 JVM_SIGNS = ("JVM_ATTRIBUTE_NOT_SUPPORTED", "is not supported in Spark Connect", "SESSION_CLOSED",
-             "CANNOT_CONFIGURE_SPARK_CONNECT_MASTER", NO_PYTHON_WORKERS)
+             "CANNOT_CONFIGURE_SPARK_CONNECT_MASTER", NO_PYTHON_WORKERS, REFUSED_SIGN)
 JVM_FALLBACK_NOTE = ("graded with local Spark instead of the shared Spark Connect engine: the submission uses "
-                     "APIs that need the JVM (such as spark.sparkContext) or a Python UDF (which the shared engine "
-                     "does not run), sets a master in its own session builder, or reopens a session it stopped, "
+                     "APIs that need the JVM (such as spark.sparkContext), a Python UDF or JVM code of its own (ADD JAR, "
+                     "addArtifacts, Scala or Java UDFs), which the shared engine does not run, sets a master in its own session builder, or reopens a session it stopped, "
                      "which a Spark Connect session does not allow")
 
 

@@ -27,7 +27,7 @@ def test_the_server_logs_warnings_and_errors_only(connect_server):
 def test_the_server_uses_the_nio_file_system_where_javac_exists(connect_server):
     """(test_cluster grades the 02 reference on this server with full marks: its saved models are
     written through this file system.)"""
-    from autograder.engine.localfs import javac
+    from autograder.engine.javac import javac
 
     assert connect_server.local_fs == (javac() is not None)
 

@@ -505,7 +505,7 @@ def test_reference_unchanged_after_the_corpus(tiny, reference_before, corpus_rep
 # memory_bomb_worker.py (a UDF's hog) is graded with local Spark only: the shared server runs no Python worker,
 # so on it that case would be the same local regrade as udf_saboteur.py's.
 WARM_CASES = ("read_hidden_spark.py", "spark_stop.py", "spark_conf.py", "os_exit_in_task.py", "sigkill_self.py",
-              "memory_bomb.py", "udf_saboteur.py")
+              "memory_bomb.py", "udf_saboteur.py", "jar_loader.py")
 
 
 @pytest.mark.slow
@@ -535,11 +535,15 @@ def test_hostile_submissions_on_the_shared_warm_engine(tiny):
             reports = dict(zip(paths, pool.map(lambda p: warm.grade(spec, p), paths.values())))
         TIMES[f"(warm engine: {len(paths)} submissions, 2 workers)"] = time.monotonic() - started
         after = warm.grade(spec, reference)
+        planted = list((server.workdir / "server").rglob("SPARKGRADE-JAR-RAN"))      # what ran in the server's JVM
     problems = [f"{name}: {'; '.join(found)}\n{reports[name].to_json()}" for name, case in cases.items()
                 if (found := case_problems(reports[name], case))]
     assert not problems, "\n".join(problems)
     # the server ran no Python worker: the UDF's submission was graded with local Spark, in its own sandbox
     assert any("Python UDF" in note for note in reports["udf_saboteur.py"].notes), reports["udf_saboteur.py"].notes
+    # nor any class a client sent: the jar's SQL was refused (graded with local Spark), its class never ran there
+    assert any("ADD JAR" in note for note in reports["jar_loader.py"].notes), reports["jar_loader.py"].notes
+    assert not planted, planted
     for report in (reports["(reference)"], after):
         check_report(report, spec)
         assert report.score == spec.total_points, report.to_json()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.cds import DUMP_NAME, ServerArchive, archive_key
-from autograder.engine.localfs import java_binary
+from autograder.engine.javac import java_binary
 
 OPTIONS = "-XX:CompileThresholdScaling=3"
 

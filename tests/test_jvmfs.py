@@ -9,7 +9,8 @@ import textwrap
 import pytest
 
 from autograder.engine.server import spark_home
-from autograder.engine.localfs import FS_CLASS, javac, local_fs_jar
+from autograder.engine.javac import javac
+from autograder.engine.localfs import FS_CLASS, local_fs_jar
 
 needs_javac = pytest.mark.skipif(javac() is None, reason="no javac: the server keeps Hadoop's file system")
 

@@ -18,7 +18,7 @@ import os
 import shutil
 from pathlib import Path
 
-from autograder.engine.localfs import java_binary
+from autograder.engine.javac import java_binary
 
 ARCHIVE_LOG = "-Xlog:cds*=error"        # the dump lists every class it skips as a warning: thousands of lines
 DUMP_NAME = "server.jsa"                # in the server's home, while it records

@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.engine.cds import ARCHIVE_LOG, archive_key, install_archive
-from autograder.engine.localfs import java_binary
+from autograder.engine.javac import java_binary
 
 PREFIX = "driver-"
 

@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from autograder.engine.cds import ServerArchive
+from autograder.engine.guard import NO_GUARD, guard_confs, guard_jar
 from autograder.engine.localfs import FS_CLASS, local_fs_jar
 from autograder.engine.python_workers import REFUSALS_ENV, install_refuser, refusal_count
 from autograder.registry import project_root
@@ -111,7 +112,7 @@ class ConnectServer:
         self._lock = threading.Lock()
         self._probed = (0.0, True)      # (when, whether the port answered)
         self._release = threading.Event()   # set to let the thread that started the running server end
-        self._refusals: Path | None = None  # the file the refused Python workers are counted in
+        self._refusals: Path | None = None  # the file refusals are counted in (Python workers, the guard)
 
     @property
     def url(self) -> str:
@@ -121,16 +122,17 @@ class ConnectServer:
     def log(self) -> Path:
         return self.workdir / "server.log"
 
-    def command(self, tmp: Path, fs_jar: Path | None = None, java_options: str = "") -> list[str]:
-        """spark-submit of the server class in the foreground, temporary files under ``tmp``; with
-        ``fs_jar``, Hadoop's local file system is the one that sets permissions without ``chmod``;
-        ``java_options`` follow the server's own."""
+    def command(self, tmp: Path, guard: Path, fs_jar: Path | None = None, java_options: str = "") -> list[str]:
+        """spark-submit of the server class in the foreground, temporary files under ``tmp``, with the
+        guard's jar (:mod:`autograder.engine.guard`) installed; with ``fs_jar``, Hadoop's local file system
+        is the one that sets permissions without ``chmod``; ``java_options`` follow the server's own."""
         options = " ".join(o for o in (self.options.java_options, java_options, f"-Djava.io.tmpdir={tmp}") if o)
         conf = {**settings(self.options), "spark.connect.grpc.binding.address": "127.0.0.1",
                 "spark.connect.grpc.binding.port": str(self.port), "spark.local.dir": str(tmp),
-                "spark.driver.extraJavaOptions": options, **SERVER_SQL_GUARDS}
+                "spark.driver.extraJavaOptions": options, **SERVER_SQL_GUARDS, **guard_confs(),
+                "spark.driver.extraClassPath": os.pathsep.join(str(j) for j in (guard, fs_jar) if j is not None)}
         if fs_jar is not None:
-            conf.update({"spark.driver.extraClassPath": str(fs_jar), "spark.hadoop.fs.file.impl": FS_CLASS})
+            conf["spark.hadoop.fs.file.impl"] = FS_CLASS
         args = [str(spark_home() / "bin" / "spark-submit"), "--class", SERVER_CLASS, "--name", "Spark Connect server",
                 "--master", self.options.master, "--driver-memory", self.options.driver_memory]
         for key, value in conf.items():
@@ -143,6 +145,10 @@ class ConnectServer:
         dies with the grader."""
         from autograder.sandbox import MARKER, ChildArea, Jail, child_env, isolation, launcher_argv
 
+        jvm_dir = (self.cache_dir or project_root() / ".cache") / "jvm"
+        guard = guard_jar(jvm_dir, spark_home())
+        if guard is None:
+            raise RuntimeError(NO_GUARD)
         iso = isolation()
         area = ChildArea(self.workdir / "server", iso)
         area.create()
@@ -154,22 +160,21 @@ class ConnectServer:
         # The server's class path must be the same at every start for its class-data-sharing archive: the
         # file-system jar and an empty SPARK_CONF_DIR live in the cache's jvm folder (which the jail shows,
         # read-only; the rest of the cache holds hidden test data and stays out of sight).
-        jvm_dir = (self.cache_dir or project_root() / ".cache") / "jvm"
         conf_dir = jvm_dir / "conf"
         conf_dir.mkdir(parents=True, exist_ok=True)
         jar = local_fs_jar(jvm_dir, spark_home())
         self.local_fs = jar is not None
-        class_path = [*([jar] if jar else []), conf_dir, *sorted((spark_home() / "jars").glob("*.jar"))]
+        class_path = [guard, *([jar] if jar else []), conf_dir, *sorted((spark_home() / "jars").glob("*.jar"))]
         self.archive = ServerArchive(jvm_dir, class_path, SERVER_JVM_OPTIONS)
         self.token = secrets.token_hex(8)
         refuser = install_refuser(jvm_dir)
-        self._refusals = area.home / "python-workers-refused"       # its own area: no child sees it
+        self._refusals = area.home / "refused"      # its own area: no child sees it
         env = child_env({MARKER: self.token, "HOME": str(area.home), "TMPDIR": str(area.tmp),
                          "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_DIRS": str(area.tmp),
                          "SPARK_CONF_DIR": str(conf_dir), "PYSPARK_PYTHON": str(refuser),
                          "PYSPARK_DRIVER_PYTHON": str(refuser), REFUSALS_ENV: str(self._refusals)})
         env.pop("PYTHONHASHSEED", None)
-        command = self.command(area.tmp, jar, f"-Dlog4j2.configurationFile={log_config} "
+        command = self.command(area.tmp, guard, jar, f"-Dlog4j2.configurationFile={log_config} "
                                               f"{self.archive.options(area.home)}".strip())
         log = open(self.log, "ab")          # a restart keeps what the dead server wrote
         if iso.namespaces:
@@ -329,7 +334,8 @@ class ConnectServer:
         return False
 
     def __enter__(self) -> "ConnectServer":
-        self.start()
+        if self.proc is None:           # not started yet
+            self.start()
         return self
 
     def __exit__(self, exc_type, *exc) -> None:

@@ -1,0 +1,35 @@
+"""The guard of the shared Spark Connect server: no client code gets into the server's JVM.
+
+Restricted mode (server.SERVER_SQL_GUARDS) refuses reflect and TRANSFORM. What it leaves, measured on
+Spark 4.3: ``ADD JAR`` of a jar written into a student's work folder, then ``CREATE TEMPORARY FUNCTION f
+AS 'Cls'`` and ``SELECT f(1)``, ran the class's static initialiser in the server JVM, the process that
+writes every student's files. Two Java classes close that (``java/SqlGuard.java``: a check rule refusing
+ADD JAR / ARCHIVE / FILE and class-backed CREATE FUNCTION before they run; ``java/ConnectGuard.java``: a
+gRPC interceptor refusing the AddArtifacts call and plans carrying Scala or Java UDFs). Each refusal is
+counted in the server's refusals file (``java/Refusals.java``), so the grading is graded again with
+local Spark, like a Python UDF (:mod:`autograder.engine.python_workers`). Without ``javac`` there is no
+guard, and class runs use local Spark.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograder.engine.javac import SOURCES, compiled_jar
+
+GUARD_SOURCES = [SOURCES / name for name in ("Refusals.java", "SqlGuard.java", "ConnectGuard.java")]
+SQL_GUARD_CLASS = "sparkgrade.SqlGuard"
+CONNECT_GUARD_CLASS = "sparkgrade.ConnectGuard"
+REFUSED_SIGN = "SPARKGRADE_REFUSED"      # in every refusal's message (java/Refusals.java)
+NO_GUARD = ("the shared Spark Connect server needs the JDK's javac to build its guard (sparkgrade's Java classes that keep client code out of its JVM); install a JDK (openjdk-17-jdk-headless) or grade with --engine local")
+
+
+def guard_jar(cache_dir: Path, spark_home: Path, build: bool = True) -> Path | None:
+    """The guard's jar in ``cache_dir`` (compiled on first use against the installed Spark, unless ``build``
+    is false), or None where it is not there and cannot be built (no ``javac``)."""
+    return compiled_jar("sparkgrade-guard", GUARD_SOURCES, sorted((spark_home / "jars").glob("*.jar")), cache_dir, build)
+
+
+def guard_confs() -> dict[str, str]:
+    """The server's Spark confs that install the guard (its jar must be on the driver's class path)."""
+    return {"spark.sql.extensions": SQL_GUARD_CLASS, "spark.connect.grpc.interceptor.classes": CONNECT_GUARD_CLASS}

@@ -1,0 +1,73 @@
+package sparkgrade;
+
+import java.util.Map;
+import java.util.Set;
+import org.sparkproject.connect.grpc.ForwardingServerCallListener;
+import org.sparkproject.connect.grpc.Metadata;
+import org.sparkproject.connect.grpc.ServerCall;
+import org.sparkproject.connect.grpc.ServerCallHandler;
+import org.sparkproject.connect.grpc.ServerInterceptor;
+import org.sparkproject.connect.grpc.Status;
+import org.sparkproject.connect.protobuf.Descriptors.FieldDescriptor;
+import org.sparkproject.connect.protobuf.Message;
+
+/** spark.connect.grpc.interceptor.classes of the shared server: it refuses what would put a client's JVM
+ *  code into the server (the AddArtifacts call: jars, classes, files copied to the server's file system)
+ *  and any plan that carries a Scala or Java UDF (a Java-serialized payload, or a class loaded by name). */
+public final class ConnectGuard implements ServerInterceptor {
+    static final Set<String> REFUSED_MESSAGES = Set.of("ScalarScalaUDF", "JavaUDF");
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                      ServerCallHandler<Q, R> next) {
+        String method = call.getMethodDescriptor().getBareMethodName();
+        if ("AddArtifacts".equals(method)) {
+            call.close(Status.PERMISSION_DENIED.withDescription(Refusals.refuse("AddArtifacts")), new Metadata());
+            return new ServerCall.Listener<Q>() {};
+        }
+        ServerCall.Listener<Q> listener = next.startCall(call, headers);
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<Q>(listener) {
+            private boolean refused;
+
+            @Override
+            public void onMessage(Q message) {
+                String found = message instanceof Message ? refusedIn((Message) message) : null;
+                if (found != null) {
+                    refused = true;
+                    call.close(Status.PERMISSION_DENIED.withDescription(Refusals.refuse(found)), new Metadata());
+                    return;
+                }
+                super.onMessage(message);
+            }
+
+            @Override
+            public void onHalfClose() {
+                if (!refused) {
+                    super.onHalfClose();
+                }
+            }
+        };
+    }
+
+    /** The name of the first refused message type in {@code message}'s tree, or null. */
+    static String refusedIn(Message message) {
+        String name = message.getDescriptorForType().getName();
+        if (REFUSED_MESSAGES.contains(name)) {
+            return name;
+        }
+        for (Map.Entry<FieldDescriptor, Object> field : message.getAllFields().entrySet()) {
+            if (field.getKey().getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+                continue;
+            }
+            Object value = field.getValue();
+            Iterable<?> values = field.getKey().isRepeated() ? (Iterable<?>) value : java.util.List.of(value);
+            for (Object item : values) {
+                String found = refusedIn((Message) item);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+}

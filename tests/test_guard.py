@@ -1,0 +1,83 @@
+"""The shared server's guard (autograder.engine.guard): no code a client sends runs in the server's JVM.
+A real client of the session's server tries every way in measured on Spark 4.3; each is refused and
+counted, the class it shipped never runs, and ordinary SQL still works."""
+
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.engine.javac import javac
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(javac() is None, reason="no javac: class runs use local Spark")]
+
+PLANTED = """
+public class Planted implements org.apache.spark.sql.api.java.UDF1<Integer, Integer> {
+    static {
+        try {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "PLANTED-RAN"), "ran");
+        } catch (Exception e) { }
+    }
+    public Integer call(Integer x) { return x; }
+}
+"""
+
+CLIENT = textwrap.dedent("""
+    import json, sys
+    from pyspark.sql import SparkSession
+    url, jar = sys.argv[1], sys.argv[2]
+    spark = SparkSession.builder.remote(url).getOrCreate()
+    attempts = {
+        "add jar": lambda: spark.sql(f"ADD JAR '{jar}'"),
+        "add file": lambda: spark.sql(f"ADD FILE '{jar}'"),
+        "create function": lambda: spark.sql("CREATE TEMPORARY FUNCTION planted AS 'Planted'"),
+        "create function using jar": lambda: spark.sql(f"CREATE TEMPORARY FUNCTION p2 AS 'Planted' USING JAR '{jar}'"),
+        "addArtifacts": lambda: spark.addArtifacts(jar),
+        "registerJavaFunction": lambda: spark.udf.registerJavaFunction("planted3", "Planted"),
+        "ordinary": lambda: spark.range(4).createOrReplaceTempView("v") or spark.sql("SELECT sum(id) AS s FROM v").collect(),
+        "sql function": lambda: spark.sql("CREATE TEMPORARY FUNCTION plus1(x INT) RETURNS INT RETURN x + 1").collect(),
+    }
+    outcome = {}
+    for name, attempt in attempts.items():
+        try:
+            attempt()
+            outcome[name] = "allowed"
+        except Exception as exc:
+            outcome[name] = str(exc)[:300]
+    print(json.dumps(outcome))
+""")
+
+
+def test_client_code_is_refused_counted_and_never_runs(connect_server, tmp_path):
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "Planted.java").write_text(PLANTED)
+    import pyspark
+
+    jars = str(Path(pyspark.__file__).parent / "jars" / "*")
+    subprocess.run([javac(), "-nowarn", "-cp", jars, "-d", str(build), str(build / "Planted.java")], check=True)
+    folder = connect_server.work_root / "guard-test"         # a work folder: where a child would write its jar
+    folder.mkdir(mode=0o755)
+    jar = folder / "planted.jar"
+    with zipfile.ZipFile(jar, "w") as out:
+        out.write(build / "Planted.class", "Planted.class")
+    jar.chmod(0o644)
+    before = connect_server.refusals()
+    done = subprocess.run([sys.executable, "-c", CLIENT, connect_server.url, str(jar)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    refused = ("add jar", "add file", "create function", "create function using jar", "addArtifacts",
+               "registerJavaFunction")
+    for name in refused:
+        assert outcome[name] != "allowed", (name, outcome)
+    for name in ("add jar", "create function", "addArtifacts"):
+        assert "SPARKGRADE_REFUSED" in outcome[name], (name, outcome[name])
+    assert outcome["ordinary"] == "allowed" and outcome["sql function"] == "allowed", outcome
+    assert connect_server.refusals() >= before + len(refused)      # each counted: the grading is redone locally
+    assert not list((connect_server.workdir / "server").rglob("PLANTED-RAN"))
+    assert connect_server.alive()
