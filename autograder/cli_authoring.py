@@ -39,7 +39,7 @@ def cmd_dataset_add(args) -> int:
           f"label `{added.label}`: {added.balance}) and its entry in checksums.json")
     print("add this row to the table in datasets/README.md:")
     print(added.readme_row(args.source, args.license))
-    print(f"next: `sparkgrade new SLUG --module NAME.py --dataset {added.path.stem} --label {added.label}`")
+    print(f"next: {added.next_command()}")
     return 0
 
 

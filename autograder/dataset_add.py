@@ -37,6 +37,18 @@ class Added:
     label: str
     balance: str
     sha256: str
+    classes: tuple[str, ...] = ()     # the label's values when it is not a number
+
+    def next_command(self) -> str:
+        """The ``sparkgrade new`` that builds on this data set, with the label as stored (snake_cased) and,
+        for a two-valued label, the ``--positive`` it needs."""
+        command = f"sparkgrade new SLUG --module NAME.py --dataset {self.path.stem} --label {self.label}"
+        if len(self.classes) == 2:
+            return f"{command} --positive {self.classes[1]}   (--positive: the class that becomes 1.0, " \
+                   f"{self.classes[0]} or {self.classes[1]})"
+        if self.classes:
+            return f"{command}   (a label of {len(self.classes)} classes: the skeleton needs a binary or numeric label)"
+        return command
 
     def readme_row(self, source: str, license: str) -> str:
         return (f"| {self.path.stem} | {self.path.name} | {source} | {license} | {self.rows} x {self.columns} "
@@ -141,5 +153,6 @@ def add(file: Path, label: str, source: str, license: str, name: str | None = No
     digest = write_table(table, target)
     record_checksum(directory, target, table, digest)
     labels = table.column(snake_case(label)).to_pandas()
+    classes = () if pd.api.types.is_numeric_dtype(labels) else tuple(sorted(map(str, labels.dropna().unique())))
     return Added(target, table.num_rows, table.num_columns, sum(c.null_count for c in table.columns),
-                 snake_case(label), balance_of(labels), digest)
+                 snake_case(label), balance_of(labels), digest, classes)

@@ -208,16 +208,26 @@ def stub_form_problems(spec: AssignmentSpec, root: Path) -> list[str]:
     return [f"{name}() is asked for by a question but the student's stub already has a body: {fix}" for name in given]
 
 
-def todo_problems(spec: AssignmentSpec) -> list[str]:
+def todo_problems(spec: AssignmentSpec, root: Path) -> list[str]:
     """TODO markers left for the instructor (``sparkgrade new`` writes them) in the spec and in the
     stub's docstring (the stub's own ``# TODO`` lines are the student's)."""
     found = []
-    for path, marker in ((spec.path / "assignment.toml", "TODO"), (spec.path / spec.module, "TODO (instructor)")):
+    source = solution_file(spec, root)
+    module = source if source.is_file() and has_regions(source.read_text(encoding="utf-8")) else spec.path / spec.module
+    for path, marker in ((spec.path / "assignment.toml", "TODO"), (module, "TODO (instructor)")):
         if path.is_file():
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 if marker in line:
-                    found.append(f"{path.name} line {number} still has a TODO: {line.strip()[:120]}")
+                    found.append(f"{shown(path, root)} line {number} still has a TODO: {line.strip()[:120]}")
     return found
+
+
+def shown(path: Path, root: Path) -> str:
+    """``path`` relative to the project ``root`` when it is inside it (assignments/07-loans/assignment.toml)."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def readme_problems(spec: AssignmentSpec) -> list[str]:
@@ -299,7 +309,7 @@ def problems(spec: AssignmentSpec, root: Path) -> list[str]:
     found += heldout_problems(spec)
     found += preprocess_problems(spec)
     found += rule_table_problems(spec)
-    found += todo_problems(spec)
+    found += todo_problems(spec, root)
     found += stub_form_problems(spec, root)
     found += hidden_twin_problems(spec)
     found += readme_problems(spec)

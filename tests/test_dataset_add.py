@@ -40,6 +40,16 @@ def test_a_csv_becomes_a_data_set_like_the_shipped_ones(folder):
     assert added.readme_row("s", "l").startswith("| loans | loans.parquet | s | l | 3 x 5 | 2 |")
 
 
+def test_the_next_command_uses_the_stored_label_and_asks_for_the_positive_class(folder):
+    """The label is stored snake_cased (Approved -> approved), and a two-valued label needs --positive."""
+    added = add(folder / "loans.csv", "Approved", "s", "l", directory=folder)
+    assert added.classes == ("no", "yes")
+    assert added.next_command().startswith("sparkgrade new SLUG --module NAME.py --dataset loans --label approved "
+                                           "--positive yes")
+    numeric = add(folder / "loans.csv", "Income", "s", "l", name="incomes", directory=folder)
+    assert numeric.next_command().endswith("--label income")
+
+
 def test_adding_twice_needs_replace_and_other_entries_stay(folder):
     add(folder / "loans.csv", "Approved", "s", "l", directory=folder)
     with pytest.raises(SparkgradeError, match="--replace"):

@@ -155,19 +155,31 @@ def _traced(ctx, check, judge):
 traced_schema_score_requests = traced_values_score_requests = trace_requests
 
 
-@sdk.takes(*SCHEMA_PARAMS)
-def traced_schema(ctx, check):
-    """The "schema" check on test_out, once test_out is the returned model's own transform of test_df. A
-    model that also learnt categories only the test rows have (a leak, which the leakage check judges) has
-    one more slot for each: the sizes asked for allow for them, so one mistake costs its own check only."""
+def _allowing_leaked(ctx, check, judge):
+    """``judge`` with the sizes asked for allowing for the categories only the test rows have that the model
+    learnt (a leak, which the leakage check judges: one slot more for each), so one mistake costs its own
+    check only; the message then says so."""
     leaked = leaked_categories(ctx) if check.params.get("vector_size") else []
     if not leaked:
-        return _traced(ctx, check, judge_schema)
+        return judge(ctx, check)
     sizes = {col: size + len(leaked) for col, size in dict(check.params["vector_size"]).items()}
-    result = _traced(ctx, dataclasses.replace(check, params={**check.params, "vector_size": sizes}), judge_schema)
+    result = judge(ctx, dataclasses.replace(check, params={**check.params, "vector_size": sizes}))
     note = (f" (vectors {len(leaked)} longer than asked: the model learnt {', '.join(leaked)}, which only the "
             "test rows have; the leakage check judges that)")
     return dataclasses.replace(result, message=result.message + note)
+
+
+@sdk.takes(*SCHEMA_PARAMS)
+def traced_schema(ctx, check):
+    """The "schema" check on test_out, once test_out is the returned model's own transform of test_df,
+    allowing for leaked categories."""
+    return _allowing_leaked(ctx, check, lambda c, k: _traced(c, k, judge_schema))
+
+
+@sdk.takes(*SCHEMA_PARAMS)
+def train_schema(ctx, check):
+    """The "schema" check on train_out, allowing for leaked categories."""
+    return _allowing_leaked(ctx, check, judge_schema)
 
 
 @sdk.takes(*VALUES_PARAMS)

@@ -77,7 +77,17 @@ def judge_schema(ctx: JudgeContext, check: CheckSpec) -> CheckResult:
                             "into a vector or a computation unimputed)")
     if problems:
         return CheckResult.failed("; ".join(problems))
-    return CheckResult.passed(f"schema as expected ({len(fields)} columns)")
+    return CheckResult.passed(schema_summary(params, len(fields), len(df)))
+
+
+def schema_summary(params: dict, columns: int, rows: int) -> str:
+    """What a passed schema check found, in the terms it checked: columns and types, rows, vector sizes and
+    non-null columns (so a student reads what was judged, not only that it passed)."""
+    found = [f"{rows} rows" if "rows" in params else "",
+             ", ".join(f"{c} {t}" for c, t in dict(params.get("columns", {})).items()),
+             ", ".join(f"every '{c}' vector {n} long" for c, n in dict(params.get("vector_size", {})).items()),
+             f"no nulls in {', '.join(params['no_nulls'])}" if params.get("no_nulls") else ""]
+    return f"as asked ({columns} columns): " + "; ".join(part for part in found if part)
 
 
 def _plain(value: Any) -> Any:

@@ -73,13 +73,17 @@ def no_leakage(ctx, check):
     untraced = public.untraced(ctx, strict=False)
     if untraced:
         problems.append(untraced)
+    compared, skipped = [], []
     for rows, returned_folder in (("test_df", public.TRACE), ("train_df", RETURNED_ON_TRAIN)):
         returned, why = _features(ctx, returned_folder)
         if returned is None:
-            continue            # a model that cannot transform its rows is judged by the unseen-rows checks
+            skipped.append(rows)    # a model that cannot transform its rows is judged by the unseen-rows checks
+            continue
         refit, why = _features(ctx, REFIT["test" if rows == "test_df" else "train"])
         if refit is None:       # the pipeline cannot take the raw training rows: judged by the unseen-rows checks
+            skipped.append(rows)
             break
+        compared.append(rows)
         where = _first_difference(returned, refit, public._same)
         if where:
             problems.append(f"the returned model transforms {rows} differently from the same pipeline fitted on "
@@ -90,8 +94,12 @@ def no_leakage(ctx, check):
     if problems:
         return CheckResult.failed("; ".join(problems) + ": fit on train_df (all of it, nothing else), then "
                                   "transform both")
-    return CheckResult.passed("the returned model learnt no test-row category and transforms the test and "
-                              "training rows as the pipeline fitted on the training rows alone does")
+    if not compared:
+        return CheckResult.passed("the returned model learnt no test-row category (it could not transform the rows "
+                                  "to compare: the unseen-rows checks judge that)")
+    also = (f"; it could not transform {' or '.join(skipped)}, which the unseen-rows checks judge" if skipped else "")
+    return CheckResult.passed(f"the returned model learnt no test-row category and transforms {' and '.join(compared)} "
+                              f"as the pipeline fitted on the training rows alone does{also}")
 
 
 # ---- unseen rows the students never saw: eras and words computed here -------------------------------
