@@ -22,6 +22,7 @@ from autograder.checks.fixtures import fixture_rows
 from autograder.checks.sdk import ScoreRequest
 from autograder.results import CheckResult
 
+PIPELINE_TASK = "pipeline"          # saves the unfitted Pipeline build_feature_pipeline() returned
 FIT_TASK = "fit"                    # saves the model fit_and_transform() returned
 TEST_OUT_TASK = "unseen"            # saves the test_out it returned (the canary rows transformed)
 TEST_ROWS = "unseen_cars"           # the fixture given to fit_and_transform() as test_df
@@ -155,31 +156,68 @@ def _traced(ctx, check, judge):
 traced_schema_score_requests = traced_values_score_requests = trace_requests
 
 
-def _allowing_leaked(ctx, check, judge):
-    """``judge`` with the sizes asked for allowing for the categories only the test rows have that the model
-    learnt (a leak, which the leakage check judges: one slot more for each), so one mistake costs its own
-    check only; the message then says so."""
-    leaked = leaked_categories(ctx) if check.params.get("vector_size") else []
-    if not leaked:
+ASKED_HASH_FEATURES = 64            # HashingTF.numFeatures as the prompt (and q1_params) asks
+
+
+def hashed_size(model_dir: Path) -> int | None:
+    """numFeatures of the HashingTF saved under ``model_dir``, read from Spark's metadata files (None if the
+    folder holds none)."""
+    for meta in sorted(model_dir.rglob("metadata/part-*")):
+        try:
+            saved = json.loads(meta.read_text(encoding="utf-8").splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        if saved.get("class", "").endswith("HashingTF"):
+            value = saved.get("paramMap", {}).get("numFeatures", saved.get("defaultParamMap", {}).get("numFeatures"))
+            return int(value) if isinstance(value, (int, float)) else None
+    return None
+
+
+def charged_slots(ctx, leaks: bool = True) -> tuple[int, list[str]]:
+    """How much longer (or shorter) than asked the features vector is because of mistakes other checks
+    charge, and why: categories only the test rows have (a leak: q2_no_leakage) and another
+    HashingTF.numFeatures (q1_params). The size checks allow for them, so one mistake costs its own check.
+    ``leaks``: whether the vectors judged come from the model fit_and_transform() returned."""
+    extra, why = 0, []
+    leaked = leaked_categories(ctx) if leaks else []
+    if leaked:
+        extra += len(leaked)
+        why.append(f"the model learnt {', '.join(leaked)}, which only the test rows have; the leakage check judges that")
+    hashed = next((n for task in (PIPELINE_TASK, FIT_TASK) if (n := hashed_size(ctx.task_dir(task) / "stage"))), None)
+    if hashed is not None and hashed != ASKED_HASH_FEATURES:
+        extra += hashed - ASKED_HASH_FEATURES
+        why.append(f"HashingTF.numFeatures is {hashed}, not {ASKED_HASH_FEATURES}; q1_params judges that")
+    return extra, why
+
+
+def _allowing_charged(ctx, check, judge, leaks: bool = True):
+    """``judge`` with the sizes asked for adjusted by :func:`charged_slots`; the message then says why."""
+    extra, why = charged_slots(ctx, leaks) if check.params.get("vector_size") else (0, [])
+    if not why:
         return judge(ctx, check)
-    sizes = {col: size + len(leaked) for col, size in dict(check.params["vector_size"]).items()}
+    sizes = {col: size + extra for col, size in dict(check.params["vector_size"]).items()}
     result = judge(ctx, dataclasses.replace(check, params={**check.params, "vector_size": sizes}))
-    note = (f" (vectors {len(leaked)} longer than asked: the model learnt {', '.join(leaked)}, which only the "
-            "test rows have; the leakage check judges that)")
-    return dataclasses.replace(result, message=result.message + note)
+    return dataclasses.replace(result, message=f"{result.message} (vectors of {extra:+d} slots: {'; '.join(why)})")
 
 
 @sdk.takes(*SCHEMA_PARAMS)
 def traced_schema(ctx, check):
     """The "schema" check on test_out, once test_out is the returned model's own transform of test_df,
-    allowing for leaked categories."""
-    return _allowing_leaked(ctx, check, lambda c, k: _traced(c, k, judge_schema))
+    allowing for what other checks charge (:func:`charged_slots`)."""
+    return _allowing_charged(ctx, check, lambda c, k: _traced(c, k, judge_schema))
 
 
 @sdk.takes(*SCHEMA_PARAMS)
-def train_schema(ctx, check):
-    """The "schema" check on train_out, allowing for leaked categories."""
-    return _allowing_leaked(ctx, check, judge_schema)
+def charged_schema(ctx, check):
+    """The "schema" check on train_out, allowing for what other checks charge (:func:`charged_slots`)."""
+    return _allowing_charged(ctx, check, judge_schema)
+
+
+@sdk.takes(*SCHEMA_PARAMS)
+def scaled_schema(ctx, check):
+    """The "schema" check on the scaled run (its test rows are the resample's own, so a leak changes nothing
+    there), allowing for another HashingTF.numFeatures (q1_params)."""
+    return _allowing_charged(ctx, check, judge_schema, leaks=False)
 
 
 @sdk.takes(*VALUES_PARAMS)
