@@ -6,6 +6,7 @@ gets to say what the right answer is.
 """
 
 import json
+from pathlib import Path
 
 from autograder.checks import sdk
 from autograder.checks.outputs import declared_outputs, missing_role, predictions
@@ -21,9 +22,19 @@ ARROW_TO_SPARK = {"int64": "long", "int32": "integer", "int16": "short", "int8":
 # ------------------------------------------------------------------------------- reference predictions
 
 
+def deployed(ctx) -> tuple[Path, str]:
+    """(the saved model the batch job, the stream and the service are judged with, how to name it): the one
+    train_model() returned when its task succeeded (as the grader observed it), else the given
+    build_pipeline() that task given_model fitted."""
+    if ctx.outcome("model").get("status") == "ok":
+        return ctx.task_dir("model") / "stage", "the model from train_model()"
+    return (ctx.task_dir("given_model") / "stage",
+            "the given build_pipeline() fitted on the training rows (train_model() did not succeed)")
+
+
 def reference_requests(ctx, check):
     """One request shared by every check that needs it (identical requests are scored once)."""
-    return [ScoreRequest(model=ctx.task_dir("model") / "stage", data=ctx.data.train, out=ctx.scores / SCORES)]
+    return [ScoreRequest(model=deployed(ctx)[0], data=ctx.data.train, out=ctx.scores / SCORES)]
 
 
 def reference(ctx):
@@ -33,15 +44,15 @@ def reference(ctx):
     the prompt fixes only the outputs' names (``id``, ``prediction``, ``p_bad``)."""
     out = ctx.scores / SCORES
     outcome = ctx.scored(out)
+    model_dir, named = deployed(ctx)
     if outcome.get("status") != "ok":
-        return None, CheckResult.failed(f"the model from train_model() could not be loaded and scored in a fresh "
+        return None, CheckResult.failed(f"{named} could not be loaded and scored in a fresh "
                                         f"process: {outcome.get('message') or outcome.get('status')}")
-    model_dir = ctx.task_dir("model") / "stage"
     frame = predictions(ctx, out, model_dir)
     for role in ("prediction", "probability"):
         if role not in frame.columns:
-            return None, CheckResult.failed(f"{missing_role(declared_outputs(model_dir), role)} (the model from "
-                                            "train_model(), scored by the grader)")
+            return None, CheckResult.failed(f"{missing_role(declared_outputs(model_dir), role)} ({named}, scored "
+                                            "by the grader)")
     frame["p_bad"] = [float(v[1]) if v is not None and len(v) > 1 else float("nan") for v in frame["probability"]]
     return frame.rename(columns={ctx.spec.data.id_col: "id"})[list(COLUMNS)].set_index("id"), None
 
@@ -185,8 +196,7 @@ STREAM_PROBE, SERVE_PROBE = "stream-probe", "serve-probe"
 def probe_request(ctx, out: str, probe: str) -> ScoreRequest:
     """A probe of tasks.py run by the scoring process on the saved model and the public rows (one request
     shared by the checks that read it)."""
-    return ScoreRequest(model=ctx.task_dir("model") / "stage", data=ctx.data.train, out=ctx.scores / out,
-                        probe=f"tasks:{probe}")
+    return ScoreRequest(model=deployed(ctx)[0], data=ctx.data.train, out=ctx.scores / out, probe=f"tasks:{probe}")
 
 
 def observed(ctx, out: str, what: str):

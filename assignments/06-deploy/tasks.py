@@ -42,11 +42,22 @@ SERVED_ROWS = 20
 SHUFFLE_SEED = 6              # the valid rows are sent in this seeded shuffled order
 
 
+def given_model(ctx):
+    """Where train_model() did not succeed, the given build_pipeline() fitted here on the training rows and
+    saved: the batch job, the stream and the service are then judged with it, so that a missing or broken
+    train_model() costs Q1's checks only. Saves nothing when train_model() succeeded."""
+    if "model" in ctx.results:
+        return
+    ctx.save_stage(ctx.student("build_pipeline")().fit(ctx.dataframe("train")))
+
+
 def _model_path(ctx) -> str:
-    path = ctx.artifact_dir.parent / "model" / "stage"
-    if "model" not in ctx.results or not (path / "metadata").is_dir():
-        raise TaskFailed("skipped: it needs the model returned by train_model(), which did not succeed")
-    return str(path)
+    """The deployed model: train_model()'s, else the one given_model() fitted."""
+    for task in ("model", "given_model"):
+        path = ctx.artifact_dir.parent / task / "stage"
+        if task in ctx.results and (path / "metadata").is_dir():
+            return str(path)
+    raise TaskFailed("skipped: neither train_model() nor the given build_pipeline() gave a model")
 
 
 def request_rows(path, id_col: str):
