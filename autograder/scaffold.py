@@ -11,6 +11,7 @@ thresholds, and ``sparkgrade validate`` lists every TODO left. ``docs/authoring.
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from autograder.heldout import write_seed
 from autograder.errors import SparkgradeError
 from autograder.otter_master import Master, read_master
 from autograder.regions import derive_stub, has_regions
-from autograder.single_source import refresh_stub
+from autograder.single_source import refresh_stub, source_file
+from autograder.spec.parse import load_spec
 
 SLUG = re.compile(r"^\d\d-[a-z0-9][a-z0-9-]*$")
 MODULE = re.compile(r"^[a-z_][a-z0-9_]*\.py$")
@@ -87,34 +89,44 @@ def create(root: Path, slug: str, module: str, data: DataPlan) -> list[Path]:
 
 
 def create_from_otter(root: Path, slug: str, module: str, data: DataPlan, master: Path) -> tuple[list[Path], Master]:
-    """Write a new assignment whose single source and questions come from an otter master notebook; its
+    """Write a new assignment whose living source is an otter master notebook: the notebook is copied to
+    ``solutions/<slug>/`` and named in the spec (``master``), and at every load the single-source module and
+    the questions' titles, prompts and functions are read from it (:mod:`autograder.master_source`). Its
     checks are the instructor's to write (otter's tests run in the student's kernel and are not taken)."""
     folder, solution = _folders(root, slug, module)
     read = read_master(master)
     if not has_regions(read.source):
         raise SparkgradeError(f"{master} marks no solution (`# BEGIN SOLUTION` ... `# END SOLUTION` in a function, "
                               "or a line ending in `# SOLUTION`): the students' stub would be the whole reference")
-    questions = [{"name": q.name, "title": q.title, "functions": list(q.functions), "prompt": "\n" + q.prompt}
-                 for q in read.questions]
+    derive_stub(read.source, str(master))      # regions that do not pair up stop before any file is written
     values = {"slug": slug, "module": module, "data": data, "master_name": master.name, "no_checks_yet": True,
-              "questions": read.questions, "questions_toml": tomli_w.dumps({"questions": questions}, multiline_strings=True)}
-    docstring = f'"""Assignment {slug}, from {master.name}. TODO (instructor): one line on what the student builds."""\n\n'
-    derive_stub(docstring + read.source, str(master))      # regions that do not pair up stop before any file is written
+              "questions": read.questions,
+              "questions_toml": "\n".join(f"[[questions]]\n{tomli_w.dumps({'name': q.name})}" for q in read.questions)}
+    copied = solution / master.name
+    copied.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(master, copied)
     written = _write(root, folder, module, {folder / "assignment.toml": render("new/from_otter.toml.j2", **values),
-                                            folder / "mutants" / "mutants.toml": render("new/otter_mutants.toml.j2", **values),
-                                            solution / module: docstring + read.source})
-    return written, read
+                                            folder / "mutants" / "mutants.toml": render("new/otter_mutants.toml.j2", **values)},
+                     derived_source=True)
+    return [copied, *written], read
 
 
-def _write(root: Path, folder: Path, module: str, files: dict[Path, str]) -> list[Path]:
-    """Write ``files``, derive the stub from the single source, ignore it in git, draw the held-out seed."""
+def _write(root: Path, folder: Path, module: str, files: dict[Path, str], derived_source: bool = False) -> list[Path]:
+    """Write ``files``, derive the stub from the single source (and, with ``derived_source``, that source from
+    the master notebook the spec names, by loading the spec), ignore what is derived in git, draw the
+    held-out seed."""
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    derived = []
+    if derived_source:
+        load_spec(folder / "assignment.toml")        # writes the module (and the stub)
+        derived.append(source_file(folder, module))
     stub = refresh_stub(folder, module)
     assert stub is not None, "the skeleton's source has solution regions"
-    ignore_stub(root, stub)
-    return [*files, stub, write_seed(folder)]
+    for path in (*derived, stub):
+        ignore_stub(root, path)
+    return [*files, *derived, stub, write_seed(folder)]
 
 
 def ignore_stub(root: Path, stub: Path) -> None:

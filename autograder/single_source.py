@@ -31,12 +31,19 @@ def refresh_stub(assignment_folder: Path, module: str) -> Path | None:
     text = source.read_text(encoding="utf-8")
     if not has_regions(text):
         return None
-    stub, target = derive_stub(text, str(source)), Path(assignment_folder) / module
-    if target.is_file() and target.read_text(encoding="utf-8") == stub:
-        return target
+    target = Path(assignment_folder) / module
+    write_if_changed(target, derive_stub(text, str(source)))
+    return target
+
+
+def write_if_changed(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` unless it already holds it; atomically, so that readers in other processes
+    see the old file or the new, never half of one."""
+    if target.is_file() and target.read_text(encoding="utf-8") == text:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(stub)
+        out.write(text)
     os.chmod(temporary, 0o644)
-    os.replace(temporary, target)       # readers in other processes see the old stub or the new, never half
-    return target
+    os.replace(temporary, target)

@@ -99,3 +99,40 @@ def test_an_unclosed_block_names_the_notebook_and_writes_nothing(tmp_path, monke
                  "--positive", "bad", "--from-otter", str(master)]) == 2
     assert "the question block is never closed" in capsys.readouterr().err
     assert not (tmp_path / "assignments").exists()
+
+
+def test_the_master_stays_the_living_source(tmp_path, monkeypatch):
+    """After `new --from-otter`, the copied master is what the instructor edits: a changed prompt and a
+    changed solution line reach the questions, the reference module and the stub at the next load; what a
+    handout or bundle carries is the resolved spec, without the master."""
+    import tomllib
+
+    from autograder.build.pipeline import shipped_spec
+
+    monkeypatch.setenv("SPARKGRADE_ROOT", str(tmp_path))
+    assert main(["new", "07-loans", "--module", "loans.py", "--dataset", "credit", "--label", "status",
+                 "--positive", "bad", "--from-otter", str(master_notebook(tmp_path / "loans-master.ipynb"))]) == 0
+    living = tmp_path / "solutions" / "07-loans" / "loans-master.ipynb"
+    raw = tomllib.loads((tmp_path / "assignments" / "07-loans" / "assignment.toml").read_text())
+    assert raw["master"] == "loans-master.ipynb" and raw["questions"] == [{"name": "q1"}, {"name": "q2"}]
+    assert "/solutions/07-loans/loans.py" in (tmp_path / ".gitignore").read_text()     # derived, not kept in git
+    notebook = nbformat.read(str(living), as_version=4)
+    notebook.cells[5].source = "**Question 1.** Build the Pipeline\n\nA tree of depth 6 this year."
+    notebook.cells[7].source = BUILD.replace("maxDepth=4", "maxDepth=6")
+    nbformat.write(notebook, str(living))
+    spec = load_assignment("07-loans")
+    assert "depth 6 this year" in spec.questions[0].prompt and spec.questions[0].title == "Question 1. Build the Pipeline"
+    assert "DecisionTreeClassifier(maxDepth=6)" in (tmp_path / "solutions" / "07-loans" / "loans.py").read_text()
+    assert "maxDepth" not in (spec.path / "loans.py").read_text()
+    shipped = shipped_spec(spec)
+    assert "master" not in shipped and "depth 6 this year" in shipped["questions"][0]["prompt"]
+    assert shipped["questions"][1]["functions"] == ["fit_pipeline"]
+
+
+def test_a_missing_master_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARKGRADE_ROOT", str(tmp_path))
+    assert main(["new", "07-loans", "--module", "loans.py", "--dataset", "credit", "--label", "status",
+                 "--positive", "bad", "--from-otter", str(master_notebook(tmp_path / "loans-master.ipynb"))]) == 0
+    (tmp_path / "solutions" / "07-loans" / "loans-master.ipynb").unlink()
+    with pytest.raises(SparkgradeError, match=r"loans-master\.ipynb does not exist: the master notebook lives"):
+        load_assignment("07-loans")

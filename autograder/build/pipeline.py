@@ -19,6 +19,7 @@ from autograder.build.templating import render
 from autograder.build.worked import record
 from autograder.data import PreparedData
 from autograder.errors import SparkgradeError
+from autograder.master_source import MASTER_KEY, resolved_raw
 from autograder.registry import project_root
 from autograder.spec import AssignmentSpec
 
@@ -53,9 +54,14 @@ def min_python() -> str:
     return requires_python(project_root()).lstrip(">=~ ").split(",")[0].strip()
 
 
+def shipped_spec(spec: AssignmentSpec) -> dict:
+    """assignment.toml as a handout or a bundle carries it: resolved, needing no master notebook."""
+    return resolved_raw(tomllib.loads((spec.path / "assignment.toml").read_text(encoding="utf-8")), spec.questions)
+
+
 def public_spec_toml(spec: AssignmentSpec) -> str:
     """assignment.toml with only the public checks and the tasks they need."""
-    raw = tomllib.loads((spec.path / "assignment.toml").read_text(encoding="utf-8"))
+    raw = shipped_spec(spec)
     public = spec.public_checks()
     keep_tasks = {t.name for t in spec.tasks_for(public)}
     raw["checks"] = [c for c in raw["checks"] if c["name"] in {p.name for p in public}]
@@ -153,6 +159,9 @@ def build_bundle(spec: AssignmentSpec, data: PreparedData, dest: Path) -> None:
     (dest / "README.md").write_text(render("gradescope/README.md.j2", **values), encoding="utf-8")
     shutil.copytree(spec.path, source / "assignments" / spec.slug,
                     ignore=shutil.ignore_patterns("mutants", "__pycache__", "*.pyc", "README.md"))
+    if MASTER_KEY in tomllib.loads((spec.path / "assignment.toml").read_text(encoding="utf-8")):
+        (source / "assignments" / spec.slug / "assignment.toml").write_text(tomli_w.dumps(shipped_spec(spec)),
+                                                                             encoding="utf-8")
     prepared = source / "prepared" / spec.slug
     for path in (data.train, data.sample, *data.hidden_files()):
         target = prepared / path.relative_to(data.root)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Collection, Mapping
 
 from autograder.errors import SpecError
+from autograder.master_source import living_master, refresh_module, with_master_questions
 from autograder.single_source import refresh_stub
 from autograder.spec.model import (HELDOUT_KINDS, OBSERVED, SAVE_MODES, TASK_ARGS, VISIBILITIES, AssignmentSpec, BoxSpec,
                                    CheckSpec, DataSpec, QuestionSpec, TargetView, TaskSpec)
@@ -181,7 +182,8 @@ def parse_spec(path: Path, raw: Mapping[str, Any], check_kinds: Collection[str] 
         check_kinds = KINDS
     r = TableReader(path, "", raw)
     r.reject_unknown({"slug", "title", "module", "summary", "time_limit_s", "memory_mb", "data",
-                      "questions", "tasks", "checks", "spark_connect", "packages", "box", "child_observed_max"})
+                      "questions", "tasks", "checks", "spark_connect", "packages", "box", "child_observed_max",
+                      "master"})
     folder = path.parent
     slug = r.get("slug", str)
     if slug != folder.name:
@@ -249,6 +251,11 @@ def load_spec(path: Path, check_kinds: Collection[str] | None = None) -> Assignm
         raise SpecError(path, "<file>", "does not exist; every assignment folder needs an assignment.toml")
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(path, "<syntax>", f"is not valid TOML ({exc})")
+    master = living_master(path, raw)
+    if master is not None:                    # the master notebook is the source: questions' text and module
+        raw = with_master_questions(raw, master[1])
     spec = parse_spec(path, raw, check_kinds)
+    if master is not None:
+        refresh_module(spec.path, spec.module, spec.title, master[1])
     refresh_stub(spec.path, spec.module)      # a single-source assignment's stub follows its source
     return spec
