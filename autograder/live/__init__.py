@@ -68,7 +68,8 @@ def check_live(spec: AssignmentSpec, namespace: dict, spark, questions: tuple[st
         run = run_tasks(live_spec, spec.tasks_for(checks), namespace, spark, data, workdir / "artifacts", memo)
         ctx = JudgeContext(spec=live_spec, artifacts=workdir / "artifacts", scores=workdir / "scores", data=data,
                            spark_factory=lambda: spark)
-        results, notes = judge(live_spec, checks, ctx, run, namespace, workdir, standbys)
+        results, notes = judge(live_spec, checks, ctx, run, namespace, workdir, standbys,
+                               memo.scoring if memo is not None else None)
     finally:
         if keep is not None:
             shutil.copytree(workdir, keep, dirs_exist_ok=True)

@@ -10,7 +10,8 @@ from pathlib import Path
 from autograder.checks import CHECK_KINDS, judge_check
 from autograder.checks.context import JudgeContext
 from autograder.data import PreparedData
-from autograder.live.fresh import Standbys, score_in_fresh_process
+from autograder.live.fresh import Standbys, score_in_fresh_process, student_objects
+from autograder.live.memo import ScoringMemo
 from autograder.live.tasks import LiveRun, _student_names, task_label
 from autograder.results import CheckResult
 from autograder.spec import AssignmentSpec, CheckSpec
@@ -44,8 +45,10 @@ def _task_problem(spec: AssignmentSpec, run: LiveRun, check: CheckSpec) -> Check
 
 
 def judge(spec: AssignmentSpec, checks: tuple[CheckSpec, ...], ctx: JudgeContext, run: LiveRun,
-          namespace: dict, workdir: Path, standbys: Standbys | None = None) -> tuple[list[CheckResult], list[str]]:
-    """Every check's verdict from the artifacts, by the same judges the autograder uses."""
+          namespace: dict, workdir: Path, standbys: Standbys | None = None,
+          scoring: ScoringMemo | None = None) -> tuple[list[CheckResult], list[str]]:
+    """Every check's verdict from the artifacts, by the same judges the autograder uses; the fresh process's
+    outputs are reused from ``scoring`` when nothing it would score has changed."""
     from autograder.runner import unique_requests
 
     notes: list[str] = []
@@ -56,11 +59,14 @@ def judge(spec: AssignmentSpec, checks: tuple[CheckSpec, ...], ctx: JudgeContext
     if not Path(held_out).exists() and any(r["data"] == held_out for r in requests):
         stand_in = str(held_out_stand_in(spec, ctx.data, workdir))
         requests = [{**r, "data": stand_in} if r["data"] == held_out else r for r in requests]
-    if requests:
+    key = scoring.key(requests, student_objects(namespace)[0]) if requests and scoring is not None else None
+    if requests and not (key and scoring.recall(key, requests)):
         notes += score_in_fresh_process(requests, namespace, spec.data.id_col, workdir / "fresh",
                                         standby=standbys.take() if standbys is not None else None)
         if standbys is not None:
             standbys.start()            # the next check's, warming up while the student works
+        if key:
+            scoring.keep(key, requests)
     results = []
     for check in checks:
         t0 = time.monotonic()

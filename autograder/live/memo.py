@@ -59,6 +59,7 @@ class TaskMemo:
         self.folder = folder
         self._kept: dict[str, _Kept] = {}
         self._latest: dict[str, str] = {}
+        self.scoring = ScoringMemo(folder / ".scoring")      # the fresh process's last outputs
 
     def key(self, task: TaskSpec, namespace: dict, spark, dependency_keys: list[str | None],
             data: list[Path]) -> str | None:
@@ -104,3 +105,55 @@ class TaskMemo:
         shutil.copytree(artifact_dir, target, symlinks=True)
         self._kept[key] = _Kept(target, dict(outcome), result)
         self._latest[task] = key
+
+
+def _tree_digest(folder: Path) -> str:
+    """A hash of every file under ``folder``: relative paths and bytes (a saved model: a few MB)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class ScoringMemo:
+    """What the fresh scoring process wrote for the last scoring job, by key: the same student objects
+    (pickled by value, as the process receives them), the same saved model files and the same requests
+    score the same, so an immediate re-check (no code, no model changed) reuses the outputs instead of
+    waiting for the next fresh process to start. Only the latest job is kept."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._latest: str | None = None
+
+    def key(self, requests: list[dict], payload: bytes) -> str:
+        digest = hashlib.sha256(payload)
+        for request in requests:
+            model = Path(request["model"])
+            shape = {k: v for k, v in request.items() if k not in ("model", "out")}
+            digest.update(json.dumps([shape, _tree_digest(model) if model.is_dir() else str(model),
+                                      _files([Path(request["data"])]) if request.get("data") else None],
+                                     sort_keys=True, default=str).encode())
+        return digest.hexdigest()
+
+    def recall(self, key: str, requests: list[dict]) -> bool:
+        """Copy the outputs kept under ``key`` to each request's ``out`` folder; False if none are kept."""
+        if key != self._latest:
+            return False
+        for i, request in enumerate(requests):
+            out = Path(request["out"])
+            if out.exists():
+                shutil.rmtree(out)
+            shutil.copytree(self.folder / key / str(i), out, symlinks=True)
+        return True
+
+    def keep(self, key: str, requests: list[dict]) -> None:
+        """Keep each request's outputs under ``key`` in place of the job kept before."""
+        if self.folder.exists():
+            shutil.rmtree(self.folder)
+        for i, request in enumerate(requests):
+            out = Path(request["out"])
+            if out.is_dir():
+                shutil.copytree(out, self.folder / key / str(i), symlinks=True)
+            else:
+                return              # an output is missing: nothing worth remembering
+        self._latest = key

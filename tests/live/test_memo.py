@@ -118,3 +118,26 @@ def test_a_recheck_runs_only_what_changed_with_the_verdicts_of_a_first_check(roo
     kernel("def save_model(model, path):\n    model.stages[-1].write().overwrite().save(path)\n", "edit", ns)
     assert check("q4")["q4_reload"] == "failed"               # the edited save_model ran, on the kept model
     assert fits.read_text().count("fit") == 1                 # q4 fitted nothing: q3's model was kept
+
+
+@pytest.mark.slow
+def test_an_unchanged_recheck_reuses_the_fresh_process_outputs(root, spark, tmp_path, monkeypatch):
+    """Checking q4 again with nothing changed reuses what the fresh process wrote (no process waited for);
+    an edit to the code it receives scores again, with the verdict the edit earns."""
+    import autograder.live.judging as judging
+
+    spec = load_assignment("02-pipelines")
+    ns = kernel((root / "solutions" / spec.slug / spec.module).read_text(encoding="utf-8"), "reference")
+    memo = TaskMemo(tmp_path / "memo")
+    runs = []
+    real = judging.score_in_fresh_process
+    monkeypatch.setattr(judging, "score_in_fresh_process", lambda *a, **k: runs.append(1) or real(*a, **k))
+
+    def check() -> dict[str, str]:
+        return {c.name: c.status.value for c in check_live(spec, ns, spark, ("q4",), memo=memo).checks}
+
+    first = check()
+    assert set(first.values()) == {"passed"} and len(runs) == 1, first
+    assert check() == first and len(runs) == 1               # nothing changed: the outputs are reused
+    kernel("def save_model(model, path):\n    model.stages[-1].write().overwrite().save(path)\n", "edit", ns)
+    assert check()["q4_reload"] == "failed" and len(runs) == 2
