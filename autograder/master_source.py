@@ -42,7 +42,7 @@ def with_master_questions(raw: Mapping[str, Any], master: Master) -> dict[str, A
     found = {q.name: q for q in master.questions}
     questions = []
     for entry in raw.get("questions", []):
-        q = found.get(entry.get("name")) if isinstance(entry, Mapping) else None
+        q = found.get(str(entry.get("name"))) if isinstance(entry, Mapping) else None
         filled = {"title": q.title, "prompt": "\n" + q.prompt, "functions": list(q.functions)} if q else {}
         questions.append({**filled, **entry} if isinstance(entry, Mapping) else entry)
     return {**raw, "questions": questions}

@@ -59,13 +59,14 @@ def judge(spec: AssignmentSpec, checks: tuple[CheckSpec, ...], ctx: JudgeContext
     if not Path(held_out).exists() and any(r["data"] == held_out for r in requests):
         stand_in = str(held_out_stand_in(spec, ctx.data, workdir))
         requests = [{**r, "data": stand_in} if r["data"] == held_out else r for r in requests]
-    key = scoring.key(requests, student_objects(namespace)[0]) if requests and scoring is not None else None
-    if requests and not (key and scoring.recall(key, requests)):
+    key = scoring.key(requests, student_objects(namespace)[0]) if requests and scoring is not None else ""
+    reused = scoring is not None and bool(key) and scoring.recall(key, requests)
+    if requests and not reused:
         notes += score_in_fresh_process(requests, namespace, spec.data.id_col, workdir / "fresh",
                                         standby=standbys.take() if standbys is not None else None)
         if standbys is not None:
             standbys.start()            # the next check's, warming up while the student works
-        if key:
+        if scoring is not None and key:
             scoring.keep(key, requests)
     results = []
     for check in checks:
