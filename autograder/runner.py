@@ -99,7 +99,9 @@ class Grader:
         finally:
             if not self.keep_workdir:
                 remove_tree(workdir, ignore_errors=True)
-        lost = self.server is not None and self.server.lost_since(generation)
+        # died, restarted, or no longer answering a query (a client stopped its SparkContext): what the
+        # grading did on it cannot be trusted
+        lost = self.server is not None and (self.server.lost_since(generation) or not self.server.responsive())
         refused_now = self.server is not None and self.server.refusals() > refused
         fallback = self.spark_options.remote and self.local_fallback and (
             SERVER_LOST_NOTE if lost else JVM_FALLBACK_NOTE if refused_now or needs_jvm(results, notes)
@@ -202,6 +204,8 @@ class Grader:
             yield self.spark_options.to_dict()
             return
         options = replace(self.spark_options, remote=with_session(self.spark_options.remote))
+        if self.server is not None:
+            self.server.allow_sessions(session_ids(options.remote, restarts))
         try:
             yield options.to_dict()
         finally:

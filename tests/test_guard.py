@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.javac import javac
+from autograder.spark import session_ids, with_session
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(javac() is None, reason="no javac: class runs use local Spark")]
 
@@ -66,8 +67,10 @@ def test_client_code_is_refused_counted_and_never_runs(connect_server, tmp_path)
     with zipfile.ZipFile(jar, "w") as out:
         out.write(build / "Planted.class", "Planted.class")
     jar.chmod(0o644)
+    url = with_session(connect_server.url)
+    connect_server.allow_sessions(session_ids(url, 0))
     before = connect_server.refusals()
-    done = subprocess.run([sys.executable, "-c", CLIENT, connect_server.url, str(jar)], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", CLIENT, url, str(jar)], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
@@ -81,3 +84,20 @@ def test_client_code_is_refused_counted_and_never_runs(connect_server, tmp_path)
     assert connect_server.refusals() >= before + len(refused)      # each counted: the grading is redone locally
     assert not list((connect_server.workdir / "server").rglob("PLANTED-RAN"))
     assert connect_server.alive()
+
+
+def test_a_session_the_grader_did_not_open_is_refused_and_counted(connect_server):
+    """A child's extra session (a streaming query in it would outlive the child's grading) is refused; the
+    grader's own session works."""
+    code = ("import sys\nfrom pyspark.sql import SparkSession\n"
+            "s = SparkSession.builder.remote(sys.argv[1]).getOrCreate()\nprint(s.range(3).count())\n")
+    before = connect_server.refusals()
+    foreign = subprocess.run([sys.executable, "-c", code, with_session(connect_server.url)], capture_output=True,
+                             text=True, timeout=300)
+    assert foreign.returncode != 0 and "SPARKGRADE_REFUSED" in foreign.stderr, foreign.stderr[-2000:]
+    assert connect_server.refusals() > before
+    opened = with_session(connect_server.url)
+    connect_server.allow_sessions(session_ids(opened, 0))
+    own = subprocess.run([sys.executable, "-c", code, opened], capture_output=True, text=True, timeout=300)
+    assert own.returncode == 0 and own.stdout.strip().endswith("3"), own.stderr[-2000:]
+    assert connect_server.responsive()

@@ -5,7 +5,8 @@ Spark 4.3: ``ADD JAR`` of a jar written into a student's work folder, then ``CRE
 AS 'Cls'`` and ``SELECT f(1)``, ran the class's static initialiser in the server JVM, the process that
 writes every student's files. Two Java classes close that (``java/SqlGuard.java``: a check rule refusing
 ADD JAR / ARCHIVE / FILE and class-backed CREATE FUNCTION before they run; ``java/ConnectGuard.java``: a
-gRPC interceptor refusing the AddArtifacts call and plans carrying Scala or Java UDFs). Each refusal is
+gRPC interceptor refusing the AddArtifacts call, plans carrying Scala or Java UDFs, and requests of any
+session the grader did not open, so that nothing a child starts outlives its grading). Each refusal is
 counted in the server's refusals file (``java/Refusals.java``), so the grading is graded again with
 local Spark, like a Python UDF (:mod:`autograder.engine.python_workers`). Without ``javac`` there is no
 guard, and class runs use local Spark.
@@ -20,6 +21,7 @@ from autograder.engine.javac import SOURCES, compiled_jar
 GUARD_SOURCES = [SOURCES / name for name in ("Refusals.java", "SqlGuard.java", "ConnectGuard.java")]
 SQL_GUARD_CLASS = "sparkgrade.SqlGuard"
 CONNECT_GUARD_CLASS = "sparkgrade.ConnectGuard"
+SESSIONS_ENV = "SPARKGRADE_SESSIONS"     # the file of the sessions the grader opened (ConnectGuard.Sessions)
 REFUSED_SIGN = "SPARKGRADE_REFUSED"      # in every refusal's message (java/Refusals.java)
 NO_GUARD = ("the shared Spark Connect server needs the JDK's javac to build its guard (sparkgrade's Java classes that keep client code out of its JVM); install a JDK (openjdk-17-jdk-headless) or grade with --engine local")
 

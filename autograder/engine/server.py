@@ -19,13 +19,15 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
 from autograder.engine.cds import ServerArchive
-from autograder.engine.guard import NO_GUARD, guard_confs, guard_jar
+from autograder.engine.guard import NO_GUARD, SESSIONS_ENV, guard_confs, guard_jar
 from autograder.engine.localfs import FS_CLASS, local_fs_jar
 from autograder.engine.python_workers import REFUSALS_ENV, install_refuser, refusal_count
+from autograder.engine.sessions import answers_query
 from autograder.registry import project_root
 from autograder.spark import SparkOptions, settings
 from autograder.walk import remove_tree
@@ -56,8 +58,13 @@ SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 # them). Restricted mode rejects reflect/java_method/try_reflect (a static Java method such as
 # java.lang.System.exit called from SQL) and TRANSFORM ... USING scripts at analysis; the empty allow-list
 # pattern would allow every method, so it names none that exists.
-SERVER_SQL_GUARDS = {"spark.sql.restrictedMode.enabled": "true", "spark.sql.reflect.allowList": "^$"}
+# JDBC: Spark ships the embedded Derby engine, whose SQL (run by a JDBC read's sessionInitStatement) can
+# install a jar and call its Java (measured: a student's jar ran in the server JVM and deleted classmates'
+# outputs); with the generic ("basic") connection provider disabled, no JDBC connection opens at all.
+SERVER_SQL_GUARDS = {"spark.sql.restrictedMode.enabled": "true", "spark.sql.reflect.allowList": "^$",
+                     "spark.sql.sources.disabledJdbcConnProviderList": "basic"}
 LIVENESS_PROBE_S = 2.0          # how often the port is probed, beyond the process check
+RESPONSE_TIMEOUT_S = 120.0      # a one-row query on an idle server takes well under a second
 
 # The server's log: warnings and errors only. At Spark's default (INFO) it wrote about 9,000 lines per
 # graded submission (125,000 for 14), which for a class of a few hundred is hundreds of MB of log.
@@ -113,6 +120,8 @@ class ConnectServer:
         self._probed = (0.0, True)      # (when, whether the port answered)
         self._release = threading.Event()   # set to let the thread that started the running server end
         self._refusals: Path | None = None  # the file refusals are counted in (Python workers, the guard)
+        self._sessions: Path | None = None  # the sessions the grader opened (the guard allows only these)
+        self._sessions_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -169,10 +178,13 @@ class ConnectServer:
         self.token = secrets.token_hex(8)
         refuser = install_refuser(jvm_dir)
         self._refusals = area.home / "refused"      # its own area: no child sees it
+        self._sessions = area.home / "sessions"
+        self._sessions.write_text("", encoding="utf-8")
         env = child_env({MARKER: self.token, "HOME": str(area.home), "TMPDIR": str(area.tmp),
                          "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_DIRS": str(area.tmp),
                          "SPARK_CONF_DIR": str(conf_dir), "PYSPARK_PYTHON": str(refuser),
-                         "PYSPARK_DRIVER_PYTHON": str(refuser), REFUSALS_ENV: str(self._refusals)})
+                         "PYSPARK_DRIVER_PYTHON": str(refuser), REFUSALS_ENV: str(self._refusals),
+                         SESSIONS_ENV: str(self._sessions)})
         env.pop("PYTHONHASHSEED", None)
         command = self.command(area.tmp, guard, jar, f"-Dlog4j2.configurationFile={log_config} "
                                               f"{self.archive.options(area.home)}".strip())
@@ -220,6 +232,22 @@ class ConnectServer:
             self._probed = (time.monotonic(), answered)
         return answered
 
+    def responsive(self) -> bool:
+        """Whether the server is alive and runs a real query (:func:`answers_query`): a client that stopped
+        the server's SparkContext leaves its process and port up, and every later grading on it would fail."""
+        if not self.alive():
+            return False
+        session = str(uuid.uuid4())
+        self.allow_sessions([session])
+        return answers_query(self.url, session, timeout_s=RESPONSE_TIMEOUT_S)
+
+    def allow_sessions(self, session_ids: list[str]) -> None:
+        """Let these sessions use the server (its guard refuses any other: a child that opens a session of
+        its own is graded again with local Spark, and nothing it starts outlives its grading)."""
+        if self._sessions is not None:
+            with self._sessions_lock, open(self._sessions, "a", encoding="utf-8") as fh:
+                fh.write("".join(f"{s}\n" for s in session_ids))
+
     def refusals(self) -> int:
         """How many Python workers the server has refused so far (a grading that saw this number rise used a
         Python UDF: graded again with local Spark)."""
@@ -231,10 +259,10 @@ class ConnectServer:
         return generation != self.generation or not self.alive()
 
     def ensure_alive(self) -> int:
-        """Restart the server if it died (on the same port, with the same work root); return the current
-        generation. Thread-safe: concurrent callers restart it once."""
+        """Restart the server if it died or answers no query (on the same port, with the same work root);
+        return the current generation. Thread-safe: concurrent callers restart it once."""
         with self._lock:
-            if self.alive() or self.gone:
+            if self.gone or self.responsive():
                 return self.generation
             self._kill()
             self.generation += 1

@@ -1,5 +1,9 @@
 package sparkgrade;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.sparkproject.connect.grpc.ForwardingServerCallListener;
@@ -13,7 +17,8 @@ import org.sparkproject.connect.protobuf.Message;
 
 /** spark.connect.grpc.interceptor.classes of the shared server: it refuses what would put a client's JVM
  *  code into the server (the AddArtifacts call: jars, classes, files copied to the server's file system)
- *  and any plan that carries a Scala or Java UDF (a Java-serialized payload, or a class loaded by name). */
+ *  and any plan that carries a Scala or Java UDF (a Java-serialized payload, or a class loaded by name),
+ *  and any request of a session the grader did not open (a child's extra session would outlive it). */
 public final class ConnectGuard implements ServerInterceptor {
     static final Set<String> REFUSED_MESSAGES = Set.of("ScalarScalaUDF", "JavaUDF");
 
@@ -31,7 +36,7 @@ public final class ConnectGuard implements ServerInterceptor {
 
             @Override
             public void onMessage(Q message) {
-                String found = message instanceof Message ? refusedIn((Message) message) : null;
+                String found = message instanceof Message ? refused((Message) message) : null;
                 if (found != null) {
                     refused = true;
                     call.close(Status.PERMISSION_DENIED.withDescription(Refusals.refuse(found)), new Metadata());
@@ -48,6 +53,48 @@ public final class ConnectGuard implements ServerInterceptor {
             }
         };
     }
+
+    /** Why {@code message} is refused (a session the grader did not open, a refused message type), or null. */
+    static String refused(Message message) {
+        FieldDescriptor field = message.getDescriptorForType().findFieldByName("session_id");
+        if (field != null && field.getJavaType() == FieldDescriptor.JavaType.STRING) {
+            String session = (String) message.getField(field);
+            if (!session.isEmpty() && !SESSIONS.allows(session)) {
+                return "a session the grader did not open";
+            }
+        }
+        return refusedIn(message);
+    }
+
+    /** The sessions the grader opened, one id per line in the file named by SPARKGRADE_SESSIONS (the grader
+     *  appends an id before a child may use it); no such file named: every session is allowed. */
+    static final class Sessions {
+        private final Path file;
+        private long seen = -1;
+        private Set<String> ids = Set.of();
+
+        Sessions(String file) {
+            this.file = file == null || file.isEmpty() ? null : Path.of(file);
+        }
+
+        synchronized boolean allows(String session) {
+            if (file == null) {
+                return true;
+            }
+            try {
+                long size = Files.size(file);
+                if (size != seen) {          // the grader only appends: a new size is a new list
+                    ids = new HashSet<>(Files.readAllLines(file));
+                    seen = size;
+                }
+            } catch (IOException e) {
+                return false;
+            }
+            return ids.contains(session);
+        }
+    }
+
+    static final Sessions SESSIONS = new Sessions(System.getenv("SPARKGRADE_SESSIONS"));
 
     /** The name of the first refused message type in {@code message}'s tree, or null. */
     static String refusedIn(Message message) {
