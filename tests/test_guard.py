@@ -1,6 +1,6 @@
 """The shared server's guard (autograder.engine.guard): no code a client sends runs in the server's JVM.
-A real client of the session's server tries every way in measured on Spark 4.3; each is refused and
-counted, the class it shipped never runs, and ordinary SQL still works."""
+A real client of the session's server tries every way in measured on Spark 4.3 (JDBC to the embedded
+Derby included); each is refused, the class it shipped never runs, and ordinary SQL still works."""
 
 import json
 import subprocess
@@ -39,6 +39,8 @@ CLIENT = textwrap.dedent("""
         "create function using jar": lambda: spark.sql(f"CREATE TEMPORARY FUNCTION p2 AS 'Planted' USING JAR '{jar}'"),
         "addArtifacts": lambda: spark.addArtifacts(jar),
         "registerJavaFunction": lambda: spark.udf.registerJavaFunction("planted3", "Planted"),
+        "jdbc": lambda: spark.read.format("jdbc").option("url", "jdbc:derby:memory:guard;create=true")
+                        .option("dbtable", "SYSIBM.SYSDUMMY1").load().collect(),
         "ordinary": lambda: spark.range(4).createOrReplaceTempView("v") or spark.sql("SELECT sum(id) AS s FROM v").collect(),
         "sql function": lambda: spark.sql("CREATE TEMPORARY FUNCTION plus1(x INT) RETURNS INT RETURN x + 1").collect(),
     }
@@ -76,6 +78,7 @@ def test_client_code_is_refused_counted_and_never_runs(connect_server, tmp_path)
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
     refused = ("add jar", "add file", "create function", "create function using jar", "addArtifacts",
                "registerJavaFunction")
+    assert outcome["jdbc"] != "allowed", outcome    # no JDBC connection opens (Derby's SQL can run a jar)
     for name in refused:
         assert outcome[name] != "allowed", (name, outcome)
     for name in ("add jar", "create function", "addArtifacts"):
