@@ -39,6 +39,7 @@ class DataPlan:
     positive: str | None
     numeric: tuple[str, ...]        # numeric features (imputed where they have nulls)
     categorical: tuple[str, ...]    # string features (indexed with handleInvalid="keep", one-hot encoded)
+    null_labels: int = 0            # rows without a label: the reference fits without them
 
     @property
     def classification(self) -> bool:
@@ -63,7 +64,7 @@ def plan(dataset: str, label: str, positive: str | None, id_col: str = "id") -> 
     numeric = tuple(c for c in features if pd.api.types.is_numeric_dtype(frame[c]))
     # Text columns with missing values are object columns that pandas does not call strings: judge the values.
     categorical = tuple(c for c in features if c not in numeric and pd.api.types.is_string_dtype(frame[c].dropna()))
-    return DataPlan(dataset, label, positive, numeric, categorical)
+    return DataPlan(dataset, label, positive, numeric, categorical, int(frame[label].isna().sum()))
 
 
 def _folders(root: Path, slug: str, module: str) -> tuple[Path, Path]:
