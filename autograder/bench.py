@@ -84,7 +84,7 @@ def bench(spec: AssignmentSpec, root: Path, n: int = 0, workers: int = 0) -> dic
             options = SparkOptions(remote=server.url) if server else SparkOptions()
             t0 = time.monotonic()
             warm = grade_class(spec, folder, Path(tmp) / "warm", options, workers=workers, progress=False,
-                               work_root=server.work_root if server else None)
+                               work_root=server.work_root if server else None, server=server)
             warm_s = time.monotonic() - t0
         finally:
             if server is not None:

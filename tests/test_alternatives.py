@@ -70,7 +70,7 @@ def test_alternatives_earn_exactly_their_declared_checks(request, tmp_path, slug
     server = request.getfixturevalue("connect_server") if spec.spark_connect else None
     options = SparkOptions(remote=server.url) if server else SparkOptions()
     result = grade_class(spec, klass, tmp_path / "graded", options, workers=2, progress=False,
-                         work_root=server.work_root if server else None)
+                         work_root=server.work_root if server else None, server=server)
     assert outcome_problems(spec, cases, result.reports) == {}
 
 

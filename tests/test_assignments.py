@@ -48,7 +48,7 @@ def test_reference_stub_and_mutants(request, root, tmp_path, slug, with_mutants)
     server = request.getfixturevalue("connect_server") if spec.spark_connect else None
     options = SparkOptions(remote=server.url) if server else SparkOptions()
     result = grade_class(spec, klass, tmp_path / "graded", options, workers=2, progress=False,
-                         work_root=server.work_root if server else None)
+                         work_root=server.work_root if server else None, server=server)
     reports = result.reports
     problems = {"reference": expect_full(reports["reference"]), "stub": expect_stub(reports["stub"])}
     problems.update({f"mutant_{n}": expect_lost(reports[f"mutant_{n}"], m.lost) for n, m in mutants.items()})

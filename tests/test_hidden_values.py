@@ -168,7 +168,7 @@ def case_reports(request, tmp_path_factory):
             server = request.getfixturevalue("connect_server") if spec.spark_connect else None
             options = SparkOptions(remote=server.url) if server else SparkOptions()
             result = grade_class(spec, klass, root / "graded", options, workers=2, progress=False,
-                                 work_root=server.work_root if server else None)
+                                 work_root=server.work_root if server else None, server=server)
             graded[slug] = result.reports
         return graded[slug]
 
