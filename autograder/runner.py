@@ -203,13 +203,13 @@ class Grader:
         if not self.spark_options.remote:
             yield self.spark_options.to_dict()
             return
-        options = replace(self.spark_options, remote=with_session(self.spark_options.remote))
+        remote = with_session(self.spark_options.remote)
         if self.server is not None:
-            self.server.allow_sessions(session_ids(options.remote, restarts))
+            self.server.allow_sessions(session_ids(remote, restarts))
         try:
-            yield options.to_dict()
+            yield replace(self.spark_options, remote=remote).to_dict()
         finally:
-            release_sessions(options.remote, session_ids(options.remote, restarts))
+            release_sessions(remote, session_ids(remote, restarts))
 
 
 # A stopped session's id is closed for good on the server, so code that stops the session and then
