@@ -96,7 +96,7 @@ def test_filled_notebook_earns_full_marks(request, root, tmp_path, slug):
     server = request.getfixturevalue("connect_server") if spec.spark_connect else None
     options = SparkOptions(remote=server.url) if server else SparkOptions()
     result = grade_class(spec, tmp_path / "class", tmp_path / "graded", options, workers=1, progress=False,
-                         work_root=server.work_root if server else None)
+                         work_root=server.work_root if server else None, server=server)
     (report,) = result.reports.values()
     lost = {c.name: (c.status.value, c.message[:300]) for c in report.checks if c.status is not Status.PASSED}
     assert lost == {} and report.score == report.max_score == spec.total_points
