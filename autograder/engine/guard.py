@@ -14,6 +14,7 @@ guard, and class runs use local Spark.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from autograder.engine.javac import SOURCES, compiled_jar
@@ -35,3 +36,23 @@ def guard_jar(cache_dir: Path, spark_home: Path, build: bool = True) -> Path | N
 def guard_confs() -> dict[str, str]:
     """The server's Spark confs that install the guard (its jar must be on the driver's class path)."""
     return {"spark.sql.extensions": SQL_GUARD_CLASS, "spark.connect.grpc.interceptor.classes": CONNECT_GUARD_CLASS}
+
+
+class AllowedSessions:
+    """The file of the session ids the grader opened, which ConnectGuard reads (it serves no other
+    session): emptied at each start of the server, appended to before each child."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self._lock = threading.Lock()
+
+    def reset(self, path: Path) -> Path:
+        """Start an empty list at ``path`` (the server's own area, which no child sees)."""
+        self.path = path
+        path.write_text("", encoding="utf-8")
+        return path
+
+    def allow(self, session_ids: list[str]) -> None:
+        if self.path is not None:
+            with self._lock, open(self.path, "a", encoding="utf-8") as fh:
+                fh.write("".join(f"{s}\n" for s in session_ids))

@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from autograder.engine.cds import ServerArchive
-from autograder.engine.guard import NO_GUARD, SESSIONS_ENV, guard_confs, guard_jar
+from autograder.engine.guard import NO_GUARD, SESSIONS_ENV, AllowedSessions, guard_confs, guard_jar
 from autograder.engine.localfs import FS_CLASS, local_fs_jar
 from autograder.engine.python_workers import REFUSALS_ENV, install_refuser, refusal_count
 from autograder.engine.sessions import answers_query
@@ -120,8 +120,7 @@ class ConnectServer:
         self._probed = (0.0, True)      # (when, whether the port answered)
         self._release = threading.Event()   # set to let the thread that started the running server end
         self._refusals: Path | None = None  # the file refusals are counted in (Python workers, the guard)
-        self._sessions: Path | None = None  # the sessions the grader opened (the guard allows only these)
-        self._sessions_lock = threading.Lock()
+        self.sessions = AllowedSessions()   # the sessions the grader opened (the guard allows only these)
 
     @property
     def url(self) -> str:
@@ -178,13 +177,11 @@ class ConnectServer:
         self.token = secrets.token_hex(8)
         refuser = install_refuser(jvm_dir)
         self._refusals = area.home / "refused"      # its own area: no child sees it
-        self._sessions = area.home / "sessions"
-        self._sessions.write_text("", encoding="utf-8")
         env = child_env({MARKER: self.token, "HOME": str(area.home), "TMPDIR": str(area.tmp),
                          "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_DIRS": str(area.tmp),
                          "SPARK_CONF_DIR": str(conf_dir), "PYSPARK_PYTHON": str(refuser),
                          "PYSPARK_DRIVER_PYTHON": str(refuser), REFUSALS_ENV: str(self._refusals),
-                         SESSIONS_ENV: str(self._sessions)})
+                         SESSIONS_ENV: str(self.sessions.reset(area.home / "sessions"))})
         env.pop("PYTHONHASHSEED", None)
         command = self.command(area.tmp, guard, jar, f"-Dlog4j2.configurationFile={log_config} "
                                               f"{self.archive.options(area.home)}".strip())
@@ -244,9 +241,7 @@ class ConnectServer:
     def allow_sessions(self, session_ids: list[str]) -> None:
         """Let these sessions use the server (its guard refuses any other: a child that opens a session of
         its own is graded again with local Spark, and nothing it starts outlives its grading)."""
-        if self._sessions is not None:
-            with self._sessions_lock, open(self._sessions, "a", encoding="utf-8") as fh:
-                fh.write("".join(f"{s}\n" for s in session_ids))
+        self.sessions.allow(session_ids)
 
     def refusals(self) -> int:
         """How many Python workers the server has refused so far (a grading that saw this number rise used a
