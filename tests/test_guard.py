@@ -104,3 +104,81 @@ def test_a_session_the_grader_did_not_open_is_refused_and_counted(connect_server
     own = subprocess.run([sys.executable, "-c", code, opened], capture_output=True, text=True, timeout=300)
     assert own.returncode == 0 and own.stdout.strip().endswith("3"), own.stderr[-2000:]
     assert connect_server.responsive()
+
+
+FILES_CLIENT = textwrap.dedent("""
+    import json, sys
+    from pyspark.sql import SparkSession
+    url, folder = sys.argv[1], sys.argv[2]
+    spark = SparkSession.builder.remote(url).getOrCreate()
+
+    def stream_outside():
+        query = (spark.readStream.format("rate").load().writeStream.format("noop")
+                 .option("checkpointLocation", "/tmp/sparkgrade-guard-checkpoint").start())
+        try:
+            query.awaitTermination(60)
+        finally:
+            query.stop()
+        return query.exception()
+
+    def ordinary():
+        spark.range(5).write.mode("overwrite").parquet(folder + "/out")
+        from pyspark.ml.feature import StringIndexer
+        from pyspark.ml import Pipeline, PipelineModel
+        df = spark.createDataFrame([("a",), ("b",)], ["c"])
+        Pipeline(stages=[StringIndexer(inputCol="c", outputCol="i")]).fit(df).write().overwrite().save(folder + "/m")
+        PipelineModel.load(folder + "/m").transform(df).collect()
+        spark.range(3).write.saveAsTable("kept")
+        return spark.read.parquet(folder + "/out").count() + spark.table("kept").count()
+
+    attempts = {
+        "ordinary": ordinary,
+        "server log": lambda: spark.read.text("/proc/self/fd/1").collect(),
+        "fd listing": lambda: spark.read.format("binaryFile").load("/proc/self/fd").select("path").collect(),
+        "link in own folder": lambda: spark.read.text(folder + "/link/status").collect(),
+        "outside file": lambda: spark.read.text("/etc/hostname").collect(),
+        "write outside": lambda: spark.range(1).write.mode("overwrite").parquet("/tmp/sparkgrade-guard-out"),
+        "conf set": lambda: spark.conf.set("fs.file.impl.disable.cache", "true"),
+        "spark.hadoop conf set": lambda: spark.conf.set("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem"),
+        "reader option": lambda: spark.read.option("fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem")
+                                  .option("fs.file.impl.disable.cache", "true").text(folder + "/out").collect(),
+        "sql set": lambda: spark.sql("SET fs.file.impl.disable.cache=true").collect(),
+        "sql options": lambda: spark.sql("CREATE TEMPORARY VIEW t USING text OPTIONS "
+                                         f"(path '{folder}/out', 'fs.file.impl.disable.cache' 'true')").collect(),
+        "stream checkpoint outside": stream_outside,
+    }
+    outcome = {}
+    for name, attempt in attempts.items():
+        try:
+            value = attempt()
+            outcome[name] = "allowed" if value is None or name == "ordinary" else f"allowed: {value}"
+        except Exception as exc:
+            outcome[name] = str(exc)[:400]
+    print(json.dumps(outcome))
+""")
+
+
+def test_files_outside_the_work_root_and_file_system_keys_are_refused(connect_server):
+    """The server's file systems reach only its work root: its own /proc (log, open files naming other
+    students' folders), a link a child made, any other folder, and a streaming checkpoint elsewhere are
+    refused and counted; so is every way of setting a Hadoop fs.* key. Models, tables and files in the
+    student's own folder work."""
+    folder = connect_server.work_root / "files-test"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    (folder / "link").symlink_to("/proc/self")
+    url = with_session(connect_server.url)
+    connect_server.allow_sessions(session_ids(url, 0))
+    before = connect_server.refusals()
+    done = subprocess.run([sys.executable, "-c", FILES_CLIENT, url, str(folder)], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome.pop("ordinary") == "allowed", outcome
+    stream = outcome.pop("stream checkpoint outside")
+    assert stream != "allowed" and "SPARKGRADE_REFUSED" in stream, stream
+    for name, result in outcome.items():
+        assert "SPARKGRADE_REFUSED" in result, (name, result)
+    assert connect_server.refusals() >= before + len(outcome)
+    assert not Path("/tmp/sparkgrade-guard-out").exists()
+    assert connect_server.responsive()

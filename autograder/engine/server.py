@@ -24,8 +24,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from autograder.engine.cds import ServerArchive
-from autograder.engine.guard import NO_GUARD, SESSIONS_ENV, AllowedSessions, guard_confs, guard_jar
-from autograder.engine.localfs import FS_CLASS, local_fs_jar
+from autograder.engine.guard import (NO_GUARD, SESSIONS_ENV, AllowedSessions, confinement_option, guard_confs,
+                                     guard_jar)
+from autograder.engine.localfs import local_fs_jar
 from autograder.engine.python_workers import REFUSALS_ENV, install_refuser, refusal_count
 from autograder.engine.sessions import answers_query
 from autograder.registry import project_root
@@ -130,17 +131,16 @@ class ConnectServer:
     def log(self) -> Path:
         return self.workdir / "server.log"
 
-    def command(self, tmp: Path, guard: Path, fs_jar: Path | None = None, java_options: str = "") -> list[str]:
+    def command(self, tmp: Path, guard: Path, fs_jar: Path, java_options: str = "") -> list[str]:
         """spark-submit of the server class in the foreground, temporary files under ``tmp``, with the
-        guard's jar (:mod:`autograder.engine.guard`) installed; with ``fs_jar``, Hadoop's local file system
-        is the one that sets permissions without ``chmod``; ``java_options`` follow the server's own."""
-        options = " ".join(o for o in (self.options.java_options, java_options, f"-Djava.io.tmpdir={tmp}") if o)
+        guard's jar (:mod:`autograder.engine.guard`) installed over the local file system's ``fs_jar``
+        (its file systems confined to ``work_root``); ``java_options`` follow the server's own."""
+        options = " ".join(o for o in (self.options.java_options, java_options, f"-Djava.io.tmpdir={tmp}",
+                                       confinement_option(self.work_root)) if o)
         conf = {**settings(self.options), "spark.connect.grpc.binding.address": "127.0.0.1",
                 "spark.connect.grpc.binding.port": str(self.port), "spark.local.dir": str(tmp),
-                "spark.driver.extraJavaOptions": options, **SERVER_SQL_GUARDS, **guard_confs(),
-                "spark.driver.extraClassPath": os.pathsep.join(str(j) for j in (guard, fs_jar) if j is not None)}
-        if fs_jar is not None:
-            conf["spark.hadoop.fs.file.impl"] = FS_CLASS
+                "spark.driver.extraJavaOptions": options, **SERVER_SQL_GUARDS, **guard_confs(self.work_root),
+                "spark.driver.extraClassPath": os.pathsep.join(str(j) for j in (guard, fs_jar))}
         args = [str(spark_home() / "bin" / "spark-submit"), "--class", SERVER_CLASS, "--name", "Spark Connect server",
                 "--master", self.options.master, "--driver-memory", self.options.driver_memory]
         for key, value in conf.items():
@@ -165,14 +165,20 @@ class ConnectServer:
         log_config.write_text(SERVER_LOG_CONFIG, encoding="utf-8")
         self.work_root.mkdir(mode=0o711, exist_ok=True)
         self.work_root.chmod(0o711)                       # traversable, not listable, for the server's user
+        warehouse = self.work_root / "warehouse"          # the catalog's tables (its file systems reach no further)
+        warehouse.mkdir(exist_ok=True)
+        if iso.uid is not None:
+            os.chown(warehouse, iso.uid, iso.gid)
         # The server's class path must be the same at every start for its class-data-sharing archive: the
         # file-system jar and an empty SPARK_CONF_DIR live in the cache's jvm folder (which the jail shows,
         # read-only; the rest of the cache holds hidden test data and stays out of sight).
         conf_dir = jvm_dir / "conf"
         conf_dir.mkdir(parents=True, exist_ok=True)
-        jar = local_fs_jar(jvm_dir, spark_home())
-        self.local_fs = jar is not None
-        class_path = [guard, *([jar] if jar else []), conf_dir, *sorted((spark_home() / "jars").glob("*.jar"))]
+        jar = local_fs_jar(jvm_dir, spark_home())      # built with the guard: the guard's file system extends it
+        if jar is None:
+            raise RuntimeError(NO_GUARD)
+        self.local_fs = True
+        class_path = [guard, jar, conf_dir, *sorted((spark_home() / "jars").glob("*.jar"))]
         self.archive = ServerArchive(jvm_dir, class_path, SERVER_JVM_OPTIONS)
         self.token = secrets.token_hex(8)
         refuser = install_refuser(jvm_dir)

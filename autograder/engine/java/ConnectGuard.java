@@ -12,6 +12,7 @@ import org.sparkproject.connect.grpc.ServerCall;
 import org.sparkproject.connect.grpc.ServerCallHandler;
 import org.sparkproject.connect.grpc.ServerInterceptor;
 import org.sparkproject.connect.grpc.Status;
+import org.sparkproject.connect.protobuf.Descriptors;
 import org.sparkproject.connect.protobuf.Descriptors.FieldDescriptor;
 import org.sparkproject.connect.protobuf.Message;
 
@@ -94,13 +95,33 @@ public final class ConnectGuard implements ServerInterceptor {
         }
     }
 
+    /** The key of a conf pair (KeyValue of a ConfigRequest) or of an options map entry, where a session may
+     *  not set it ({@link Confinement#forbiddenKey}); else null. */
+    static String forbiddenKey(Message message) {
+        Descriptors.Descriptor type = message.getDescriptorForType();
+        if (!type.getOptions().getMapEntry() && !"KeyValue".equals(type.getName())) {
+            return null;
+        }
+        FieldDescriptor field = type.findFieldByName("key");
+        if (field == null || field.getJavaType() != FieldDescriptor.JavaType.STRING) {
+            return null;
+        }
+        String key = (String) message.getField(field);
+        return Confinement.forbiddenKey(key) ? key : null;
+    }
+
     static final Sessions SESSIONS = new Sessions(System.getenv("SPARKGRADE_SESSIONS"));
 
-    /** The name of the first refused message type in {@code message}'s tree, or null. */
+    /** The name of the first refused message type in {@code message}'s tree (or the Hadoop file-system key
+     *  it sets: a conf pair or an option), or null. */
     static String refusedIn(Message message) {
         String name = message.getDescriptorForType().getName();
         if (REFUSED_MESSAGES.contains(name)) {
             return name;
+        }
+        String key = forbiddenKey(message);
+        if (key != null) {
+            return "the Hadoop file-system key " + key;
         }
         for (Map.Entry<FieldDescriptor, Object> field : message.getAllFields().entrySet()) {
             if (field.getKey().getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
