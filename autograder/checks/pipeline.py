@@ -336,4 +336,5 @@ def judge_structure(ctx: JudgeContext, task: str, params: dict[str, Any]) -> Che
         return CheckResult.failed("; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
     judged = [f"{s.name}.{param}={json.dumps(s.params.get(param))}"
               for _, param, _, hits in param_targets(top, stages, params, ctx.spec.module_name) for s in hits]
-    return CheckResult.passed(f"{top.name}: {_describe(stages)}" + (f"; {', '.join(judged)}" if judged else ""))
+    shape = f"a {top.name}" if [s.uid for s in stages] == [top.uid] else f"{top.name}: {_describe(stages)}"
+    return CheckResult.passed(shape + (f"; {', '.join(judged)}" if judged else ""))

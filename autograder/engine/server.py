@@ -194,7 +194,8 @@ class ConnectServer:
         log = open(self.log, "ab")          # a restart keeps what the dead server wrote
         if iso.namespaces:
             self.sandboxed = True
-            jail = Jail(iso, area, writable=(area.home, area.tmp, self.work_root), readable=(jvm_dir,), network=True)
+            jail = Jail(iso, area, writable=(area.home, area.tmp, self.work_root), readable=(jvm_dir,), network=True,
+                        nosymfollow=(self.work_root,))
             argv = launcher_argv(jail, command, area.home)
         else:
             argv = [sys.executable, "-m", "autograder.engine.supervise", str(os.getpid()), *command]

@@ -14,6 +14,7 @@ import platform
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_PRIVATE = 32, 1024, 2048, 4096, 16384, 1 << 18
 MS_RELATIME, MS_STRICTATIME = 1 << 21, 1 << 24
+MS_NOSYMFOLLOW = 256                    # Linux 5.10+: symbolic links on the mount are not followed
 MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
                "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME, "strictatime": MS_STRICTATIME}
 MNT_DETACH = 2
@@ -123,6 +124,22 @@ def new_root(cfg: dict) -> None:
             mount(new + w, new + w, None, MS_BIND)     # its own mount: stays writable below
     _pivot_root(new)
     _read_only_except(cfg["writable"], cfg["scratch"])
+    _no_links_followed(cfg.get("nosymfollow", []))
+
+
+def _no_links_followed(points: list[str]) -> None:
+    """Remount ``points`` so that no symbolic link on them is followed: the shared server's work root, where
+    a child could swap a folder for a link between the server's check of a path and its use. Kernels older
+    than 5.10 refuse the flag; the server's own check of every path then stands alone."""
+    options = dict(_mounts())
+    for point in points:
+        flags = MS_REMOUNT | MS_BIND | MS_NOSYMFOLLOW
+        for option in options.get(point, []):
+            flags |= MOUNT_FLAGS.get(option, 0) | (MS_RDONLY if option == "ro" else 0)
+        try:
+            mount(None, point, None, flags)
+        except OSError:
+            continue
 
 
 def _read_only_except(writable: list[str], scratch: dict[str, str]) -> None:

@@ -50,6 +50,7 @@ class Jail:
     hidden: tuple[Path, ...] = ()
     nproc: int = 4096
     network: bool = False           # share the grader's network (Spark on a cluster or Connect server)
+    nosymfollow: tuple[Path, ...] = ()      # writable folders whose symbolic links are never followed
 
     def config(self, argv: list[str], cwd: Path) -> dict:
         """The launcher's configuration (see :func:`autograder.sandbox.launcher.launch`)."""
@@ -61,6 +62,7 @@ class Jail:
                 "keep": sorted({*runtime_paths(), *map(os.path.realpath, self.readable),
                                 os.path.realpath(self.area.root)}),
                 "writable": sorted({os.path.realpath(p) for p in self.writable}),
+                "nosymfollow": sorted({os.path.realpath(p) for p in self.nosymfollow}),
                 "scratch": SCRATCH}
 
     def protect(self) -> list[str]:

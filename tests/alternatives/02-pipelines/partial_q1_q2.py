@@ -33,11 +33,11 @@ class RatioTransformer(Transformer, HasOutputCol, DefaultParamsReadable, Default
 
 def build_pipeline():
     stages = [
-        RatioTransformer(numeratorCol="amount", denominatorCol="price", outputCol="ltv"),
-        Imputer(inputCols=WITH_NULLS + ["ltv"], outputCols=[c + "_i" for c in WITH_NULLS + ["ltv"]]),
+        RatioTransformer(numeratorCol="amount", denominatorCol="price", outputCol="loan_to_value"),
+        Imputer(inputCols=WITH_NULLS + ["loan_to_value"], outputCols=[c + "_i" for c in WITH_NULLS + ["loan_to_value"]]),
         StringIndexer(inputCols=CATEGORICAL, outputCols=[c + "_ix" for c in CATEGORICAL], handleInvalid="keep"),
         OneHotEncoder(inputCols=[c + "_ix" for c in CATEGORICAL], outputCols=[c + "_oh" for c in CATEGORICAL]),
-        VectorAssembler(inputCols=NUMERIC + [c + "_i" for c in WITH_NULLS + ["ltv"]]
+        VectorAssembler(inputCols=NUMERIC + [c + "_i" for c in WITH_NULLS + ["loan_to_value"]]
                         + [c + "_oh" for c in CATEGORICAL], outputCol="features"),
         StandardScaler(inputCol="features", outputCol="scaled"),
         LogisticRegression(featuresCol="scaled", labelCol="label"),
