@@ -167,7 +167,7 @@ class ConnectServer:
         self.work_root.chmod(0o711)                       # traversable, not listable, for the server's user
         warehouse = self.work_root / "warehouse"          # the catalog's tables (its file systems reach no further)
         warehouse.mkdir(exist_ok=True)
-        if iso.uid is not None:
+        if iso.uid is not None and iso.gid is not None:
             os.chown(warehouse, iso.uid, iso.gid)
         # The server's class path must be the same at every start for its class-data-sharing archive: the
         # file-system jar and an empty SPARK_CONF_DIR live in the cache's jvm folder (which the jail shows,
