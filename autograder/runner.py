@@ -92,19 +92,21 @@ class Grader:
         workdir = Path(tempfile.mkdtemp(prefix="sparkgrade-", dir=self.work_root))
         timings = Timings()
         generation = self.server.generation if self.server is not None else 0
-        refused = self.server.refusals() if self.server is not None else 0
+        opened: list[str] = []          # this grading's sessions on the server (its children add theirs)
+        refused = len(self.server.refusals(opened)) if self.server is not None else 0
         try:
             results, notes = self._grade_in(spec, Path(submission), checks, workdir, timings,
-                                            self._server_watch(generation))
+                                            self._server_watch(generation), opened)
         finally:
             if not self.keep_workdir:
                 remove_tree(workdir, ignore_errors=True)
         # died, restarted, or no longer answering a query (a client stopped its SparkContext): what the
         # grading did on it cannot be trusted
         lost = self.server is not None and (self.server.lost_since(generation) or not self.server.responsive())
-        refused_now = self.server is not None and self.server.refusals() > refused
+        refused_now = self.server.refusals(opened)[refused:] if self.server is not None else []
         fallback = self.spark_options.remote and self.local_fallback and (
-            SERVER_LOST_NOTE if lost else JVM_FALLBACK_NOTE if refused_now or needs_jvm(results, notes)
+            SERVER_LOST_NOTE if lost else refusal_note(refused_now) if refused_now
+            else JVM_FALLBACK_NOTE if needs_jvm(results, notes)
             else TIMEOUT_FALLBACK_NOTE if timed_out(results) else None)
         if lost and not fallback:           # no local regrade allowed: what the server's death touched is not final
             results = [r if r.status is Status.PASSED else
@@ -126,7 +128,8 @@ class Grader:
         return lambda: SERVER_LOST_REASON if self.server.lost_since(generation) else None
 
     def _grade_in(self, spec: AssignmentSpec, submission: Path, checks: tuple[CheckSpec, ...],
-                  workdir: Path, timings: Timings, abort=None) -> tuple[list[CheckResult], list[str]]:
+                  workdir: Path, timings: Timings, abort=None,
+                  opened: list[str] | None = None) -> tuple[list[CheckResult], list[str]]:
         spec = replace(spec, memory_mb=size(self.box, spec.memory_mb).tree_limit_mb)   # the tree fits the box
         declared = spec                 # what the checks are judged and their messages written against
         slowdown = machine_slowdown()
@@ -147,7 +150,7 @@ class Grader:
         tasks = spec.tasks_for(checks)
         hidden = (self.cache_dir, data.root, spec.path, project_root(), workdir)
         started, detail = time.monotonic(), Timings()
-        with self.child_session(len(tasks)) as spark:
+        with self.child_session(len(tasks), opened) as spark:
             launch = dict(spark)
             plans = [_task_plan(t) for t in tasks]
             watched = any(t.watched for t in tasks)
@@ -175,7 +178,7 @@ class Grader:
             budget = max(spec.time_limit_s - (time.monotonic() - started), min(90.0, spec.time_limit_s / 3))
             t0, detail = time.monotonic(), Timings()
             # The child that runs the submission's own code gets a Spark session of its own.
-            with self.child_session(len(requests)) as spark, self.child_session(len(requests)) as own:
+            with self.child_session(len(requests), opened) as spark, self.child_session(len(requests), opened) as own:
                 scoring, scoring_notes = run_scoring_phase(area, data, spec.module_name, staged.path, requests,
                                                            spark, spec.data.id_col, budget, spec.memory_mb,
                                                            hidden, self.starter, detail, abort=abort,
@@ -197,13 +200,16 @@ class Grader:
         return [replace(r, withheld=True) if r.name in scored_hidden else r for r in results], notes
 
     @contextmanager
-    def child_session(self, restarts: int):
+    def child_session(self, restarts: int, opened: list[str] | None = None):
         """The Spark options of one child (as a dict). Over Spark Connect the child gets a session id of its
-        own, and once it has ended, that session and those of its up to ``restarts`` restarts are released."""
+        own (added to ``opened``), and once it has ended, that session and those of its up to ``restarts``
+        restarts are released."""
         if not self.spark_options.remote:
             yield self.spark_options.to_dict()
             return
         remote = with_session(self.spark_options.remote)
+        if opened is not None:
+            opened += session_ids(remote, restarts)
         if self.server is not None:
             self.server.allow_sessions(session_ids(remote, restarts))
         try:
@@ -217,9 +223,16 @@ class Grader:
 JVM_SIGNS = ("JVM_ATTRIBUTE_NOT_SUPPORTED", "is not supported in Spark Connect", "SESSION_CLOSED",
              "CANNOT_CONFIGURE_SPARK_CONNECT_MASTER", NO_PYTHON_WORKERS, REFUSED_SIGN)
 JVM_FALLBACK_NOTE = ("graded with local Spark instead of the shared Spark Connect engine: the submission uses "
-                     "APIs that need the JVM (such as spark.sparkContext), a Python UDF or JVM code of its own (ADD JAR, "
-                     "addArtifacts, Scala or Java UDFs), which the shared engine does not run, sets a master in its own session builder, or reopens a session it stopped, "
-                     "which a Spark Connect session does not allow")
+                     "APIs that need the JVM (such as spark.sparkContext), sets a master in its own session builder, "
+                     "or reopens a session it stopped, which a Spark Connect session does not allow")
+
+
+def refusal_note(refused: list[str]) -> str:
+    """Why a grading was done again with local Spark: what the shared engine refused while it ran."""
+    return ("graded with local Spark instead of the shared Spark Connect engine, which refused: "
+            + "; ".join(dict.fromkeys(from_child(what, 200) for what in refused[:3]))
+            + " (the shared engine runs no Python UDF or JVM code of a submission's and reads only its own "
+              "work folder; local Spark gives the grade Gradescope gives)")
 
 
 SERVER_LOST_REASON = "the shared Spark Connect server stopped (not the submission's fault)"

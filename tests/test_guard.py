@@ -71,7 +71,7 @@ def test_client_code_is_refused_counted_and_never_runs(connect_server, tmp_path)
     jar.chmod(0o644)
     url = with_session(connect_server.url)
     connect_server.allow_sessions(session_ids(url, 0))
-    before = connect_server.refusals()
+    before = len(connect_server.refusals())
     done = subprocess.run([sys.executable, "-c", CLIENT, url, str(jar)], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -84,7 +84,7 @@ def test_client_code_is_refused_counted_and_never_runs(connect_server, tmp_path)
     for name in ("add jar", "create function", "addArtifacts"):
         assert "SPARKGRADE_REFUSED" in outcome[name], (name, outcome[name])
     assert outcome["ordinary"] == "allowed" and outcome["sql function"] == "allowed", outcome
-    assert connect_server.refusals() >= before + len(refused)      # each counted: the grading is redone locally
+    assert len(connect_server.refusals()) >= before + len(refused)      # each counted: the grading is redone locally
     assert not list((connect_server.workdir / "server").rglob("PLANTED-RAN"))
     assert connect_server.alive()
 
@@ -94,11 +94,11 @@ def test_a_session_the_grader_did_not_open_is_refused_and_counted(connect_server
     grader's own session works."""
     code = ("import sys\nfrom pyspark.sql import SparkSession\n"
             "s = SparkSession.builder.remote(sys.argv[1]).getOrCreate()\nprint(s.range(3).count())\n")
-    before = connect_server.refusals()
+    before = len(connect_server.refusals())
     foreign = subprocess.run([sys.executable, "-c", code, with_session(connect_server.url)], capture_output=True,
                              text=True, timeout=300)
     assert foreign.returncode != 0 and "SPARKGRADE_REFUSED" in foreign.stderr, foreign.stderr[-2000:]
-    assert connect_server.refusals() > before
+    assert len(connect_server.refusals()) > before
     opened = with_session(connect_server.url)
     connect_server.allow_sessions(session_ids(opened, 0))
     own = subprocess.run([sys.executable, "-c", code, opened], capture_output=True, text=True, timeout=300)
@@ -128,7 +128,7 @@ FILES_CLIENT = textwrap.dedent("""
         df = spark.createDataFrame([("a",), ("b",)], ["c"])
         Pipeline(stages=[StringIndexer(inputCol="c", outputCol="i")]).fit(df).write().overwrite().save(folder + "/m")
         PipelineModel.load(folder + "/m").transform(df).collect()
-        spark.range(3).write.saveAsTable("kept")
+        spark.range(3).createOrReplaceTempView("kept")
         return spark.read.parquet(folder + "/out").count() + spark.table("kept").count()
 
     attempts = {
@@ -145,6 +145,10 @@ FILES_CLIENT = textwrap.dedent("""
         "sql set": lambda: spark.sql("SET fs.file.impl.disable.cache=true").collect(),
         "sql options": lambda: spark.sql("CREATE TEMPORARY VIEW t USING text OPTIONS "
                                          f"(path '{folder}/out', 'fs.file.impl.disable.cache' 'true')").collect(),
+        "table": lambda: spark.range(3).write.saveAsTable("shared"),
+        "sql table": lambda: spark.sql("CREATE TABLE t2 (x INT) USING parquet").collect(),
+        "global view": lambda: spark.range(3).createGlobalTempView("everyone"),
+        "database": lambda: spark.sql("CREATE DATABASE other").collect(),
         "stream checkpoint outside": stream_outside,
     }
     outcome = {}
@@ -161,15 +165,16 @@ FILES_CLIENT = textwrap.dedent("""
 def test_files_outside_the_work_root_and_file_system_keys_are_refused(connect_server):
     """The server's file systems reach only its work root: its own /proc (log, open files naming other
     students' folders), a link a child made, any other folder, and a streaming checkpoint elsewhere are
-    refused and counted; so is every way of setting a Hadoop fs.* key. Models, tables and files in the
-    student's own folder work."""
+    refused; so is every way of setting a Hadoop fs.* key, and anything every session would share (tables,
+    databases, global views). Each refusal is counted for the session that asked, not for a classmate's.
+    Models, temporary views and files in the student's own folder work."""
     folder = connect_server.work_root / "files-test"
     folder.mkdir(mode=0o777)
     folder.chmod(0o777)
     (folder / "link").symlink_to("/proc/self")
     url = with_session(connect_server.url)
     connect_server.allow_sessions(session_ids(url, 0))
-    before = connect_server.refusals()
+    before = len(connect_server.refusals())
     done = subprocess.run([sys.executable, "-c", FILES_CLIENT, url, str(folder)], capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -181,6 +186,8 @@ def test_files_outside_the_work_root_and_file_system_keys_are_refused(connect_se
     assert "SPARKGRADE_REFUSED" in link or "symbolic links" in link, link
     for name, result in outcome.items():
         assert "SPARKGRADE_REFUSED" in result, (name, result)
-    assert connect_server.refusals() >= before + len(outcome)
+    assert len(connect_server.refusals()) >= before + len(outcome)
+    assert len(connect_server.refusals(session_ids(url, 0))) >= len(outcome)      # counted for this session
+    assert len(connect_server.refusals(["a-classmate"])) < len(outcome)             # not for another one
     assert not Path("/tmp/sparkgrade-guard-out").exists()
     assert connect_server.responsive()

@@ -128,7 +128,26 @@ def importances_score_requests(ctx, check):
     params = stage_metadata(forests[-1][1])
     features = (params.get("paramMap") or {}).get("featuresCol") or (params.get("defaultParamMap") or {}).get(
         "featuresCol", "features")
-    return [ScoreRequest(model=stage, data=ctx.data.sample, out=ctx.score_dir(check, "slots"), metadata_of=features)]
+    named = named_column(features, [info for info, _ in leaves(stage)])
+    return [ScoreRequest(model=stage, data=ctx.data.sample, out=ctx.score_dir(check, "slots"), metadata_of=named)]
+
+
+# Spark's stages that keep a vector's slots in place (one output slot per input slot) but write no slot names
+SLOT_PRESERVING = {"StandardScalerModel", "MinMaxScalerModel", "MaxAbsScalerModel", "RobustScalerModel", "Normalizer"}
+
+
+def named_column(column, stages):
+    """The column whose metadata names the slots of ``column``: itself, or, where Spark's scaler wrote it,
+    the scaler's input (followed back): a forest trained on scaled features has the assembled column's
+    slots, and q3_forest, not this check, judges which column it reads."""
+    seen = {column}
+    for info in reversed(stages):
+        if info.is_spark and info.name in SLOT_PRESERVING and info.params.get("outputCol") == column:
+            source = info.params.get("inputCol")
+            if isinstance(source, str) and source not in seen:
+                seen.add(source)
+                column = source
+    return column
 
 
 def _column_of(slot, columns):

@@ -31,9 +31,18 @@ def install_refuser(folder: Path) -> Path:
     return path
 
 
-def refusal_count(record: Path | None) -> int:
-    """How many workers were refused so far, from the file the script appends to (0 if none yet)."""
+def refusals(record: Path | None) -> list[tuple[str, str]]:
+    """The refusals so far, one per line of the file this script and the guard append to: (the id of the
+    Spark Connect session refused, or "" where the refusal names none: this script's, a session the grader
+    did not open; what was refused)."""
     try:
-        return record.stat().st_size if record is not None else 0
+        text = record.read_text(encoding="ascii", errors="replace") if record is not None else ""
     except OSError:
-        return 0
+        return []
+    found = []
+    for line in text.splitlines():
+        words = line.split(" ", 2)
+        if words[0] == "refused":
+            session = words[1] if len(words) > 1 and words[1] != "-" else ""
+            found.append((session, words[2] if len(words) > 2 else "a Python worker (a Python UDF)"))
+    return found

@@ -27,7 +27,7 @@ from autograder.engine.cds import ServerArchive
 from autograder.engine.guard import (NO_GUARD, SESSIONS_ENV, AllowedSessions, confinement_option, guard_confs,
                                      guard_jar)
 from autograder.engine.localfs import local_fs_jar
-from autograder.engine.python_workers import REFUSALS_ENV, install_refuser, refusal_count
+from autograder.engine.python_workers import REFUSALS_ENV, install_refuser, refusals
 from autograder.engine.sessions import answers_query
 from autograder.registry import project_root
 from autograder.spark import SparkOptions, settings
@@ -182,19 +182,21 @@ class ConnectServer:
         self.archive = ServerArchive(jvm_dir, class_path, SERVER_JVM_OPTIONS)
         self.token = secrets.token_hex(8)
         refuser = install_refuser(jvm_dir)
+        granted = self.workdir / "granted"      # the grader's: the server reads the sessions it may serve, writes nothing
+        granted.mkdir(mode=0o755, exist_ok=True)
         self._refusals = area.home / "refused"      # its own area: no child sees it
         env = child_env({MARKER: self.token, "HOME": str(area.home), "TMPDIR": str(area.tmp),
                          "SPARK_HOME": str(spark_home()), "SPARK_LOCAL_DIRS": str(area.tmp),
                          "SPARK_CONF_DIR": str(conf_dir), "PYSPARK_PYTHON": str(refuser),
                          "PYSPARK_DRIVER_PYTHON": str(refuser), REFUSALS_ENV: str(self._refusals),
-                         SESSIONS_ENV: str(self.sessions.reset(area.home / "sessions"))})
+                         SESSIONS_ENV: str(self.sessions.reset(granted / "sessions"))})
         env.pop("PYTHONHASHSEED", None)
         command = self.command(area.tmp, guard, jar, f"-Dlog4j2.configurationFile={log_config} "
                                               f"{self.archive.options(area.home)}".strip())
         log = open(self.log, "ab")          # a restart keeps what the dead server wrote
         if iso.namespaces:
             self.sandboxed = True
-            jail = Jail(iso, area, writable=(area.home, area.tmp, self.work_root), readable=(jvm_dir,), network=True,
+            jail = Jail(iso, area, writable=(area.home, area.tmp, self.work_root), readable=(jvm_dir, granted), network=True,
                         nosymfollow=(self.work_root,))
             argv = launcher_argv(jail, command, area.home)
         else:
@@ -250,10 +252,14 @@ class ConnectServer:
         its own is graded again with local Spark, and nothing it starts outlives its grading)."""
         self.sessions.allow(session_ids)
 
-    def refusals(self) -> int:
-        """How many Python workers the server has refused so far (a grading that saw this number rise used a
-        Python UDF: graded again with local Spark)."""
-        return refusal_count(self._refusals)
+    def refusals(self, sessions: list[str] | None = None) -> list[str]:
+        """What the server has refused so far (a Python worker, client code, a path outside the work root, a
+        session it was not given): all of it, or what ``sessions`` asked for and what names no session. A
+        grading that saw this list grow is graded again with local Spark; a classmate's refused request does
+        not touch it."""
+        found = refusals(self._refusals)
+        mine = set(sessions or ())
+        return [what for session, what in found if sessions is None or not session or session in mine]
 
     def lost_since(self, generation: int) -> bool:
         """Whether the server died or was restarted since ``generation``: a grading that began then cannot

@@ -21,26 +21,32 @@ import org.sparkproject.connect.protobuf.Message;
  *  and any plan that carries a Scala or Java UDF (a Java-serialized payload, or a class loaded by name),
  *  and any request of a session the grader did not open (a child's extra session would outlive it). */
 public final class ConnectGuard implements ServerInterceptor {
-    static final Set<String> REFUSED_MESSAGES = Set.of("ScalarScalaUDF", "JavaUDF");
+    // Python UDFs, UDTFs and data sources would only reach the refusing worker script when they run; refused
+    // here they are refused at once and counted with the session they came from.
+    static final Map<String, String> REFUSED_MESSAGES = Map.of(
+        "ScalarScalaUDF", "a Scala UDF", "JavaUDF", "a Java UDF (registerJavaFunction)", "PythonUDF", "a Python UDF",
+        "PythonUDTF", "a Python UDTF", "PythonDataSource", "a Python data source");
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                       ServerCallHandler<Q, R> next) {
-        String method = call.getMethodDescriptor().getBareMethodName();
-        if ("AddArtifacts".equals(method)) {
-            call.close(Status.PERMISSION_DENIED.withDescription(Refusals.refuse("AddArtifacts")), new Metadata());
-            return new ServerCall.Listener<Q>() {};
-        }
+        boolean artifacts = "AddArtifacts".equals(call.getMethodDescriptor().getBareMethodName());
         ServerCall.Listener<Q> listener = next.startCall(call, headers);
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<Q>(listener) {
             private boolean refused;
 
             @Override
             public void onMessage(Q message) {
-                String found = message instanceof Message ? refused((Message) message) : null;
+                if (refused) {
+                    return;
+                }
+                Message request = message instanceof Message ? (Message) message : null;
+                String found = artifacts ? "addArtifacts (files or jars sent to the server)" : request != null ? refused(request) : null;
                 if (found != null) {
                     refused = true;
-                    call.close(Status.PERMISSION_DENIED.withDescription(Refusals.refuse(found)), new Metadata());
+                    // a session the grader did not open is nobody's: every grading in flight is graded again
+                    String session = request == null || !SESSIONS.allows(sessionOf(request)) ? null : sessionOf(request);
+                    call.close(Status.PERMISSION_DENIED.withDescription(Refusals.refuse(found, session)), new Metadata());
                     return;
                 }
                 super.onMessage(message);
@@ -55,14 +61,20 @@ public final class ConnectGuard implements ServerInterceptor {
         };
     }
 
-    /** Why {@code message} is refused (a session the grader did not open, a refused message type), or null. */
-    static String refused(Message message) {
+    /** The session id a request names ("" where it names none). */
+    static String sessionOf(Message message) {
         FieldDescriptor field = message.getDescriptorForType().findFieldByName("session_id");
         if (field != null && field.getJavaType() == FieldDescriptor.JavaType.STRING) {
-            String session = (String) message.getField(field);
-            if (!session.isEmpty() && !SESSIONS.allows(session)) {
-                return "a session the grader did not open";
-            }
+            return (String) message.getField(field);
+        }
+        return "";
+    }
+
+    /** Why {@code message} is refused (a session the grader did not open, a refused message type), or null. */
+    static String refused(Message message) {
+        String session = sessionOf(message);
+        if (!session.isEmpty() && !SESSIONS.allows(session)) {
+            return "a session the grader did not open";
         }
         return refusedIn(message);
     }
@@ -116,8 +128,8 @@ public final class ConnectGuard implements ServerInterceptor {
      *  it sets: a conf pair or an option), or null. */
     static String refusedIn(Message message) {
         String name = message.getDescriptorForType().getName();
-        if (REFUSED_MESSAGES.contains(name)) {
-            return name;
+        if (REFUSED_MESSAGES.containsKey(name)) {
+            return REFUSED_MESSAGES.get(name);
         }
         String key = forbiddenKey(message);
         if (key != null) {

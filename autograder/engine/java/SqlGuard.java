@@ -1,6 +1,5 @@
 package sparkgrade;
 
-import java.util.Set;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.SparkSessionExtensions;
@@ -20,8 +19,15 @@ import scala.runtime.BoxedUnit;
  *  spark.conf.set) or in a plan's options (OPTIONS of SQL, a reader's or writer's option): either would put
  *  another file system in place of the confined one. */
 public final class SqlGuard implements Function1<SparkSessionExtensions, BoxedUnit> {
-    static final Set<String> REFUSED = Set.of("AddJarsCommand", "AddArchivesCommand", "AddFilesCommand",
-                                              "CreateFunctionCommand", "CreateFunction");
+    static final java.util.Map<String, String> REFUSED = java.util.Map.of(
+        "AddJarsCommand", "ADD JAR", "AddArchivesCommand", "ADD ARCHIVE", "AddFilesCommand", "ADD FILE",
+        "CreateFunctionCommand", "CREATE FUNCTION ... AS 'class'", "CreateFunction", "CREATE FUNCTION ... AS 'class'");
+    // What every session of the server would share (its catalog): persistent tables, databases and views,
+    // and global temporary views. A student's table would meet a classmate's of the same name.
+    static final java.util.Set<String> SHARED = java.util.Set.of(
+        "CreateTable", "CreateTableAsSelect", "ReplaceTable", "ReplaceTableAsSelect", "CreateDataSourceTableCommand",
+        "CreateDataSourceTableAsSelectCommand", "CreateTableCommand", "CreateTableLikeCommand", "CreateNamespace",
+        "CreateDatabaseCommand", "CreateView", "AlterViewAs", "AlterViewAsCommand");
     static final int OPTION_DEPTH = 4;       // a plan's field -> CatalogTable -> CatalogStorageFormat -> properties
 
     @Override
@@ -37,8 +43,12 @@ public final class SqlGuard implements Function1<SparkSessionExtensions, BoxedUn
 
     static void check(LogicalPlan plan) {
         String name = plan.getClass().getSimpleName();
-        if (REFUSED.contains(name)) {
-            throw new SecurityException(Refusals.refuse(name));
+        if (REFUSED.containsKey(name)) {
+            throw new SecurityException(Refusals.refuse(REFUSED.get(name)));
+        }
+        if (SHARED.contains(name) || sharedView(plan, name)) {
+            throw new SecurityException(Refusals.refuse("a table, database or view every session would see ("
+                                                        + name + "); use a temporary view"));
         }
         if ("SetCommand".equals(name)) {
             checkSet(plan.productElement(0));
@@ -51,6 +61,22 @@ public final class SqlGuard implements Function1<SparkSessionExtensions, BoxedUn
         while (children.hasNext()) {
             check(children.next());
         }
+    }
+
+    /** A temporary view every session sees: CREATE GLOBAL TEMPORARY VIEW (createGlobalTempView), a view
+     *  that is not a session's temporary one, a global CREATE TEMPORARY VIEW ... USING. */
+    static boolean sharedView(LogicalPlan plan, String name) {
+        try {
+            if ("CreateViewCommand".equals(name)) {
+                return !"LocalTempView".equals(String.valueOf(plan.getClass().getMethod("viewType").invoke(plan)));
+            }
+            if ("CreateTempViewUsing".equals(name)) {
+                return Boolean.TRUE.equals(plan.getClass().getMethod("global").invoke(plan));
+            }
+        } catch (ReflectiveOperationException e) {
+            return true;
+        }
+        return false;
     }
 
     /** SET key=value: the key (SetCommand's Option[(String, Option[String])]). */
