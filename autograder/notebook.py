@@ -105,7 +105,8 @@ def quiet_session(log: str | Path | None = None):
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-    spark.sparkContext.setLogLevel("ERROR")
+    if not type(spark).__module__.startswith("pyspark.sql.connect"):    # a Connect client has no SparkContext
+        spark.sparkContext.setLogLevel("ERROR")
     return spark
 
 

@@ -106,7 +106,7 @@ class Grader:
         refused_now = self.server.refusals(opened)[refused:] if self.server is not None else []
         fallback = self.spark_options.remote and self.local_fallback and (
             SERVER_LOST_NOTE if lost else refusal_note(refused_now) if refused_now
-            else JVM_FALLBACK_NOTE if needs_jvm(results, notes)
+            else f"{JVM_FALLBACK_NOTE} (Spark said {sign})" if (sign := needs_jvm(results, notes))
             else TIMEOUT_FALLBACK_NOTE if timed_out(results) else None)
         if lost and not fallback:           # no local regrade allowed: what the server's death touched is not final
             results = [r if r.status is Status.PASSED else
@@ -252,12 +252,13 @@ def timed_out(results: list[CheckResult]) -> bool:
     return any(r.cause is Cause.STUDENT_TIMEOUT for r in results)
 
 
-def needs_jvm(results: list[CheckResult], notes: list[str]) -> bool:
-    """Whether a submission graded over Spark Connect failed on an API that exists only with a JVM in
-    the process (it would have run with local Spark, as on Gradescope). This reads the child's text, so it
-    only ever decides to grade again with local Spark (whose grade is the one Gradescope gives), never a
-    verdict or whose fault anything is."""
-    return any(sign in text for text in (*notes, *(r.message for r in results)) for sign in JVM_SIGNS)
+def needs_jvm(results: list[CheckResult], notes: list[str]) -> str | None:
+    """The sign (one of JVM_SIGNS) that a submission graded over Spark Connect failed on an API that exists
+    only with a JVM in the process (it would have run with local Spark, as on Gradescope), or None. This
+    reads the child's text, so it only ever decides to grade again with local Spark (whose grade is the one
+    Gradescope gives), never a verdict or whose fault anything is."""
+    texts = (*notes, *(r.message for r in results))
+    return next((sign for sign in JVM_SIGNS if any(sign in text for text in texts)), None)
 
 
 def hidden_scoring_failures(ctx: JudgeContext, checks: list[CheckSpec], data: PreparedData) -> set[str]:

@@ -150,6 +150,8 @@ FILES_CLIENT = textwrap.dedent("""
         "global view": lambda: spark.range(3).createGlobalTempView("everyone"),
         "database": lambda: spark.sql("CREATE DATABASE other").collect(),
         "stream checkpoint outside": stream_outside,
+        "catalog plug-in": lambda: spark.conf.set("spark.sql.catalog.mine", "org.apache.spark.sql.execution."
+                                                  "datasources.v2.jdbc.JDBCTableCatalog") or spark.range(1).collect(),
     }
     outcome = {}
     for name, attempt in attempts.items():

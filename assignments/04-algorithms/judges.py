@@ -109,6 +109,13 @@ def centers(ctx, check):
             return CheckResult.failed(f"no penguin was assigned to cluster {i}")
         for name, a, b in zip(MEASUREMENTS, centre, means[i]):
             if not math.isclose(a, b, rel_tol=tol):
+                owner = next((j for j, m in means.items() if all(math.isclose(x, y, rel_tol=tol)
+                                                                  for x, y in zip(centre, m))), None)
+                if owner is not None:
+                    return CheckResult.failed(
+                        f"centre {i} is the mean of cluster {owner}, not of cluster {i}: the centres are in mm and "
+                        "g but not in cluster order", hint="return clusterCenters() in their own order (centre i is "
+                        "cluster i's), each unscaled")
                 return CheckResult.failed(
                     f"centre {i}: {name} is {a:.4g}, but the penguins in cluster {i} average {b:.4g}",
                     hint="KMeans centres live in the scaled space: undo the StandardScaler (x * std + mean)")

@@ -208,8 +208,10 @@ def no_test_leak(ctx, check):
         worst = float(np.nanmax(np.abs(mine - theirs)))
         return CheckResult.failed(f"the tuned model is not the one fitting its estimator with the best grid point on "
                                   f"train_df gives (its scores on test_df's rows differ by up to {worst:.3g}): it was "
-                                  "fitted on other rows", hint="fit the tuner on train_df only; use test_df once, "
-                                                               "to evaluate the result")
+                                  "fitted on other rows, or its grid point was not the one cross-validation chose "
+                                  "(the best average validation metric)",
+                                  hint="fit the tuner on train_df only and keep its bestModel; use test_df once, to "
+                                       "evaluate the result, never to choose")
     return CheckResult.passed(f"fitted on train_df only: the grader's own fit with the best grid point predicts the "
                               f"same on all {len(tested)} test rows; no test row reached tuning")
 
@@ -243,7 +245,8 @@ def test_metric(ctx, check):
         return CheckResult.failed(f"the test metric returned is {got:.6f}; the tuner's evaluator ({tuned['metric']}) "
                                   f"gives {want:.6f} on the best model's predictions for test_df",
                                   hint="evaluate cv_model.transform(test_df) with tuner.getEvaluator()")
-    return CheckResult.passed(f"test metric {got:.4f}, measured once on the test rows")
+    return CheckResult.passed(f"test metric {got:.4f}: the tuner's evaluator ({tuned['metric']}) on the best model's "
+                              "predictions for test_df")
 
 
 def best(ctx, check):
@@ -258,12 +261,9 @@ def best(ctx, check):
     larger_better = larger_is_better(tuned["metric"])
     pick = max if larger_better else min
     i = _best_index(metrics, larger_better)
-    winner = {p["name"]: p["value"] for p in maps[i]}
-    fitted = {stage.uid: stage.params for stage, _ in _leaves(ctx, check.tasks[0], "tuned model")}
-    model_values = [fitted.get(p["parent"], {}).get(p["name"]) for p in maps[i]]
-    if not all(_close(a, p["value"]) for a, p in zip(model_values, maps[i])):
-        return CheckResult.failed(f"the best model does not carry the params of the best grid point {winner}: "
-                                  f"it has {model_values}")
+    winner = {p["name"]: p["value"] for p in sorted(maps[i], key=lambda p: p["name"])}
+    # Whether the tuned model is the cross-validated winner is q3_no_test_leak's to judge (the grader refits
+    # that point): a model chosen outside cross-validation is charged there, not here a second time.
     if not isinstance(answer, dict) or set(answer) != set(winner) or not all(
             _close(answer[k], winner[k]) for k in winner):
         direction = "largest" if larger_better else "smallest"

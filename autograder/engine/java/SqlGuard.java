@@ -117,13 +117,20 @@ public final class SqlGuard implements Function1<SparkSessionExtensions, BoxedUn
         }
     }
 
+    /** A conf that makes the server instantiate a class a session names: a catalog plug-in
+     *  (spark.sql.catalog.*), a committer, a checkpoint file manager, any *.class / *.classes / *.impl. */
+    static boolean namesAClass(String key) {
+        String k = key.trim().toLowerCase(java.util.Locale.ROOT);
+        return k.startsWith("spark.sql.catalog.") || k.endsWith("class") || k.endsWith("classes") || k.endsWith(".impl");
+    }
+
     /** A file-system key the session set to something other than the server's own value. */
     static void checkConf(SparkSession session) {
         SparkConf base = session.sparkContext().conf();
         scala.collection.Iterator<Tuple2<String, String>> all = session.conf().getAll().iterator();
         while (all.hasNext()) {
             Tuple2<String, String> kv = all.next();
-            if (Confinement.forbiddenKey(kv._1()) && !kv._2().equals(base.get(kv._1(), null))) {
+            if ((Confinement.forbiddenKey(kv._1()) || namesAClass(kv._1())) && !kv._2().equals(base.get(kv._1(), null))) {
                 throw new SecurityException(Refusals.refuse("the session conf " + kv._1()));
             }
         }
