@@ -34,6 +34,7 @@ public final class ConnectGuard implements ServerInterceptor {
         ServerCall.Listener<Q> listener = next.startCall(call, headers);
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<Q>(listener) {
             private boolean refused;
+            private String session;
 
             @Override
             public void onMessage(Q message) {
@@ -41,6 +42,9 @@ public final class ConnectGuard implements ServerInterceptor {
                     return;
                 }
                 Message request = message instanceof Message ? (Message) message : null;
+                if (request != null) {
+                    session = sessionOf(request);
+                }
                 String found = artifacts ? "addArtifacts (files or jars sent to the server)" : request != null ? refused(request) : null;
                 if (found != null) {
                     refused = true;
@@ -55,7 +59,13 @@ public final class ConnectGuard implements ServerInterceptor {
             @Override
             public void onHalfClose() {
                 if (!refused) {
-                    super.onHalfClose();
+                    // a unary call (AnalyzePlan, Config) runs here, on this thread: what it refuses is its session's
+                    Refusals.CALLER.set(session);
+                    try {
+                        super.onHalfClose();
+                    } finally {
+                        Refusals.CALLER.remove();
+                    }
                 }
             }
         };

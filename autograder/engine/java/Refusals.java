@@ -21,6 +21,9 @@ final class Refusals {
     static final Pattern OPERATION = Pattern.compile(
         "_Session_([0-9a-fA-F-]{36})_Operation_[0-9a-fA-F-]{36}$");
 
+    // the session of the gRPC call this thread is handling (set by ConnectGuard around a call's handler)
+    static final ThreadLocal<String> CALLER = new ThreadLocal<>();
+
     private Refusals() {}
 
     /** Record one refusal of {@code what}, of the session running on this thread, and return the message. */
@@ -63,15 +66,13 @@ final class Refusals {
                 tags = active.get().getLocalProperty(TAGS);
             }
         }
-        if (tags == null) {
-            return null;
-        }
-        for (String tag : tags.split(",")) {
+        for (String tag : tags == null ? new String[0] : tags.split(",")) {
             Matcher m = OPERATION.matcher(tag.trim());
             if (m.find()) {
                 return m.group(1).toLowerCase(java.util.Locale.ROOT);
             }
         }
-        return null;
+        String caller = CALLER.get();
+        return caller == null || caller.isEmpty() ? null : caller;
     }
 }
