@@ -134,6 +134,7 @@ FILES_CLIENT = textwrap.dedent("""
     attempts = {
         "ordinary": ordinary,
         "server log": lambda: spark.read.text("/proc/self/fd/1").collect(),
+        "server log's schema": lambda: spark.read.parquet("/proc/self/fd/1").schema,    # AnalyzePlan: a unary call
         "fd listing": lambda: spark.read.format("binaryFile").load("/proc/self/fd").select("path").collect(),
         "link in own folder": lambda: spark.read.text(folder + "/link/status").collect(),
         "outside file": lambda: spark.read.text("/etc/hostname").collect(),
