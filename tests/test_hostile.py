@@ -71,7 +71,7 @@ def no_tagged_processes(tag: str, wait_s: float = 3.0) -> bool:
 
 
 def run_code(tmp_path: Path, code: str, iso: sandbox.Isolation | None = None, timeout_s: float = 60,
-             memory_mb: int = 2048, hidden: tuple = ()) -> sandbox.ChildRun:
+             memory_mb: int = 2048, hidden: tuple = (), **limits) -> sandbox.ChildRun:
     """Run a small Python program as a sandboxed child with its own area under ``tmp_path``."""
     iso = iso if iso is not None else sandbox.isolation()
     area = sandbox.ChildArea(tmp_path / "child", iso)
@@ -80,7 +80,7 @@ def run_code(tmp_path: Path, code: str, iso: sandbox.Isolation | None = None, ti
     (area.input / "prog.py").write_text(textwrap.dedent(code), encoding="utf-8")
     jail = sandbox.Jail(iso, area, writable=(area.home, area.tmp), hidden=tuple(hidden))
     return sandbox.run_child(None, None, area.home, timeout_s, memory_mb, jail=jail,
-                             argv=[sys.executable, str(area.input / "prog.py")])
+                             argv=[sys.executable, str(area.input / "prog.py")], **limits)
 
 
 ISOLATIONS = [pytest.param(None, id="platform"), pytest.param(sandbox.Isolation(), id="no-namespaces")]
@@ -172,6 +172,25 @@ def test_memory_limit_covers_the_process_tree(tmp_path):
     run = run_code(tmp_path, code, timeout_s=60, memory_mb=400)
     assert run.memory_exceeded, (run.peak_rss_mb, run.output_head)
     assert "memory limit of 400 MB" in run.describe(60, 400)
+
+
+def test_disk_limit_stops_a_child_that_fills_its_folders(tmp_path):
+    """Writing in a loop (here 1 MB at a time, up to 2 GB) is stopped near the cap, blamed on the submission,
+    and a sparse file counts what it holds, not its length."""
+    code = """
+        import os
+        with open("sparse", "wb") as fh:
+            fh.seek(50 * 2**30)
+            fh.write(b"x")
+        with open("big", "wb") as fh:
+            for _ in range(2048):
+                fh.write(os.urandom(2**20))
+                fh.flush()
+    """
+    run = run_code(tmp_path, code, timeout_s=120, disk_limit_mb=64)
+    assert run.disk_exceeded and run.cause == "student_error", (run.stopped, run.output_head)
+    assert "more than 64 MB of files" in run.describe(120, 2048)
+    assert (tmp_path / "child" / "home" / "big").stat().st_size < 1024 * 2**20
 
 
 def test_output_is_capped(tmp_path):

@@ -3,6 +3,7 @@
 Always enforced, for every child:
 
 * a wall-clock limit and a memory limit on the RSS of the child's whole process tree (polled);
+* a limit on what the child's area holds on disk (polled: blocks really allocated, and a cap on entries);
 * output kept to its first and last ``OUTPUT_KEEP`` bytes (the rest is counted and discarded);
 * at the end (normal exit, timeout, memory) every process of the tree is frozen (SIGSTOP) and killed
   (SIGKILL), JVMs and Python workers included. The tree is: the descendants of the launcher, which is the
@@ -11,12 +12,13 @@ Always enforced, for every child:
   process group; plus every process whose environment carries the run's ``MARKER``.
 
 Enforced where the platform allows it (namespaces, an unprivileged user, no_new_privs: see
-:mod:`autograder.sandbox.launcher`). Not enforced: disk usage of the child's writable folders (bounded
-only by time), CPU share, and without namespaces, network access and reading world-readable files.
+:mod:`autograder.sandbox.launcher`). Not enforced: CPU share, and without namespaces, network access and
+reading world-readable files.
 
 One module per job::
 
     childrun.py   ChildRun (how a child ended) and the capture of its output
+    diskuse.py    what a child's folders hold on disk (standard library only)
     proctree.py   a child's process tree: find it, measure its memory, kill it (standard library only)
     probing.py    Isolation: what this platform allows, probed once per grader process
     area.py       ChildArea (the one folder the children see) and sanitize (cleaning what they wrote)

@@ -27,6 +27,7 @@ class ChildRun:
     peak_rss_mb: float
     during: str = ""
     stopped: str = ""
+    disk_exceeded: bool = False     # stopped for what its folders held on disk (``stopped`` says how much)
 
     def describe(self, limit_s: float, memory_mb: int) -> str:
         """Why the process ended, in words a student can act on."""
@@ -61,6 +62,8 @@ class ChildRun:
             return "grader_infrastructure"
         if self.memory_exceeded:
             return "student_memory"
+        if self.disk_exceeded:
+            return "student_error"
         if self.timed_out or self.stopped:
             return "student_timeout"
         return "student_error"

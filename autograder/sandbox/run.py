@@ -16,11 +16,17 @@ from pathlib import Path
 from autograder.sandbox import launcher
 from autograder.sandbox.area import ChildArea
 from autograder.sandbox.childrun import ChildRun, OutputCap
+from autograder.sandbox.diskuse import disk_mb
 from autograder.sandbox.jail import PACKAGE, Jail
 from autograder.sandbox.isolation import Isolation
 from autograder.sandbox.proctree import MARKER, kill_tree, tree_pids, tree_private_mb, tree_rss_mb
 
 MEMORY_POLL_S = 0.2
+DISK_POLL_S = 1.0
+# What a child (and the shared server on its behalf) may write into its folders: a saved model is a few MB,
+# a grading's outputs a few tens. Without a cap, one submission writing in a loop filled the disk every later
+# grading of the class writes to.
+DISK_LIMIT_MB = 1024
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -45,12 +51,13 @@ def launcher_argv(jail: Jail, command: list[str], cwd: Path) -> list[str]:
 
 def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float, memory_mb: int,
               env: dict[str, str] | None = None, jail: Jail | None = None,
-              argv: list[str] | None = None, watch=None, starter=None) -> ChildRun:
+              argv: list[str] | None = None, watch=None, starter=None, disk_limit_mb: float = DISK_LIMIT_MB) -> ChildRun:
     """Run ``python -m module job`` (or ``argv``) in ``cwd`` under the limits, inside ``jail`` when given
     (else with no isolation beyond the limits), and return how it ended. ``watch``, if given, is called
     while the child runs and may return a reason to stop it. ``starter`` (a running
     :class:`autograder.engine.prefork.ForkServer`): fork the child from it instead of starting an interpreter;
-    its memory is then what the tree holds privately."""
+    its memory is then what the tree holds privately. What the child's area holds on disk is capped at
+    ``disk_limit_mb``."""
     token = secrets.token_hex(8)
     if jail is None:
         iso = Isolation()
@@ -73,10 +80,10 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
         proc = subprocess.Popen(launcher_argv(jail, command, cwd), cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     output = OutputCap(proc.stdout)
-    timed_out = memory_exceeded = False
+    timed_out = memory_exceeded = disk_exceeded = False
     stopped = ""
     peak = 0.0
-    next_check = 0.0
+    next_check = next_disk_check = 0.0
     while proc.poll() is None:
         now = time.monotonic()
         if now - started > timeout_s:
@@ -88,6 +95,11 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
             if peak > memory_mb:
                 memory_exceeded = True
                 break
+        if now >= next_disk_check:
+            next_disk_check = now + DISK_POLL_S
+            if disk_mb([jail.area.root]) > disk_limit_mb:
+                disk_exceeded = True
+                break
         if watch is not None and (stopped := watch() or ""):
             break
         time.sleep(0.02)
@@ -97,7 +109,10 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
     code = proc.returncode
     if code is not None and 128 < code <= 128 + 64:          # the launcher reports a signal as 128 + n
         code = -(code - 128)
+    if disk_exceeded:
+        stopped = (f"it wrote more than {disk_limit_mb:g} MB of files (or too many files); write only what the "
+                   "assignment asks for")
     return ChildRun(returncode=None if (timed_out or memory_exceeded or stopped) else code,
                     seconds=time.monotonic() - started, timed_out=timed_out, memory_exceeded=memory_exceeded,
                     output_head=head, output_tail=tail, output_bytes=output.total, peak_rss_mb=peak,
-                    stopped=stopped)
+                    stopped=stopped, disk_exceeded=disk_exceeded)
