@@ -49,8 +49,8 @@ public final class ConnectGuard implements ServerInterceptor {
                 if (found != null) {
                     refused = true;
                     // a session the grader did not open is nobody's: every grading in flight is graded again
-                    String session = request == null || !SESSIONS.allows(sessionOf(request)) ? null : sessionOf(request);
-                    call.close(Status.PERMISSION_DENIED.withDescription(Refusals.refuse(found, session)), new Metadata());
+                    String owner = request != null && SESSIONS.allows(session) ? session : null;
+                    call.close(Status.PERMISSION_DENIED.withDescription(Refusals.refuse(found, owner)), new Metadata());
                     return;
                 }
                 super.onMessage(message);
