@@ -37,3 +37,11 @@ def test_every_numeric_and_vector_output_column_is_written_under_its_own_name(sp
     write_predictions(spark.createDataFrame([(1, "x", 1.0, Vectors.dense([0.1, 0.9]))], schema), tmp_path / "o", "id")
     assert pq.read_table(tmp_path / "o" / "part-00000.parquet").to_pylist() == [
         {"id": 1, "is_bad": 1.0, "p": [0.1, 0.9]}]
+
+
+def test_rows_are_ordered_by_id_nulls_first_and_ties_kept_in_partition_order(spark, tmp_path):
+    schema = StructType([StructField("id", LongType()), StructField("prediction", DoubleType())])
+    rows = [(5, 0.0), (None, 1.0), (2, 2.0), (5, 3.0), (None, 4.0), (1, 5.0), (2, 6.0)]
+    write_predictions(spark.createDataFrame(rows, schema).repartition(1), tmp_path / "o", "id")
+    got = [(r["id"], r["prediction"]) for r in pq.read_table(tmp_path / "o" / "part-00000.parquet").to_pylist()]
+    assert got == [(None, 1.0), (None, 4.0), (1, 5.0), (2, 2.0), (2, 6.0), (5, 0.0), (5, 3.0)]

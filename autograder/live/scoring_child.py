@@ -4,9 +4,9 @@ request scored with the harness's own helpers (:mod:`autograder.harness.scorer`)
 
 Requests that load the same saved folder with Spark's reader share one load, and the loads run side by
 side in threads (Spark runs a process's jobs concurrently): a persistence check loads one model two or
-three ways. A standby process (:func:`standby_main`) warms itself up before its job comes: it saves, loads
-and scores a small model of its own, so the classes and code paths a persistence check uses are loaded
-and compiled while the student works."""
+three ways; the requests are then scored side by side too. A standby process (:func:`standby_main`) warms
+itself up before its job comes: it saves, loads and scores a small model of its own, so the classes
+and code paths a persistence check uses are loaded and compiled while the student works."""
 
 from __future__ import annotations
 
@@ -113,11 +113,9 @@ def _outcome(out: Path, status: str, message: str, t0: float) -> None:
                                       "seconds": round(time.monotonic() - t0, 3)})
 
 
-def _score_group(requests: list[dict], spark, loaded: LoadedSubmission, problem: str, id_col: str) -> None:
-    """Load the group's model once, then score each of its requests; each request's outcome is recorded."""
-    t0 = time.monotonic()
-    for request in requests:
-        Path(request["out"]).mkdir(parents=True, exist_ok=True)
+def _load_group(requests: list[dict], spark, loaded: LoadedSubmission, problem: str):
+    """The group's model and its facts, loaded once (Spark's reader or the student's loader); the exception
+    instead when it cannot be loaded."""
     first = requests[0]
     try:
         if problem:
@@ -127,26 +125,30 @@ def _score_group(requests: list[dict], spark, loaded: LoadedSubmission, problem:
                                "only when you submit")
         if first.get("loader"):
             model = student_loaded_model(loaded, first["loader"], Path(first["model"]))
-            facts = model_facts(model)
-        else:
-            model, facts = load_model(Path(first["model"]), spark, first.get("fit"), first.get("where"),
-                                      first.get("fit_params"))
+            return model, model_facts(model)
+        return load_model(Path(first["model"]), spark, first.get("fit"), first.get("where"), first.get("fit_params"))
     except BaseException as exc:  # noqa: BLE001 - recorded for the judge
-        for request in requests:
-            _outcome(Path(request["out"]), "raised", first_line(exc), t0)
+        return exc
+
+
+def _score_one(request: dict, loaded_model, spark, loaded: LoadedSubmission, id_col: str, t0: float) -> None:
+    """One request scored with its group's model (or the group's load failure recorded)."""
+    out = Path(request["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    if isinstance(loaded_model, BaseException):
+        _outcome(out, "raised", first_line(loaded_model), t0)
         return
-    for request in requests:
-        out = Path(request["out"])
-        try:
-            write_json(out / "model.json", facts)
-            scored = model.transform(request_rows(spark, request, loaded))
-            if request.get("metadata_of"):
-                write_json(out / "column_metadata.json", column_metadata(scored, request["metadata_of"]))
-            write_predictions(scored, out / "predictions", id_col)
-            status, message = "ok", ""
-        except BaseException as exc:  # noqa: BLE001 - recorded for the judge
-            status, message = "raised", first_line(exc)
-        _outcome(out, status, message, t0)
+    model, facts = loaded_model
+    try:
+        write_json(out / "model.json", facts)
+        scored = model.transform(request_rows(spark, request, loaded))
+        if request.get("metadata_of"):
+            write_json(out / "column_metadata.json", column_metadata(scored, request["metadata_of"]))
+        write_predictions(scored, out / "predictions", id_col)
+        status, message = "ok", ""
+    except BaseException as exc:  # noqa: BLE001 - recorded for the judge
+        status, message = "raised", first_line(exc)
+    _outcome(out, status, message, t0)
 
 
 def score_main(job_path: str, spark=None) -> None:
@@ -171,8 +173,13 @@ def score_main(job_path: str, spark=None) -> None:
     groups: dict[tuple, list[dict]] = {}
     for request in job["requests"]:
         groups.setdefault(_load_key(request), []).append(request)
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_THREADS, len(groups)))) as pool:
-        for group in groups.values():
-            pool.submit(_score_group, group, spark, loaded, problem, job["id_col"])
+    t0 = time.monotonic()
+    # every model loaded once, side by side; then every request scored side by side
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_THREADS, len(job["requests"])))) as pool:
+        models = list(pool.map(lambda group: _load_group(group, spark, loaded, problem), groups.values()))
+        scorings = [pool.submit(_score_one, request, model, spark, loaded, job["id_col"], t0)
+                    for model, group in zip(models, groups.values()) for request in group]
+        for scoring in scorings:
+            scoring.result()
     sys.stdout.flush()
     os._exit(0)
