@@ -47,6 +47,10 @@ SECONDARY_HEAP_MB = 512             # the JVMs a task starts beside its own (06:
 # them. With sparkgrade's local file system (no forked chmod) the JVM starts fewer processes, but 05 still
 # summed 1186 MB (its JVM, 464 MB, twice) in a box charged 597 MB at that moment.
 TREE_RSS_OVERCOUNT = 2.5
+# The grader tells each child how many grading JVMs its box holds at once (from ``size(box).max_jvms``):
+# where it is one, a child ends its own JVM while a process it started runs its own (06: spark-submit, a
+# streaming driver, a server) and starts a new one when it needs Spark again.
+JVMS_AT_ONCE_ENV = "SPARKGRADE_JVMS_AT_ONCE"
 SMALL_BOX_MB = 2048                 # below this, JVM non-heap memory is capped and no JVM waits idle
 # In a small box every MB outside the heap counts: caps that a grading JVM stays well inside.
 # A young generation of at most 64 MB and a heap that gives back what it does not use after a collection

@@ -130,7 +130,7 @@ def stop_running_work(spark) -> None:
         pass
 
 
-def _new_jvm() -> None:
+def end_jvm() -> None:
     """Kill the current JVM (if any) and forget it, so that the next session launches a fresh one."""
     from pyspark import SparkContext
     from pyspark.sql import SparkSession
@@ -154,6 +154,21 @@ def _new_jvm() -> None:
         pass
 
 
+class LazySession:
+    """Stands for a local session that is not started yet: the first use starts it with ``options``. A probe
+    gets one in a box of one JVM at a time (:func:`autograder.harness.processes.one_jvm_at_a_time`): its
+    processes run with no JVM of the scorer's beside them, and what it reads with Spark after they ended
+    starts one then."""
+
+    def __init__(self, options: SparkOptions):
+        self._options, self._session = options, None
+
+    def __getattr__(self, name: str):
+        if self._session is None:
+            self._session = build_session(self._options)
+        return getattr(self._session, name)
+
+
 def revive(options: SparkOptions, attempt: int, fresh_jvm: bool = False):
     """A working session after the submission stopped (or broke) the previous one; over Spark Connect the
     ``attempt``-th restart opens the session id the grader expects for it (see ``revived_session_url``)."""
@@ -166,7 +181,7 @@ def revive(options: SparkOptions, attempt: int, fresh_jvm: bool = False):
                 return spark
         except Exception:  # noqa: BLE001 - the JVM itself is gone: launch a new one
             pass
-    _new_jvm()
+    end_jvm()
     return build_session(options)
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder.harness import processes
+from autograder.harness.child_runtime import end_jvm
+from autograder.spark import SparkOptions, build_session
 from autograder.harness.artifacts import HarnessError, NotPlainData, to_plain, write_json, write_predictions
 from autograder.submission import LoadedSubmission
 
@@ -67,6 +69,7 @@ class TaskContext:
     data: dict[str, str]
     id_col: str
     results: dict[str, Any] = field(default_factory=dict)
+    spark_options: SparkOptions | None = None     # how ``spark`` was built (the student process's tasks)
 
     def student(self, name: str) -> Any:
         try:
@@ -185,11 +188,22 @@ class TaskContext:
         return processes.start(argv, self.artifact_dir / f"{log}.log", cwd=self.artifact_dir)
 
     def run_process(self, argv: list[str], timeout_s: float, log: str = "process") -> processes.Process:
-        """Run ``argv`` to completion; a process that overruns ``timeout_s`` is killed and the task fails."""
+        """Run ``argv`` to completion; a process that overruns ``timeout_s`` is killed and the task fails.
+        In a box of one JVM at a time this process's local JVM is ended first and a new session (the same
+        options) is ``spark`` afterwards, also as the submission's global ``spark``."""
+        alone = (self.spark_options is not None and self.spark_options.remote is None
+                 and processes.one_jvm_at_a_time())
+        if alone:
+            processes.keep_secondary_conf()
+            end_jvm()
         try:
             return processes.run(argv, self.artifact_dir / f"{log}.log", timeout_s, cwd=self.artifact_dir)
         except processes.ProcessTimeout as exc:
             raise TaskFailed(f"the process `{Path(str(argv[0])).name}` {exc}") from None
+        finally:
+            if alone:
+                self.spark = build_session(self.spark_options)
+                self.submission.module.__dict__["spark"] = self.spark
 
 
 def spark_writer(obj: Any):

@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from autograder.box import JVMS_AT_ONCE_ENV
 from autograder.spark import SHORT_JVM_OPTIONS
 
 LOG_TAIL_BYTES = 64_000
@@ -91,14 +92,18 @@ PREPARED_KEYS = ("spark.driver.extraClassPath", "spark.hadoop.fs.file.impl")
 def secondary_conf() -> dict[str, str]:
     """Settings of a JVM a task starts beside its own (spark-submit, a streaming driver): the grading
     JVM's master, JVM options and Spark reserve, and its heap up to 512m, so that both fit the box the
-    grader sized it for (autograder.box). Without a running local session: 512m, local[2]."""
+    grader sized it for (autograder.box). Without a running local session: what :func:`keep_secondary_conf`
+    kept, else 512m, local[2]."""
     from pyspark import SparkContext
 
     from autograder.spark import memory_mb
 
     context = SparkContext._active_spark_context
     if context is None:
-        return {"spark.driver.memory": SECONDARY_DRIVER_MEMORY, "spark.master": "local[2]"}
+        try:        # a process that ended its JVM (one JVM at a time) hands on what it kept: keep_secondary_conf
+            return dict(json.loads(os.environ[SECONDARY_ENV]))
+        except (KeyError, ValueError, TypeError):
+            return {"spark.driver.memory": SECONDARY_DRIVER_MEMORY, "spark.master": "local[2]"}
     conf = context.getConf()
     heap = min(memory_mb(conf.get("spark.driver.memory", SECONDARY_DRIVER_MEMORY)), memory_mb(SECONDARY_DRIVER_MEMORY))
     wanted = {"spark.driver.memory": f"{heap}m", "spark.master": conf.get("spark.master", "local[2]")}
@@ -106,6 +111,15 @@ def secondary_conf() -> dict[str, str]:
         if conf.contains(key):
             wanted[key] = conf.get(key)
     return wanted
+
+
+def keep_secondary_conf() -> None:
+    """Before this process ends its JVM: the settings of the JVMs it will start (:func:`secondary_conf`, read
+    from the running one) kept in its own environment, which :func:`process_env` hands on to them."""
+    from pyspark import SparkContext
+
+    if SparkContext._active_spark_context is not None:
+        os.environ[SECONDARY_ENV] = json.dumps(secondary_conf())
 
 
 def spark_submit_command(script: str | Path, args: list[str], master: str | None = None,
@@ -181,10 +195,34 @@ class Process:
         return error_summary(self.tail())
 
 
+def one_jvm_at_a_time() -> bool:
+    """Whether this child's box holds one grading JVM at a time, as the grader told it
+    (:data:`autograder.box.JVMS_AT_ONCE_ENV`): then no JVM of this process may wait idle beside one a
+    process it started runs."""
+    return os.environ.get(JVMS_AT_ONCE_ENV, "").strip() == "1"
+
+
+def give_back_heap() -> None:
+    """A full collection in this process's own JVM, if it has one, before another process starts beside it:
+    the JVM waits idle meanwhile, and with the small box's heap settings (serial GC, ``MaxHeapFreeRatio``;
+    :mod:`autograder.box`) a collection returns the heap it does not use to the box, where the new
+    process's JVM needs it. Any failure only means that nothing was given back."""
+    from pyspark import SparkContext
+
+    jvm = getattr(SparkContext._active_spark_context, "_jvm", None)
+    try:
+        if jvm is not None:
+            jvm.java.lang.System.gc()
+    except Exception:  # noqa: BLE001 - an optimisation only
+        pass
+
+
 def start(argv: list[str], log: Path, cwd: Path | None = None, env: dict[str, str] | None = None,
           pass_fds: tuple[int, ...] = ()) -> Process:
     """Start ``argv`` in a new process group, stdout and stderr appended to ``log``; ``pass_fds`` stay
-    open in it (a listening socket the caller made, so that the caller knows the port without asking)."""
+    open in it (a listening socket the caller made, so that the caller knows the port without asking).
+    This process's JVM gives back the heap it does not use first (:func:`give_back_heap`)."""
+    give_back_heap()
     log = Path(log)
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:

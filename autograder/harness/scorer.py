@@ -28,11 +28,11 @@ import time
 from pathlib import Path
 
 from autograder.harness.artifacts import HarnessError, read_json, stage_metadata, write_json, write_predictions
-from autograder.harness.child_runtime import (TaskTimeout, alive, arm, disarm, finish, handout_names, harness_error,
-                                              jvm_broken, limit_python_memory, memory_message, pickle_by_value,
-                                              revive, stop_running_work)
+from autograder.harness.child_runtime import (LazySession, TaskTimeout, alive, arm, disarm, end_jvm, finish,
+                                              handout_names, harness_error, jvm_broken, limit_python_memory,
+                                              memory_message, pickle_by_value, revive, stop_running_work)
 from autograder.harness.jobs import REQUEST_TIMEOUT_S, ScoringJob
-from autograder.harness.processes import ProbeFailed
+from autograder.harness.processes import ProbeFailed, keep_secondary_conf, one_jvm_at_a_time
 from autograder.harness.saved_models import python_class_name, saved_facts, split_leaves, tuning_model
 from autograder.harness.sealing import await_order, report_ready
 from autograder.spark import build_session
@@ -247,7 +247,14 @@ def main(job_path: str) -> int:
     report_ready(scores, seq)
     while (name := await_order(control, seq)) in requests:     # the grader decides what runs next
         request = requests[name]
-        if broken or not alive(spark):                  # the submission stopped or broke the session
+        if request.get("probe") and options.remote is None and one_jvm_at_a_time():
+            # its processes run with no JVM of this process beside them; reading with Spark starts one
+            keep_secondary_conf()
+            end_jvm()
+            spark = LazySession(options)
+            models.clear()
+            suffixes.clear()
+        elif broken or not alive(spark):                  # the submission stopped or broke the session
             restarts += 1
             spark = revive(options, restarts, fresh_jvm=broken)
             models.clear()

@@ -184,7 +184,8 @@ def main(job_path: str) -> int:
         results.pop(name, None)
         write_json(outcome, {"status": "started"})
         ctx = TaskContext(spark=spark, submission=submission, assignment_dir=assignment_dir,
-                          artifact_dir=task_dir, data=dict(job.data), id_col=job.id_col, results=results)
+                          artifact_dir=task_dir, data=dict(job.data), id_col=job.id_col, results=results,
+                          spark_options=options)
         t0 = time.monotonic()
         status, message = "ok", ""
         try:
@@ -203,6 +204,7 @@ def main(job_path: str) -> int:
                 status, message = "raised", _student_frames(exc, job.submission.name)
         finally:
             disarm()
+        spark = ctx.spark       # a task that ran a process alone started a new session (TaskContext.run_process)
         if status != "ok":
             results.pop(name, None)
         if status == "timeout":

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from autograder.box import JVMS_AT_ONCE_ENV, read_box, size
 from autograder.sandbox import launcher
 from autograder.sandbox.area import ChildArea
 from autograder.sandbox.childrun import ChildRun, OutputCap
@@ -39,7 +40,9 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
                 # No Python of the tree (the children, Spark's Python workers) imports from its working folder
                 # or a user site: a child can write there, and the next child (the scorer) must not run it.
                 "PYTHONSAFEPATH": "1", "PYTHONNOUSERSITE": "1",
-                "PYTHONPATH": str(PACKAGE.parent)})
+                "PYTHONPATH": str(PACKAGE.parent),
+                # the grader's reading of its box (an instructor's setting in its own environment wins)
+                JVMS_AT_ONCE_ENV: os.environ.get(JVMS_AT_ONCE_ENV) or str(size(read_box()).max_jvms)})
     env.update(extra or {})
     return env
 
