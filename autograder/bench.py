@@ -102,6 +102,9 @@ def bench(spec: AssignmentSpec, root: Path, n: int = 0, workers: int = 0) -> dic
             "overhead": reference_s / floor["seconds"],
             "floor_warm_s": floor["warm_s"], "jvm_startup_s": floor["startup_s"],
             "warm_over_floor": (warm_s / n) / floor["warm_s"],
+            # the reference itself (the class's first submission), graded on the warm engine inside the class
+            "reference_warm_s": warm.reports[subs[0].stem].seconds,
+            "reference_warm_over_floor": warm.reports[subs[0].stem].seconds / floor["warm_s"],
             "cold_over_floor": reference_s / (floor["warm_s"] + floor["startup_s"]),
             "reference_timings": list(reference.timings),
             "differences": sorted(s for s in cold if outcome(warm.reports[s]) != outcome(cold[s])),

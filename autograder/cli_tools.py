@@ -26,12 +26,14 @@ def cmd_bench_all(args) -> int:
         spec = load_assignment(path.parent)
         f = bench(spec, project_root(), args.n, args.workers)
         rows.append(f)
-        print(f"{spec.slug}: warm {f['warm_s_per_submission']:.2f} s, floor {f['floor_warm_s']:.2f} s, "
-              f"start-up {f['jvm_startup_s']:.2f} s, cold reference {f['reference_cold_s']:.2f} s", flush=True)
-    print(f"{'assignment':<16} {'warm/floor':>10} {'cold/(floor+start-up)':>22} {'same scores':>12}")
+        print(f"{spec.slug}: warm {f['warm_s_per_submission']:.2f} s per submission, warm reference "
+              f"{f['reference_warm_s']:.2f} s, floor {f['floor_warm_s']:.2f} s, start-up {f['jvm_startup_s']:.2f} s, "
+              f"cold reference {f['reference_cold_s']:.2f} s", flush=True)
+    print(f"{'assignment':<16} {'warm/floor':>10} {'warm ref/floor':>15} {'cold/(floor+start-up)':>22} "
+          f"{'same scores':>12}")
     for f in rows:
-        print(f"{f['assignment']:<16} {f['warm_over_floor']:>10.2f} {f['cold_over_floor']:>22.2f} "
-              f"{'yes' if f['identical_scores'] else 'NO':>12}")
+        print(f"{f['assignment']:<16} {f['warm_over_floor']:>10.2f} {f['reference_warm_over_floor']:>15.2f} "
+              f"{f['cold_over_floor']:>22.2f} {'yes' if f['identical_scores'] else 'NO':>12}")
     return 0 if all(f["identical_scores"] for f in rows) else 1
 
 
@@ -80,7 +82,9 @@ def cmd_bench(args) -> int:
     print(f"  one JVM start-up (a local session able to run a job):      {figures['jvm_startup_s']:6.2f} s")
     print(f"  the floor process, cold (interpreter and JVM included):    {figures['floor_s']:6.2f} s")
     print(f"  the reference graded cold, alone (process wall time):      {figures['reference_cold_s']:6.2f} s")
+    print(f"  the reference graded warm, in the class (its own time):   {figures['reference_warm_s']:6.2f} s")
     print(f"  warm batch / floor:                                        {figures['warm_over_floor']:6.2f}x")
+    print(f"  warm reference / floor:                                    {figures['reference_warm_over_floor']:6.2f}x")
     print(f"  cold reference / (floor + one JVM start-up):               {figures['cold_over_floor']:6.2f}x")
     if args.timings:
         from autograder.timings import table

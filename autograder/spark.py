@@ -144,21 +144,26 @@ def build_session(opts: SparkOptions | None = None):
     return spark
 
 
-def stop_jvm(spark) -> None:
-    """Stop a classic session and end its JVM (``stop()`` alone leaves the gateway JVM running, holding its
-    memory); the next :func:`build_session` in this process launches a fresh one."""
+def stop_jvm(spark=None) -> None:
+    """Stop a classic session (if given) and end this process's JVM, whether or not it still answers
+    (``stop()`` alone leaves the gateway JVM running, holding its memory); the next :func:`build_session`
+    in this process launches a fresh one."""
     from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
     try:
-        spark.stop()
+        if spark is not None:
+            spark.stop()
     except Exception:  # noqa: BLE001 - a dead session has nothing left to stop
         pass
     gateway = SparkContext._gateway
     proc = getattr(gateway, "proc", None)
     if proc is not None:
-        proc.kill()
-        proc.wait(timeout=30)
+        try:
+            proc.kill()
+            proc.wait(timeout=30)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
     if gateway is not None:
         try:
             gateway.shutdown()

@@ -306,7 +306,9 @@ def avg_metrics(ctx, check):
         return CheckResult.failed(f"nothing readable was saved by save_tuned(): {exc}")
     saved_stage = StageInfo(cls=str(meta.get("class", "")), uid=str(meta.get("uid", "")), params={})
     if not is_stage(saved_stage, "CrossValidatorModel"):
-        return CheckResult.failed(f"save_tuned() saved a {saved_stage.cls}; save Spark's whole CrossValidatorModel so "
+        # the class's own name: its package differs by engine (org.apache.spark.ml locally, pyspark.ml over Connect)
+        named = saved_stage.cls.rsplit(".", 1)[-1] or "stage of no class"
+        return CheckResult.failed(f"save_tuned() saved a {named}; save Spark's whole CrossValidatorModel so "
                                   "the grid and its validation metrics are kept")
     saved = meta.get("avgMetrics") or []
     if len(saved) != len(fitted) or not all(_close(a, b) for a, b in zip(saved, fitted)):

@@ -12,7 +12,7 @@ import signal
 import sys
 from dataclasses import replace
 
-from autograder.spark import SparkOptions, build_session, revived_session_url
+from autograder.spark import SparkOptions, build_session, revived_session_url, stop_jvm
 
 EXIT_OK = 0
 _EXIT, _KILL, _GETPID, _GETPPID = os._exit, os.kill, os.getpid, os.getppid   # before any student code runs
@@ -130,30 +130,6 @@ def stop_running_work(spark) -> None:
         pass
 
 
-def end_jvm() -> None:
-    """Kill the current JVM (if any) and forget it, so that the next session launches a fresh one."""
-    from pyspark import SparkContext
-    from pyspark.sql import SparkSession
-
-    proc = getattr(SparkContext._gateway, "proc", None)
-    if proc is not None:
-        try:
-            proc.kill()
-            proc.wait(timeout=30)
-        except Exception:  # noqa: BLE001
-            pass
-    try:
-        SparkContext._gateway.shutdown()
-    except Exception:  # noqa: BLE001
-        pass
-    SparkContext._gateway = SparkContext._jvm = SparkContext._active_spark_context = None
-    SparkSession._instantiatedSession = SparkSession._activeSession = None
-    try:
-        SparkSession._defaultSession = None
-    except Exception:  # noqa: BLE001
-        pass
-
-
 class LazySession:
     """Stands for a local session that is not started yet: the first use starts it with ``options``. A probe
     gets one in a box of one JVM at a time (:func:`autograder.harness.processes.one_jvm_at_a_time`): its
@@ -181,7 +157,7 @@ def revive(options: SparkOptions, attempt: int, fresh_jvm: bool = False):
                 return spark
         except Exception:  # noqa: BLE001 - the JVM itself is gone: launch a new one
             pass
-    end_jvm()
+    stop_jvm()
     return build_session(options)
 
 

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.harness import processes
-from autograder.harness.child_runtime import end_jvm
-from autograder.spark import SparkOptions, build_session
+from autograder.spark import SparkOptions, build_session, stop_jvm
 from autograder.harness.artifacts import HarnessError, NotPlainData, to_plain, write_json, write_predictions
 from autograder.submission import LoadedSubmission
 
@@ -195,7 +194,7 @@ class TaskContext:
                  and processes.one_jvm_at_a_time())
         if alone:
             processes.keep_secondary_conf()
-            end_jvm()
+            stop_jvm()
         try:
             return processes.run(argv, self.artifact_dir / f"{log}.log", timeout_s, cwd=self.artifact_dir)
         except processes.ProcessTimeout as exc:

@@ -28,14 +28,14 @@ import time
 from pathlib import Path
 
 from autograder.harness.artifacts import HarnessError, read_json, stage_metadata, write_json, write_predictions
-from autograder.harness.child_runtime import (LazySession, TaskTimeout, alive, arm, disarm, end_jvm, finish,
+from autograder.harness.child_runtime import (LazySession, TaskTimeout, alive, arm, disarm, finish,
                                               handout_names, harness_error, jvm_broken, limit_python_memory,
                                               memory_message, pickle_by_value, revive, stop_running_work)
 from autograder.harness.jobs import REQUEST_TIMEOUT_S, ScoringJob
 from autograder.harness.processes import ProbeFailed, keep_secondary_conf, one_jvm_at_a_time
 from autograder.harness.saved_models import python_class_name, saved_facts, split_leaves, tuning_model
 from autograder.harness.sealing import await_order, report_ready
-from autograder.spark import build_session
+from autograder.spark import build_session, stop_jvm
 from autograder.submission import load_submission
 
 
@@ -250,7 +250,7 @@ def main(job_path: str) -> int:
         if request.get("probe") and options.remote is None and one_jvm_at_a_time():
             # its processes run with no JVM of this process beside them; reading with Spark starts one
             keep_secondary_conf()
-            end_jvm()
+            stop_jvm()
             spark = LazySession(options)
             models.clear()
             suffixes.clear()
