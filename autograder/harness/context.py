@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder.harness import processes
-from autograder.spark import SparkOptions, build_session, stop_jvm
 from autograder.harness.artifacts import HarnessError, NotPlainData, to_plain, write_json, write_predictions
+from autograder.spark import SparkOptions, build_session, stop_jvm
 from autograder.submission import LoadedSubmission
 
 
