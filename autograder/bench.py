@@ -16,8 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from autograder.batch import default_workers, grade_class
+from autograder.engine.driver_archive import UNPREPARED
+from autograder.engine.server import ConnectServer
+from autograder.floor import floor_seconds
 from autograder.mutants import load_mutants, solution_file, write_mutant
 from autograder.results import GradeReport
+from autograder.runner import Grader
 from autograder.spark import SparkOptions
 from autograder.spec import AssignmentSpec
 
@@ -61,9 +65,6 @@ def outcome(report: GradeReport) -> list[tuple[str, str, float]]:
 
 def bench(spec: AssignmentSpec, root: Path, n: int = 0, workers: int = 0) -> dict:
     """Run both ways at the same parallelism and the floor; return the figures (printed by the CLI)."""
-    from autograder.engine.server import ConnectServer
-    from autograder.floor import floor_seconds
-
     workers = workers or default_workers()
     with tempfile.TemporaryDirectory(prefix="sparkgrade-bench-") as tmp:
         folder = Path(tmp) / "class"
@@ -117,8 +118,6 @@ def bench_cold_path(spec: AssignmentSpec, root: Path, rounds: int = 2) -> dict:
     the ratio, and the prepared grading's breakdown."""
     import os
 
-    from autograder.engine.driver_archive import UNPREPARED
-
     reference = solution_file(spec, root)
     runs: dict[str, list[tuple[float, GradeReport]]] = {"prepared": [], "unprepared": []}
     for _ in range(rounds):
@@ -138,8 +137,6 @@ def bench_cold_path(spec: AssignmentSpec, root: Path, rounds: int = 2) -> dict:
 def bench_scale(spec: AssignmentSpec, root: Path, scales: list[int], options: SparkOptions) -> list[dict]:
     """Grade the reference on synthetic variants of the data at each scale factor (local Spark), timing
     each run; the data is generated before timing starts so only grading is measured."""
-    from autograder.runner import Grader
-
     rows = []
     for scale in scales:
         grader = Grader(spark_options=options, scale=scale)

@@ -1,4 +1,6 @@
-"""The ``sparkgrade`` command: list | validate | grade | check | build | verify | bench."""
+"""The ``sparkgrade`` command: list | validate | grade | check | build | verify | bench. Each command imports
+the modules it runs when it runs, so ``sparkgrade --help`` or ``check`` does not load the grader, the build
+and the warm engine first."""
 
 from __future__ import annotations
 

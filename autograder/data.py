@@ -19,7 +19,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.datasets import dataset_path
+from autograder.datasets import dataset_path, generate_scaled, split_train_test
 from autograder.heldout import read_seed, synthesize
 from autograder.spec import AssignmentSpec
 
@@ -115,8 +115,6 @@ def prepare(spec: AssignmentSpec, spark_factory, cache_dir: Path, datasets_dir: 
     ``spark_factory`` is called only when the split has to be computed). ``scale`` > 0 grades on a
     deterministic synthetic variant with ``scale`` times the rows (``datasets.generate_scaled``)."""
     from pyspark.sql import functions as F
-
-    from autograder.datasets import generate_scaled, split_train_test
 
     suffix = f"-x{scale}" if scale else ""
     views = tuple(v.name for v in spec.data.views)

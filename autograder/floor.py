@@ -18,7 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder.harness.child_runtime import handout_names
 from autograder.harness.context import TaskContext, load_tasks_module
+from autograder.harness.student import run_task
+from autograder.harness.student_phase import copy_assignment
+from autograder.registry import load_assignment
+from autograder.runner import Grader, _task_plan
+from autograder.spark import build_session, sized_options, stop_jvm
+from autograder.submission import load_submission
 
 
 class FloorContext(TaskContext):
@@ -52,14 +59,6 @@ def floor_seconds(slug: str, submission: Path, timeout_s: float = 1800) -> dict:
 
 
 def main(slug: str, submission: str) -> int:
-    from autograder.harness.child_runtime import handout_names
-    from autograder.registry import load_assignment
-    from autograder.runner import Grader, _task_plan
-    from autograder.harness.student import run_task
-    from autograder.harness.student_phase import copy_assignment
-    from autograder.spark import build_session, sized_options, stop_jvm
-    from autograder.submission import load_submission
-
     spec = load_assignment(slug)
     data = Grader().prepared(spec)
     stop_jvm()          # a JVM that preparing the data started would make the start-up below look free

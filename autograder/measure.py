@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.runner import Grader
 from autograder.sandbox import tree_rss_mb
 from autograder.spec import AssignmentSpec
 
@@ -281,8 +282,6 @@ def measure(spec: AssignmentSpec, root: Path, candidates: list[int], cpus: float
     """Grade the reference in boxes of ``candidates`` MB (bisection) at ``cpus``; the smallest memory with
     full marks (None if none) and the trials made. The prepared data is built first, outside any box,
     as a Gradescope bundle ships it."""
-    from autograder.runner import Grader
-
     solution = solution_path(spec, root)
     Grader().prepared(spec)
 

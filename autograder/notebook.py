@@ -20,9 +20,14 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from autograder.errors import SparkgradeError
+from autograder.live import check_live
 from autograder.live.fresh import Standbys
 from autograder.live.memo import TaskMemo
+from autograder.registry import HANDOUT_DIR, load_assignment
 from autograder.results import GradeReport, Status
+from autograder.runner import Grader
+from autograder.spark import build_session
 from autograder.writers import console
 
 COLOURS = {Status.PASSED: "#1a7f37", Status.FAILED: "#cf222e", Status.ERROR: "#9a6700"}
@@ -82,7 +87,6 @@ def _session(namespace: dict):
     spark = namespace.get("spark")
     if spark is not None and hasattr(spark, "createDataFrame"):
         return spark
-    from autograder.spark import build_session
 
     return build_session()
 
@@ -92,8 +96,6 @@ def quiet_session(log: str | Path | None = None):
     log file instead of the notebook, and Spark's log level set to ERROR."""
     import os
     import tempfile
-
-    from autograder.spark import build_session
 
     log = Path(log) if log else Path(tempfile.gettempdir()) / "sparkgrade-spark.log"
     sys.stderr.flush()
@@ -126,13 +128,9 @@ class Notebook:
             self._standbys.start()
 
     def _spec(self):
-        from autograder.registry import load_assignment
-
         return load_assignment(self.assignment)
 
     def _live(self, questions: tuple[str, ...], namespace: dict | None) -> Results:
-        from autograder.live import check_live
-
         namespace = namespace if namespace is not None else _caller_namespace(3)
         report = check_live(self._spec(), namespace, _session(namespace), questions, standbys=self._standbys,
                             memo=self._memo)
@@ -141,8 +139,6 @@ class Notebook:
                                       "exactly as the autograder does.")
 
     def _fresh(self, questions: tuple[str, ...] = ()) -> Results:
-        from autograder.runner import Grader
-
         if not self.path.is_file():
             raise FileNotFoundError(f"{self.path}: no such file; run the checks from the notebook's own folder")
         saved = dt.datetime.fromtimestamp(self.path.stat().st_mtime).strftime("%H:%M:%S")
@@ -175,8 +171,6 @@ class Notebook:
 def handout_of(path: str | Path) -> tuple[Path, str] | None:
     """(the handout's ``.sparkgrade`` folder, its assignment's slug) for a file or folder inside an unzipped
     handout (at any depth), or None outside one."""
-    from autograder.registry import HANDOUT_DIR
-
     here = Path(path).resolve()
     for folder in (here if here.is_dir() else here.parent, *here.parents):
         found = sorted((folder / HANDOUT_DIR).glob("assignments/*/assignment.toml"))
@@ -189,8 +183,6 @@ def locate_check(assignment: str | None, submission: str | None) -> tuple[str, s
     """What ``sparkgrade check [ASSIGNMENT] FILE`` checks, from any folder: (assignment, submission, the
     handout's ``.sparkgrade`` folder to grade with, if the file is in a handout). With one argument it is
     the file, and the assignment is the one of the handout the file is in."""
-    from autograder.errors import SparkgradeError
-
     if submission is None:
         if assignment is None:
             raise SparkgradeError("name the file to check, for example: sparkgrade check pipelines.ipynb")

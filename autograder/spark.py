@@ -10,6 +10,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
+from autograder.box import read_box, size
+from autograder.engine.driver_archive import archive_options, driver_conf
 from autograder.engine.shared_files import use_shared_files
 
 DEFAULT_MASTER = "local[2]"
@@ -43,11 +45,7 @@ def sized_options(box=None, master: str | None = None, driver_memory: str | None
                   java_options: str | None = None, remote: str | None = None) -> SparkOptions:
     """SparkOptions sized to the grading box (``autograder.box``; read when not given): driver heap,
     ``local[N]`` and, in a small box, caps on the JVM's memory outside its heap. Explicit values win."""
-    from autograder.box import read_box, size
-
     sizing = size(box or read_box())
-    from autograder.engine.driver_archive import archive_options, driver_conf
-
     if java_options is None:
         java_options = " ".join(o for o in (SHORT_JVM_OPTIONS, sizing.java_options, archive_options()) if o)
     driver_memory = driver_memory or sizing.driver_memory

@@ -7,14 +7,19 @@ import json
 from pathlib import Path
 
 from autograder.checks import bounds
+from autograder.checks.context import load_judges
+from autograder.checks.custom import JUDGE_MODULES
 from autograder.checks.fixtures import fixture_rows
 from autograder.checks.param_rules import rule_problems
 from autograder.datasets import dataset_path, verify_checksum
+from autograder.errors import SpecError
 from autograder.heldout import read_seed
 from autograder.mutants import load_mutants, solution_file
 from autograder.regions import has_regions
-from autograder.starter import is_stub
 from autograder.spec import AssignmentSpec
+from autograder.spec.kinds import CUSTOM_PARAMS as PARAMS
+from autograder.spec.params import check_params
+from autograder.starter import is_stub
 
 
 def defined_names(path: Path) -> set[str]:
@@ -60,8 +65,6 @@ def function_problems(spec: AssignmentSpec) -> list[str]:
     """Task functions (``function = "tasks:<name>"``) and custom judges (``params.judge``) that do not
     exist in the assignment's tasks.py, judges.py or hidden/judges.py, and custom checks whose params do not
     fit what their judge declares."""
-    from autograder.checks.custom import JUDGE_MODULES
-
     found, cache, judges = [], {}, {}
     for t in spec.tasks:
         if t.function:
@@ -86,11 +89,6 @@ def _judge_param_problems(spec: AssignmentSpec, check, module: str, function: st
     """A custom check's params held to what its judge declares with :func:`autograder.checks.sdk.takes`:
     every key besides the custom kind's own declared (a typo would otherwise fall back to a default
     silently), every value of its type, every required key given."""
-    from autograder.checks.context import load_judges
-    from autograder.spec.kinds import CUSTOM_PARAMS as PARAMS
-    from autograder.spec.params import check_params
-    from autograder.errors import SpecError
-
     try:
         if module not in loaded:                        # each judges module imported once per validation
             loaded[module] = load_judges(spec, module)

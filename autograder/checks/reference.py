@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
+from autograder.build.templating import render as render_template
 from autograder.spec.kinds import KINDS
 from autograder.spec.params import Param
 
@@ -33,8 +34,6 @@ def _row(p: Param) -> list[str]:
 
 def render() -> str:
     """The markdown text of the reference, one section per check kind in registry order."""
-    from autograder.build.templating import render as render_template
-
     kinds = [{"name": name, "summary": kind.summary[:1].upper() + kind.summary[1:] + ".",
               "rows": [_row(p) for p in kind.params], "open_params": kind.open_params,
               "one_of": kind.one_of}

@@ -10,8 +10,8 @@ kernel can reclaim, which matters in a 768 MB box.
 (:mod:`autograder.engine.localfs`, which the warm server already uses) into the same folder; local drivers
 then save models without a forked ``chmod`` per folder (25-40 % faster saves). It records the archive once
 per installation (``scripts/setup.sh`` and the Gradescope bundle's ``setup.sh`` run it, so Gradescope
-builds it into the image): one JVM runs :func:`workload` (the classes the six assignments use) with
-``-XX:ArchiveClassesAtExit`` and writes the archive as it exits.
+builds it into the image): one JVM runs :func:`autograder.engine.archive_recording.workload` (the classes
+the six assignments use) with ``-XX:ArchiveClassesAtExit`` and writes the archive as it exits.
 It lives inside the Python environment (``<sys.prefix>/var/sparkgrade``), which every sandboxed child can
 already read, and its name hashes the JDK and Spark's jars, so an upgrade of either asks for a new one.
 The JVM maps an archive only if it matches its JDK and class path (else it starts as without one), so a
@@ -29,6 +29,7 @@ from pathlib import Path
 
 from autograder.engine.cds import ARCHIVE_LOG, archive_key, install_archive
 from autograder.engine.javac import java_binary
+from autograder.engine.localfs import FS_CLASS, local_fs_jar
 
 PREFIX = "driver-"
 
@@ -43,8 +44,6 @@ def spark_home() -> Path | None:
 def local_fs(folder: Path | None = None, build: bool = False) -> Path | None:
     """sparkgrade's local file system for Hadoop (:mod:`autograder.engine.localfs`: no forked ``chmod`` per folder
     Spark writes; a model's save 25-40 % faster), compiled by ``sparkgrade prepare`` beside the archive."""
-    from autograder.engine.localfs import local_fs_jar
-
     home = spark_home()
     return local_fs_jar(folder or archive_folder(), home, build=build) if home is not None else None
 
@@ -61,8 +60,6 @@ def spark_jars(folder: Path | None = None) -> list[Path]:
 
 def driver_conf(folder: Path | None = None) -> dict[str, str]:
     """Spark settings of a local grading driver for what ``sparkgrade prepare`` made: the file system."""
-    from autograder.engine.localfs import FS_CLASS
-
     fs = local_fs(folder) if in_use() else None
     return {"spark.driver.extraClassPath": str(fs), "spark.hadoop.fs.file.impl": FS_CLASS} if fs else {}
 
@@ -103,61 +100,6 @@ def archive_options(folder: Path | None = None) -> str:
             if path is not None and path.is_file() else "")
 
 
-def workload(spark, scratch: Path) -> None:
-    """What a grading does, small: pandas and Parquet in and out, SQL, the feature stages, the
-    estimators and evaluators of the six assignments, tuning, saving and loading pipelines, a Python UDF."""
-    import pandas as pd
-    from pyspark.ml import Pipeline, PipelineModel
-    from pyspark.ml.classification import (DecisionTreeClassifier, GBTClassifier, LogisticRegression,
-                                           RandomForestClassifier)
-    from pyspark.ml.clustering import KMeans
-    from pyspark.ml.evaluation import (BinaryClassificationEvaluator, ClusteringEvaluator,
-                                       MulticlassClassificationEvaluator, RegressionEvaluator)
-    from pyspark.ml.feature import (Bucketizer, Imputer, OneHotEncoder, SQLTransformer, StandardScaler,
-                                    StringIndexer, VectorAssembler)
-    from pyspark.ml.regression import LinearRegression, RandomForestRegressor
-    from pyspark.ml.tuning import CrossValidator, ParamGridBuilder, TrainValidationSplit
-    from pyspark.sql import functions as F
-
-    rows = [{"id": i, "cat": "abc"[i % 3], "x": float(i % 7), "y": None if i % 11 == 0 else float(i % 5),
-             "label": float(i % 2)} for i in range(200)]
-    df = spark.createDataFrame(pd.DataFrame(rows)).repartition(2)
-    df.write.mode("overwrite").parquet(str(scratch / "data"))
-    df = spark.read.parquet(str(scratch / "data"))
-    df.createOrReplaceTempView("rows")
-    spark.sql("SELECT cat, avg(x) AS ax, count(*) AS n FROM rows GROUP BY cat ORDER BY cat").collect()
-    df = df.withColumn("z", F.udf(lambda v: v * 2.0, "double")(F.col("x")))
-    features = [Imputer(inputCols=["y"], outputCols=["y_filled"]),
-                StringIndexer(inputCol="cat", outputCol="cat_idx", handleInvalid="keep"),
-                OneHotEncoder(inputCols=["cat_idx"], outputCols=["cat_vec"]),
-                Bucketizer(splits=[-1.0, 3.0, 100.0], inputCol="x", outputCol="x_bin"),
-                SQLTransformer(statement="SELECT *, x * z AS xz FROM __THIS__"),
-                VectorAssembler(inputCols=["x", "y_filled", "cat_vec", "x_bin", "xz"], outputCol="raw"),
-                StandardScaler(inputCol="raw", outputCol="features")]
-    binary = BinaryClassificationEvaluator()
-    for estimator in (LogisticRegression(maxIter=5), RandomForestClassifier(numTrees=3, seed=1),
-                      GBTClassifier(maxIter=2, seed=1), DecisionTreeClassifier()):
-        model = Pipeline(stages=[*features, estimator]).fit(df)
-        binary.evaluate(model.transform(df))
-    model.write().overwrite().save(str(scratch / "model"))
-    loaded = PipelineModel.load(str(scratch / "model"))
-    scored = loaded.transform(df)
-    MulticlassClassificationEvaluator(metricName="f1").evaluate(scored)
-    scored.select("id", "prediction", "probability").write.mode("overwrite").parquet(str(scratch / "scored"))
-    scored.select("id", "prediction").toPandas()
-    prepared = Pipeline(stages=features).fit(df).transform(df)
-    for regressor in (LinearRegression(labelCol="x", maxIter=5), RandomForestRegressor(labelCol="x", numTrees=3)):
-        RegressionEvaluator(labelCol="x").evaluate(regressor.fit(prepared).transform(prepared))
-    clusters = KMeans(k=3, seed=1).fit(prepared)
-    ClusteringEvaluator().evaluate(clusters.transform(prepared))
-    lr = LogisticRegression(maxIter=3)
-    grid = ParamGridBuilder().addGrid(lr.regParam, [0.0, 0.1]).build()
-    tuned = CrossValidator(estimator=lr, estimatorParamMaps=grid, evaluator=binary, numFolds=2, seed=1).fit(prepared)
-    tuned.write().overwrite().save(str(scratch / "tuned"))
-    type(tuned).load(str(scratch / "tuned")).transform(prepared).count()
-    TrainValidationSplit(estimator=lr, estimatorParamMaps=grid, evaluator=binary, seed=1).fit(prepared)
-
-
 def record(folder: Path | None = None, timeout_s: float = 600) -> Path | None:
     """Record the archive (in a fresh interpreter, so this process's JVM, if any, is not the one that
     records); returns its path, or None where Java is missing. One recording at a time per folder; an
@@ -176,36 +118,10 @@ def record(folder: Path | None = None, timeout_s: float = 600) -> Path | None:
         with tempfile.TemporaryDirectory(prefix="sparkgrade-cds-") as tmp:
             dump = Path(tmp) / "driver.jsa"
             with open(Path(tmp) / "record.log", "wb") as log:
-                subprocess.run([sys.executable, "-m", "autograder.engine.driver_archive", str(dump), tmp], check=False,
+                subprocess.run([sys.executable, "-m", "autograder.engine.archive_recording", str(dump), tmp], check=False,
                                timeout=timeout_s, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
             if not dump.is_file() or dump.stat().st_size == 0:
                 tail = (Path(tmp) / "record.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"the JVM wrote no class-data archive; the end of its output:\n{tail}")
             install_archive(dump, path, f"{PREFIX}*.jsa")
     return path
-
-
-def _record_here(dump: Path, scratch: Path) -> int:
-    """In the recording interpreter: run the workload in a driver that writes ``dump`` as it exits."""
-    from dataclasses import replace
-
-    from pyspark import SparkContext
-
-    from autograder.spark import build_session, sized_options
-
-    options = sized_options()
-    spark = build_session(replace(options, java_options=f"{options.java_options} "
-                                                        f"-XX:ArchiveClassesAtExit={dump} {ARCHIVE_LOG}"))
-    workload(spark, scratch)
-    spark.stop()
-    proc = SparkContext._gateway.proc                    # the JVM exits (and dumps) when its stdin closes
-    proc.stdin.close()
-    try:
-        proc.wait(timeout=300)
-    except subprocess.TimeoutExpired:
-        pass                                            # no dump: record() reports it
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_record_here(Path(sys.argv[1]), Path(sys.argv[2])))

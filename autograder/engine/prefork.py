@@ -34,6 +34,7 @@ import threading
 from pathlib import Path
 
 from autograder.engine.forkserver import MAX_MESSAGE
+from autograder.sandbox import child_env
 
 MODULES = ("autograder.harness.student", "autograder.harness.scorer")     # what requests may run (default)
 SERVER_MODULE = "autograder.engine.forkserver"
@@ -195,7 +196,6 @@ def fork_server(enabled: bool = True):
     if not enabled:
         yield None
         return
-    from autograder.sandbox import child_env
 
     try:
         server = ForkServer(child_env()).__enter__()

@@ -30,6 +30,8 @@ from autograder.engine.localfs import local_fs_jar
 from autograder.engine.python_workers import REFUSALS_ENV, install_refuser, refusals
 from autograder.engine.sessions import answers_query
 from autograder.registry import project_root
+from autograder.sandbox import (MARKER, ChildArea, Jail, child_env, isolation, kill_tree, launcher_argv,
+                                tree_pids)
 from autograder.spark import SparkOptions, settings
 from autograder.walk import remove_tree
 
@@ -151,8 +153,6 @@ class ConnectServer:
     def _launch(self) -> subprocess.Popen:
         """Start the server: inside a jail when the platform has namespaces, else supervised so that it
         dies with the grader."""
-        from autograder.sandbox import MARKER, ChildArea, Jail, child_env, isolation, launcher_argv
-
         jvm_dir = (self.cache_dir or project_root() / ".cache") / "jvm"
         guard = guard_jar(jvm_dir, spark_home())
         if guard is None:
@@ -304,8 +304,6 @@ class ConnectServer:
 
     def _kill(self) -> None:
         """Kill what is left of the server's process tree (keeping its folders and log)."""
-        from autograder.sandbox import kill_tree
-
         if self.archive is not None and self.archive.recording:
             self.archive.release()
         if self.proc is not None:
@@ -318,8 +316,6 @@ class ConnectServer:
         """Stop the server and everything it started, and remove its folders (but the log if asked). A
         server recording its class-data-sharing archive is first asked to exit, so the JVM writes it
         (unless ``record`` is false: the batch was interrupted)."""
-        from autograder.sandbox import kill_tree
-
         archive, home = self.archive, self.workdir / "server" / "home"
         if archive is not None and archive.recording:
             if record and self.proc is not None and self.proc.poll() is None and self.exit_java():
@@ -342,8 +338,6 @@ class ConnectServer:
 
     def java_pid(self) -> int | None:
         """The server's JVM among the processes of its tree, if it is running."""
-        from autograder.sandbox import tree_pids
-
         for pid in tree_pids(self.proc.pid, self.token) if self.proc is not None else ():
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as fh:
@@ -356,8 +350,6 @@ class ConnectServer:
     def exit_java(self, timeout_s: float = 120) -> bool:
         """Ask the server's JVM to exit (SIGTERM: Spark's shutdown hooks, then the JVM's own exit work) and
         wait for it; False if it was not found or did not exit in time."""
-        from autograder.sandbox import tree_pids
-
         java = self.java_pid()
         if java is None:
             return False

@@ -12,6 +12,7 @@ import signal
 import sys
 from dataclasses import replace
 
+from autograder.harness import artifacts
 from autograder.spark import SparkOptions, build_session, revived_session_url, stop_jvm
 
 EXIT_OK = 0
@@ -183,7 +184,5 @@ def handout_names(spark, train: str | None) -> dict:
 
 def harness_error(exc: BaseException) -> bool:
     """Whether ``exc`` is a failure of the harness's own code (writing artifacts), not the student's."""
-    from autograder.harness import artifacts
-
     kind = getattr(artifacts, "HarnessError", None)
     return kind is not None and isinstance(exc, kind)

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from autograder.box import JVMS_AT_ONCE_ENV
-from autograder.spark import SHORT_JVM_OPTIONS
+from autograder.spark import SHORT_JVM_OPTIONS, SparkOptions, memory_mb
 
 LOG_TAIL_BYTES = 64_000
 SPARK_SUBMIT_CONF = {
@@ -71,8 +71,6 @@ SECONDARY_ENV = "SPARKGRADE_SECONDARY_CONF"
 def secondary_options(app_name: str):
     """SparkOptions for a session in a process a task started (a streaming driver): sized like a
     spark-submit there (:func:`secondary_conf`, handed over by :func:`process_env`)."""
-    from autograder.spark import SHORT_JVM_OPTIONS as SHORT, SparkOptions
-
     try:
         conf = json.loads(os.environ.get(SECONDARY_ENV, "{}"))
     except ValueError:
@@ -80,7 +78,7 @@ def secondary_options(app_name: str):
     extra = {k: v for k, v in conf.items() if k in ("spark.testing.reservedMemory", *PREPARED_KEYS)}
     return SparkOptions(master=conf.get("spark.master", "local[2]"), app_name=app_name,
                         driver_memory=conf.get("spark.driver.memory", SECONDARY_DRIVER_MEMORY),
-                        java_options=conf.get("spark.driver.extraJavaOptions", SHORT), conf=extra)
+                        java_options=conf.get("spark.driver.extraJavaOptions", SHORT_JVM_OPTIONS), conf=extra)
 
 
 SECONDARY_DRIVER_MEMORY = "512m"
@@ -95,8 +93,6 @@ def secondary_conf() -> dict[str, str]:
     grader sized it for (autograder.box). Without a running local session: what :func:`keep_secondary_conf`
     kept, else 512m, local[2]."""
     from pyspark import SparkContext
-
-    from autograder.spark import memory_mb
 
     context = SparkContext._active_spark_context
     if context is None:

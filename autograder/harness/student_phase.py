@@ -34,6 +34,7 @@ from autograder.harness.artifacts import read_json, write_json
 from autograder.harness.jobs import HARNESS, MAX_RESTARTS, StudentJob
 from autograder.harness.sealing import TaskPlan, TaskSequencer
 from autograder.results import CheckResult
+from autograder.sandbox import Jail, needs_network, network_notes, run_child
 from autograder.sandbox.reads import ReadWatch, WatchUnavailable
 from autograder.spark import SparkOptions
 from autograder.timings import sequence_rows
@@ -182,8 +183,6 @@ def run_student_phase(area, assignment_dir: Path, module_name: str, submission: 
     and is the grader's cause of the task that was running.
     ``late``: the tasks run last, with the hidden fixtures (:func:`late_tasks`); the tainted tasks are
     recorded for :func:`tainted_tasks`."""
-    from autograder.sandbox import Jail, needs_network, network_notes, run_child
-
     inp = area.input
     copy_input(submission, inp / submission.name)
     copy_assignment(assignment_dir, inp / "assignment", hidden_fixtures=False)

@@ -27,20 +27,19 @@ from dataclasses import replace
 from pathlib import Path
 
 from autograder.checks.context import JudgeContext
-from autograder.data import PreparedData
+from autograder.data import PreparedData, prepare
+from autograder.errors import SubmissionError
 from autograder.live.fresh import Standbys, score_in_fresh_process, student_objects
 from autograder.live.judging import judge
 from autograder.live.memo import TaskMemo
 from autograder.live.tasks import run_tasks
+from autograder.registry import project_root
 from autograder.results import GradeReport
 from autograder.spec import AssignmentSpec
 
 
 def live_data(spec: AssignmentSpec, spark) -> PreparedData:
     """The prepared public data: shipped with a handout (``.sparkgrade/prepared``), else the cache."""
-    from autograder.data import prepare
-    from autograder.registry import project_root
-
     shipped = project_root() / "prepared" / spec.slug
     if shipped.is_dir():
         return PreparedData(shipped)
@@ -56,8 +55,6 @@ def check_live(spec: AssignmentSpec, namespace: dict, spark, questions: tuple[st
     checks = tuple(c for c in spec.public_checks() if not questions or c.question in questions)
     unknown = set(questions) - {q.name for q in spec.questions}
     if unknown:
-        from autograder.errors import SubmissionError
-
         raise SubmissionError(f"unknown question {', '.join(sorted(unknown))}; {spec.slug} has "
                               f"{', '.join(q.name for q in spec.questions)}")
     module_name = str(namespace.get("__name__", "__main__"))

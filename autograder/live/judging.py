@@ -9,11 +9,12 @@ from pathlib import Path
 
 from autograder.checks import CHECK_KINDS, judge_check
 from autograder.checks.context import JudgeContext
-from autograder.data import PreparedData
+from autograder.data import PreparedData, held_out_columns
 from autograder.live.fresh import Standbys, score_in_fresh_process, student_objects
 from autograder.live.memo import ScoringMemo
 from autograder.live.tasks import LiveRun, _student_names, task_label
 from autograder.results import CheckResult
+from autograder.runner import unique_requests
 from autograder.spec import AssignmentSpec, CheckSpec
 
 
@@ -21,8 +22,6 @@ def held_out_stand_in(spec: AssignmentSpec, data: PreparedData, workdir: Path) -
     """A handout has no held-out rows: the public sample stands in, with the columns held-out features have
     (the label and what it is computed from left out), so a model that needs the label fails as it would."""
     import pyarrow.parquet as pq
-
-    from autograder.data import held_out_columns
 
     table = pq.read_table(data.sample)
     target = workdir / "held_out_stand_in.parquet"
@@ -49,8 +48,6 @@ def judge(spec: AssignmentSpec, checks: tuple[CheckSpec, ...], ctx: JudgeContext
           scoring: ScoringMemo | None = None) -> tuple[list[CheckResult], list[str]]:
     """Every check's verdict from the artifacts, by the same judges the autograder uses; the fresh process's
     outputs are reused from ``scoring`` when nothing it would score has changed."""
-    from autograder.runner import unique_requests
-
     notes: list[str] = []
     ready = [c for c in checks if not _task_problem(spec, run, c)]
     requests = unique_requests([r for c in ready if CHECK_KINDS[c.kind].score_requests

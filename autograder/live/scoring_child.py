@@ -22,9 +22,9 @@ from pathlib import Path
 
 from autograder.engine.shared_files import read_metadata_locally
 from autograder.harness.artifacts import read_json, write_json, write_predictions
-from autograder.harness.scorer import (column_metadata, load_model, model_facts, request_rows,
-                                      student_loaded_model)
+from autograder.harness.scorer import column_metadata, load_model, model_facts, request_rows, student_loaded_model
 from autograder.live.tracebacks import first_line
+from autograder.spark import SparkOptions, build_session
 from autograder.submission import LoadedSubmission
 
 MAX_THREADS = 4
@@ -36,8 +36,6 @@ def fresh_session():
     """This process's own local SparkSession. A saved stage's metadata is read straight from its one JSON
     file where Spark wrote it plainly (else Spark reads it): one query fewer per stage of a loaded
     pipeline (:func:`autograder.engine.shared_files.read_metadata_locally`)."""
-    from autograder.spark import SparkOptions, build_session
-
     spark = build_session(SparkOptions(app_name="sparkgrade-fresh-process"))
     read_metadata_locally()
     return spark

@@ -13,7 +13,10 @@ from pathlib import Path
 
 from autograder.data import PreparedData
 from autograder.harness.artifacts import write_json
+from autograder.harness.child_runtime import stop_running_work
+from autograder.harness.context import TaskContext, TaskFailed, load_tasks_module
 from autograder.harness.sealing import TaskPlan
+from autograder.harness.student import run_task
 from autograder.live.memo import TaskMemo
 from autograder.live.tracebacks import first_line, location, not_written
 from autograder.spec import AssignmentSpec, TaskSpec
@@ -76,8 +79,6 @@ def _student_names(spec: AssignmentSpec, task: TaskSpec) -> list[str]:
 
 
 def _failure(spec: AssignmentSpec, task: TaskSpec, exc: BaseException, namespace: dict) -> str:
-    from autograder.harness.context import TaskFailed
-
     names = _student_names(spec, task)
     undefined = [n for n in names if n not in namespace]
     if undefined:
@@ -100,10 +101,6 @@ def run_tasks(spec: AssignmentSpec, tasks: tuple[TaskSpec, ...], namespace: dict
               artifacts: Path, memo: TaskMemo | None = None) -> LiveRun:
     """Run ``tasks`` in order on the live ``namespace``; a task whose dependencies failed is skipped, and a
     task ``memo`` remembers with the same inputs is not run again."""
-    from autograder.harness.context import TaskContext, load_tasks_module
-    from autograder.harness.child_runtime import stop_running_work
-    from autograder.harness.student import run_task
-
     module = types.ModuleType(str(namespace.get("__name__", "__main__")))
     module.__dict__.update(namespace)
     submission = LoadedSubmission(module)
