@@ -32,6 +32,7 @@ from autograder.engine.sessions import answers_query
 from autograder.registry import project_root
 from autograder.sandbox import (MARKER, ChildArea, Jail, child_env, isolation, kill_tree, launcher_argv,
                                 tree_pids)
+from autograder.sandbox.pidlimit import SERVER_NPROC
 from autograder.spark import SparkOptions, settings
 from autograder.walk import remove_tree
 
@@ -197,7 +198,7 @@ class ConnectServer:
         if iso.namespaces:
             self.sandboxed = True
             jail = Jail(iso, area, writable=(area.home, area.tmp, self.work_root), readable=(jvm_dir, granted), network=True,
-                        nosymfollow=(self.work_root,))
+                        nosymfollow=(self.work_root,), nproc=SERVER_NPROC)
             argv = launcher_argv(jail, command, area.home)
         else:
             argv = [sys.executable, "-m", "autograder.engine.supervise", str(os.getpid()), *command]

@@ -28,6 +28,7 @@ class ChildRun:
     during: str = ""
     stopped: str = ""
     disk_exceeded: bool = False     # stopped for what its folders held on disk (``stopped`` says how much)
+    tasks_exceeded: bool = False    # stopped for how many threads and processes it held (``stopped`` says so)
 
     def describe(self, limit_s: float, memory_mb: int) -> str:
         """Why the process ended, in words a student can act on."""
@@ -62,7 +63,7 @@ class ChildRun:
             return "grader_infrastructure"
         if self.memory_exceeded:
             return "student_memory"
-        if self.disk_exceeded:
+        if self.disk_exceeded or self.tasks_exceeded:
             return "student_error"
         if self.timed_out or self.stopped:
             return "student_timeout"

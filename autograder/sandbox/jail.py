@@ -52,9 +52,11 @@ class Jail:
     network: bool = False           # share the grader's network (Spark on a cluster or Connect server)
     nosymfollow: tuple[Path, ...] = ()      # writable folders whose symbolic links are never followed
 
-    def config(self, argv: list[str], cwd: Path) -> dict:
-        """The launcher's configuration (see :func:`autograder.sandbox.launcher.launch`)."""
+    def config(self, argv: list[str], cwd: Path, pids_group: str | None = None) -> dict:
+        """The launcher's configuration (see :func:`autograder.sandbox.launcher.launch`); ``pids_group``: the
+        ``cgroup.procs`` file of the group the launcher joins first (:mod:`autograder.sandbox.pidlimit`)."""
         return {"argv": argv, "cwd": str(cwd), "grader_pid": os.getpid(), "namespaces": self.iso.namespaces,
+                "pids_group": pids_group,
                 "userns": self.iso.userns,
                 "network": self.network,
                 "uid": self.iso.uid, "gid": self.iso.gid, "nproc": self.nproc,

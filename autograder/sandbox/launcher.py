@@ -194,9 +194,21 @@ def die_with_parent(parent: int | None) -> None:
         os._exit(START_FAILED)
 
 
+def _join_group(procs: str | None) -> None:
+    """Join the pids group the grader made for this child's tree, before anything of the child runs (see
+    :mod:`autograder.sandbox.pidlimit`); where that fails, the grader's count of the tree's threads stands."""
+    if procs:
+        try:
+            with open(procs, "w") as fh:
+                fh.write(str(os.getpid()))
+        except OSError:
+            pass
+
+
 def launch(cfg: dict, run=None) -> None:
     """The launcher: set the sandbox up, run the child in it (``exec`` of ``cfg['argv']``, or ``run()``
     in this interpreter, see :mod:`autograder.engine.forkserver`) and exit with its exit code."""
+    _join_group(cfg.get("pids_group"))
     os.umask(0o022)
     die_with_parent(cfg.get("grader_pid") or os.getppid())
     if not cfg["namespaces"]:

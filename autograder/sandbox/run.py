@@ -19,6 +19,7 @@ from autograder.sandbox.area import ChildArea
 from autograder.sandbox.childrun import ChildRun, OutputCap
 from autograder.sandbox.diskuse import disk_mb
 from autograder.sandbox.jail import PACKAGE, Jail
+from autograder.sandbox.pidlimit import TASKS_LIMIT, PidsGroup, tree_tasks
 from autograder.sandbox.isolation import Isolation
 from autograder.sandbox.proctree import MARKER, kill_tree, tree_pids, tree_private_mb, tree_rss_mb
 
@@ -47,9 +48,10 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def launcher_argv(jail: Jail, command: list[str], cwd: Path) -> list[str]:
+def launcher_argv(jail: Jail, command: list[str], cwd: Path, pids_group: str | None = None) -> list[str]:
     """The command that runs ``command`` in ``cwd`` inside ``jail`` (the launcher, run as a script)."""
-    return [sys.executable, "-I", "-S", str(Path(launcher.__file__).resolve()), json.dumps(jail.config(command, cwd))]
+    config = jail.config(command, cwd, pids_group)
+    return [sys.executable, "-I", "-S", str(Path(launcher.__file__).resolve()), json.dumps(config)]
 
 
 def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float, memory_mb: int,
@@ -60,7 +62,8 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
     while the child runs and may return a reason to stop it. ``starter`` (a running
     :class:`autograder.engine.prefork.ForkServer`): fork the child from it instead of starting an interpreter;
     its memory is then what the tree holds privately. What the child's area holds on disk is capped at
-    ``disk_limit_mb``."""
+    ``disk_limit_mb``; the threads and processes its tree holds at once at
+    :data:`~autograder.sandbox.pidlimit.TASKS_LIMIT`."""
     token = secrets.token_hex(8)
     if jail is None:
         iso = Isolation()
@@ -74,16 +77,30 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
     command = argv or [sys.executable, "-P", "-m", module, str(job)]    # -P: the working folder is not on sys.path
     started = time.monotonic()
     memory, proc = tree_rss_mb, None
-    if starter is not None and argv is None and starter.alive():
-        try:
-            proc, memory = starter.start(module, job, cwd, full_env, jail.config(command, cwd)), tree_private_mb
-        except OSError:
-            pass                                        # the fork server just died: start the child afresh
-    if proc is None:
-        proc = subprocess.Popen(launcher_argv(jail, command, cwd), cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    group = PidsGroup.create(token)
+    procs = group.procs if group is not None else None
+    try:
+        if starter is not None and argv is None and starter.alive():
+            try:
+                config = jail.config(command, cwd, procs)
+                proc, memory = starter.start(module, job, cwd, full_env, config), tree_private_mb
+            except OSError:
+                pass                                        # the fork server just died: start the child afresh
+        if proc is None:
+            proc = subprocess.Popen(launcher_argv(jail, command, cwd, procs), cwd=cwd, env=full_env,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        return _watch(proc, token, memory, group, jail, started, timeout_s, memory_mb, disk_limit_mb, watch)
+    finally:
+        if group is not None:
+            group.remove()
+
+
+def _watch(proc, token: str, memory, group: PidsGroup | None, jail: Jail, started: float, timeout_s: float,
+           memory_mb: int, disk_limit_mb: float, watch) -> ChildRun:
+    """Poll the running child against its limits until it ends or one is crossed; kill its tree; how it ended."""
     output = OutputCap(proc.stdout)
-    timed_out = memory_exceeded = disk_exceeded = False
+    timed_out = memory_exceeded = disk_exceeded = tasks_exceeded = False
     stopped = ""
     peak = 0.0
     next_check = next_disk_check = 0.0
@@ -93,10 +110,14 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
             timed_out = True
             break
         if now >= next_check:
-            peak = max(peak, memory(tree_pids(proc.pid, token)))
+            pids = tree_pids(proc.pid, token)
+            peak = max(peak, memory(pids))
             next_check = now + MEMORY_POLL_S
             if peak > memory_mb:
                 memory_exceeded = True
+                break
+            if tree_tasks(pids) > TASKS_LIMIT or (group is not None and group.refused()):
+                tasks_exceeded = True
                 break
         if now >= next_disk_check:
             next_disk_check = now + DISK_POLL_S
@@ -115,7 +136,10 @@ def run_child(module: str | None, job: Path | None, cwd: Path, timeout_s: float,
     if disk_exceeded:
         stopped = (f"it wrote more than {disk_limit_mb:g} MB of files (or too many files); write only what the "
                    "assignment asks for")
+    if tasks_exceeded:
+        stopped = (f"it ran more than {TASKS_LIMIT} threads and processes at once (the limit of one submission); "
+                   "start fewer threads or processes")
     return ChildRun(returncode=None if (timed_out or memory_exceeded or stopped) else code,
                     seconds=time.monotonic() - started, timed_out=timed_out, memory_exceeded=memory_exceeded,
                     output_head=head, output_tail=tail, output_bytes=output.total, peak_rss_mb=peak,
-                    stopped=stopped, disk_exceeded=disk_exceeded)
+                    stopped=stopped, disk_exceeded=disk_exceeded, tasks_exceeded=tasks_exceeded)
